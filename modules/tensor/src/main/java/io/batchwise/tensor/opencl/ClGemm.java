@@ -1,0 +1,190 @@
+package io.batchwise.tensor.opencl;
+
+import com.aparapi.Range;
+import com.aparapi.device.OpenCLDevice;
+import java.util.Objects;
+
+/**
+ * Single-precision GEMM on an OpenCL device through Aparapi-bound OpenCL C kernels
+ * ({@code gemm.cl}), with numbered kernel versions kept side by side for tests and benchmarks.
+ *
+ * <p>Contract (the same as {@link io.batchwise.tensor.Ops#gemm}): C = alpha · op(A) · op(B) +
+ * beta · C, row-major, with op(A) m×k and op(B) k×n. A is stored m×k (k×m when {@code transA}), B
+ * is stored k×n (n×k when {@code transB}), C is m×n; leading dimensions are the stored row lengths.
+ * All three operands live in ONE float arena at element offsets. With beta = 0, C is not read, so
+ * NaN in C does not propagate; k = 0 gives C = beta · C.
+ *
+ * <p>One instance must always be given the same arena array: Aparapi 3.0.2 re-pins a kernel
+ * argument whenever a different Java array is passed in it and leaks a JNI critical section (the
+ * JVM hangs at its next GC). {@link #gemm} enforces this. Not thread-safe: calls are synchronous
+ * launches on one binding.
+ */
+public final class ClGemm implements AutoCloseable {
+
+  /** The kernel versions, slowest first. {@link #DEFAULT} is the fastest measured here. */
+  public enum Version {
+    /** One work-item per element of C, scalar loop. */
+    V1,
+    /** 16×16 work-group tiles staged through local memory, one element per work-item. */
+    V2,
+    /**
+     * An 8×16 tile of C per work-item in eight float16 accumulators (rank-1 updates along k);
+     * consecutive work-items walk along a row of tiles. transB gathers B; transA and transB
+     * together compute C^T = B·A from the stored layouts and store transposed.
+     */
+    V3,
+    /**
+     * As V3, but consecutive work-items walk down a column of tiles, so they share one 16-column
+     * panel of B in cache (B is read from memory once when A's block fits in L2).
+     */
+    V4,
+    /**
+     * V4, with transB alone (A and B both contiguous along k) computed instead by dot-product
+     * tiles: 4×4 elements of C per work-item, float16 partial sums along k.
+     */
+    V5
+  }
+
+  /** The version {@link #ClGemm(OpenCLDevice)} uses. */
+  public static final Version DEFAULT = Version.V5;
+
+  /** Work-items per work-group for the tiled versions; PoCL runs one group per task. */
+  private static final int TILE_GROUP = 8;
+
+  private final GemmKernels kernels;
+  private final OpenCLDevice device;
+  private final Version version;
+  private float[] boundArena;
+  private boolean closed;
+
+  /** A GEMM using the default (fastest) version. */
+  public ClGemm(OpenCLDevice device) {
+    this(device, DEFAULT);
+  }
+
+  /** A GEMM pinned to one kernel version (for tests and benchmarks). */
+  public ClGemm(OpenCLDevice device, Version version) {
+    this.device = Objects.requireNonNull(device, "device");
+    this.version = Objects.requireNonNull(version, "version");
+    this.kernels = device.bind(GemmKernels.class);
+  }
+
+  /** The kernel version this instance launches. */
+  public Version version() {
+    return version;
+  }
+
+  /**
+   * C = alpha · op(A) · op(B) + beta · C on {@code arena}; see the class comment for layouts.
+   *
+   * @throws IllegalArgumentException on negative sizes, an operand outside the arena, or a second
+   *     arena array (one instance serves one arena for its whole life)
+   */
+  public void gemm(float[] arena, boolean transA, boolean transB, int m, int n, int k, float alpha,
+      int aOff, int bOff, float beta, int cOff) {
+    if (closed) {
+      throw new IllegalStateException("ClGemm is closed");
+    }
+    Objects.requireNonNull(arena, "arena");
+    if (m < 0 || n < 0 || k < 0) {
+      throw new IllegalArgumentException("gemm sizes must be >= 0, got m=" + m + " n=" + n + " k=" + k);
+    }
+    checkRange(arena, "A", aOff, (long) m * k);
+    checkRange(arena, "B", bOff, (long) k * n);
+    checkRange(arena, "C", cOff, (long) m * n);
+    if (boundArena == null) {
+      boundArena = arena;
+    } else if (boundArena != arena) {
+      throw new IllegalArgumentException("ClGemm was first used with another arena array; one "
+          + "instance must always see the same array (Aparapi leaks a pin per array change)");
+    }
+    if (m == 0 || n == 0) {
+      return;
+    }
+    int ta = transA ? 1 : 0;
+    int tb = transB ? 1 : 0;
+    switch (version) {
+      case V1 -> {
+        int total = m * n;
+        kernels.gemm_v1(range1(total, 64), arena, m, n, k, ta, tb, aOff, bOff, cOff, alpha, beta);
+      }
+      case V2 -> {
+        Range r = device.createRange2D(roundUp(n, 16), roundUp(m, 16), 16, 16);
+        kernels.gemm_v2(r, arena, m, n, k, ta, tb, aOff, bOff, cOff, alpha, beta);
+      }
+      case V3, V4, V5 -> tiled(arena, transA, transB, m, n, k, alpha, aOff, bOff, beta, cOff);
+    }
+  }
+
+  private void tiled(float[] f, boolean transA, boolean transB, int m, int n, int k, float alpha,
+      int aOff, int bOff, float beta, int cOff) {
+    boolean v3 = version == Version.V3;
+    if (transB && !transA && version == Version.V5) {
+      int tm = ceilDiv(m, 4);
+      int tn = ceilDiv(n, 4);
+      kernels.gemm_d4_nt(range1(tm * tn, TILE_GROUP), f, m, n, k, tm, tn, aOff, bOff, cOff, alpha,
+          beta);
+      return;
+    }
+    if (transA && transB) {
+      // Computes C^T (n×m) = B_stored (n×k) · A_stored (k×m): tiles count over (n, m).
+      int tm = ceilDiv(n, 8);
+      int tn = ceilDiv(m, 16);
+      Range r = range1(tm * tn, TILE_GROUP);
+      if (v3) {
+        kernels.gemm_v3_tt(r, f, m, n, k, tm, tn, aOff, bOff, cOff, alpha, beta);
+      } else {
+        kernels.gemm_v4_tt(r, f, m, n, k, tm, tn, aOff, bOff, cOff, alpha, beta);
+      }
+      return;
+    }
+    int tm = ceilDiv(m, 8);
+    int tn = ceilDiv(n, 16);
+    Range r = range1(tm * tn, TILE_GROUP);
+    if (!transA && !transB) {
+      if (v3) {
+        kernels.gemm_v3_nn(r, f, m, n, k, tm, tn, aOff, bOff, cOff, alpha, beta);
+      } else {
+        kernels.gemm_v4_nn(r, f, m, n, k, tm, tn, aOff, bOff, cOff, alpha, beta);
+      }
+    } else if (transA) {
+      if (v3) {
+        kernels.gemm_v3_tn(r, f, m, n, k, tm, tn, aOff, bOff, cOff, alpha, beta);
+      } else {
+        kernels.gemm_v4_tn(r, f, m, n, k, tm, tn, aOff, bOff, cOff, alpha, beta);
+      }
+    } else if (v3) {
+      kernels.gemm_v3_nt(r, f, m, n, k, tm, tn, aOff, bOff, cOff, alpha, beta);
+    } else {
+      kernels.gemm_v4_nt(r, f, m, n, k, tm, tn, aOff, bOff, cOff, alpha, beta);
+    }
+  }
+
+  private Range range1(int items, int group) {
+    return device.createRange(roundUp(items, group), group);
+  }
+
+  private static void checkRange(float[] arena, String name, int off, long len) {
+    if (off < 0 || off + len > arena.length) {
+      throw new IllegalArgumentException("gemm operand " + name + " [" + off + ", " + (off + len)
+          + ") lies outside the arena of " + arena.length + " floats");
+    }
+  }
+
+  private static int ceilDiv(int a, int b) {
+    return (a + b - 1) / b;
+  }
+
+  private static int roundUp(int a, int b) {
+    return ceilDiv(a, b) * b;
+  }
+
+  /** Releases the kernels. Idempotent. */
+  @Override
+  public void close() {
+    if (!closed) {
+      closed = true;
+      kernels.dispose();
+    }
+  }
+}
