@@ -1,0 +1,134 @@
+package io.batchwise.nn.layers;
+
+import io.batchwise.nn.Mode;
+import io.batchwise.nn.Parameter;
+import io.batchwise.tensor.Tensor;
+import io.batchwise.tensor.Window2d;
+import java.util.Random;
+
+/**
+ * 2-D convolution (cross-correlation, PyTorch's convention) over NCHW input with a square kernel,
+ * equal stride and zero padding on both axes, dilation 1, groups 1.
+ *
+ * <p>Weight {@code [Cout, Cin, K, K]}, He/Kaiming-normal with fan_in = Cin·K·K; optional bias
+ * {@code [Cout]}, zero-initialized (leave it out when a normalization layer follows: its β does the
+ * same job). Output size per axis: {@code (in + 2·pad − K) / stride + 1}.
+ *
+ * <p>Forward: im2col → GEMM W·col into CNHW → permute to NCHW → add bias. Backward: permute dy to
+ * CNHW; dW = dY·colᵀ; db = Σ dy per channel; dcol = Wᵀ·dY; col2im. The im2col matrix lives in the
+ * device {@link Scratch} and is recomputed in backward from the kept input (cheap next to the GEMMs,
+ * and a deep network then holds one such matrix instead of one per layer).
+ */
+public final class Conv2d extends AbstractLayer {
+  private final int outChannels;
+  private final int kernel;
+  private final int stride;
+  private final int padding;
+  private final boolean hasBias;
+  private Parameter weight;
+  private Parameter bias;
+  private Window2d window;
+  private final TensorSlot out = slot();
+  private final TensorSlot dx = slot();
+
+  public Conv2d(int outChannels, int kernel, int stride, int padding, boolean bias) {
+    if (outChannels <= 0 || kernel <= 0 || stride <= 0 || padding < 0) {
+      throw new IllegalArgumentException("Conv2d needs outChannels, kernel, stride > 0 and padding >= 0, got "
+          + outChannels + ", " + kernel + ", " + stride + ", " + padding);
+    }
+    this.outChannels = outChannels;
+    this.kernel = kernel;
+    this.stride = stride;
+    this.padding = padding;
+    this.hasBias = bias;
+  }
+
+  @Override
+  protected String describe() {
+    return "Conv2d(" + outChannels + ", k=" + kernel + ", s=" + stride + ", p=" + padding
+        + (hasBias ? "" : ", no bias") + ")";
+  }
+
+  @Override
+  protected int[] setUp(int[] s, Random rng) {
+    requireRank(s, 3, "[C, H, W]");
+    try {
+      window = Window2d.square(1, s[0], s[1], s[2], kernel, stride, padding);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(describe() + " does not fit input " + java.util.Arrays.toString(s)
+          + ": " + e.getMessage(), e);
+    }
+    int fanIn = s[0] * kernel * kernel;
+    weight = parameter("weight", Parameter.Kind.WEIGHT, outChannels, s[0], kernel, kernel);
+    normalInit(weight.value(), Math.sqrt(2.0 / fanIn), rng);
+    if (hasBias) {
+      bias = parameter("bias", Parameter.Kind.BIAS, outChannels);
+      ops.fill(bias.value(), 0f);
+    }
+    return new int[] {outChannels, window.oh(), window.ow()};
+  }
+
+  public Parameter weight() {
+    return weight;
+  }
+
+  /** The bias parameter, or null when the layer has none. */
+  public Parameter bias() {
+    return bias;
+  }
+
+  @Override
+  public Tensor forward(Tensor x, Mode mode) {
+    int n = beginForward(x, mode);
+    Tensor y = out.get(device, withBatch(n, outShape));
+    if (n == 0) {
+      return y;
+    }
+    Window2d g = window.withBatch(n);
+    int rows = g.colRows();
+    int cols = g.colCols();
+    Scratch scratch = Scratch.of(device);
+    Tensor col = scratch.get(Scratch.COL, rows, cols);
+    ops.im2col(x, g, col);
+    Tensor ycnhw = scratch.get(Scratch.CNHW, outChannels, cols);
+    ops.gemm(false, false, outChannels, cols, rows, 1f, weight.value(), 0, col, 0, 0f, ycnhw, 0);
+    int inner = g.oh() * g.ow();
+    ops.cnhwToNchw(ycnhw, n, outChannels, inner, y);
+    if (hasBias) {
+      ops.addChannelBias(y, n, outChannels, inner, bias.value());
+    }
+    return y;
+  }
+
+  @Override
+  public Tensor backward(Tensor dy) {
+    beginBackward(dy);
+    int n = batch;
+    Tensor dxT = dx.get(device, withBatch(n, inShape));
+    if (n == 0) {
+      ops.fill(weight.grad(), 0f);
+      if (hasBias) {
+        ops.fill(bias.grad(), 0f);
+      }
+      return dxT;
+    }
+    Window2d g = window.withBatch(n);
+    int rows = g.colRows();
+    int cols = g.colCols();
+    int inner = g.oh() * g.ow();
+    Scratch scratch = Scratch.of(device);
+    Tensor dycnhw = scratch.get(Scratch.CNHW, outChannels, cols);
+    ops.nchwToCnhw(dy, n, outChannels, inner, dycnhw);
+    Tensor col = scratch.get(Scratch.COL, rows, cols);
+    ops.im2col(input, g, col);
+    // dW [Cout, rows] = dY [Cout, cols] · colᵀ
+    ops.gemm(false, true, outChannels, rows, cols, 1f, dycnhw, 0, col, 0, 0f, weight.grad(), 0);
+    if (hasBias) {
+      ops.channelSum(dy, n, outChannels, inner, 0f, bias.grad());
+    }
+    // dcol [rows, cols] = Wᵀ · dY, written over col (no longer needed).
+    ops.gemm(true, false, rows, cols, outChannels, 1f, weight.value(), 0, dycnhw, 0, 0f, col, 0);
+    ops.col2im(col, g, dxT);
+    return dxT;
+  }
+}

@@ -1,0 +1,333 @@
+package io.batchwise.nn.norm;
+
+import io.batchwise.nn.Mode;
+import io.batchwise.nn.Parameter;
+import io.batchwise.nn.StateBuffer;
+import io.batchwise.nn.layers.AbstractLayer;
+import io.batchwise.nn.layers.TensorSlot;
+import io.batchwise.tensor.DType;
+import io.batchwise.tensor.Tensor;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Batch normalization (Ioffe &amp; Szegedy 2015) over NCHW input (statistics per channel over N, H,
+ * W) or NC input (per feature over N): y = γ·(x − mean)·invstd + β, invstd = 1/√(var + eps).
+ *
+ * <p>Conventions (defaults follow PyTorch, {@link Options#PYTORCH}):
+ * <ol>
+ *   <li>TRAIN normalizes with the batch mean and the <em>biased</em> batch variance (divisor S0, the
+ *       number of values per channel); EVAL with the running mean and running variance.</li>
+ *   <li>Running statistics, momentum m = 0.1 the weight of the new batch value
+ *       ({@link MomentumConvention#NEW_WEIGHT}): rm ← (1−m)·rm + m·mean,
+ *       rv ← (1−m)·rv + m·var·S0/(S0−1) (the unbiased variance). {@link Options#KERAS} switches to
+ *       m = 0.99 as the weight of the old value, eps = 1e-3 and the biased variance in rv.</li>
+ *   <li>eps = 1e-5; γ starts at 1, β at 0, rm at 0, rv at 1.</li>
+ *   <li>Statistics are shifted sums in double with the shift K = running mean
+ *       (S1 = Σ(x−K), S2 = Σ(x−K)²; mean = K + S1/S0, var = max(S2/S0 − (S1/S0)², 0)), exact even when
+ *       |mean| ≫ std. The per-channel host arithmetic is in double.</li>
+ *   <li>S0 = 0 (an empty batch everywhere): no output, no running-stat update. S0 = 1 in TRAIN:
+ *       {@link IllegalArgumentException} (the batch variance of one value is undefined).</li>
+ *   <li>Backward (TRAIN): s1 = Σdy, s2 = Σdy·(x−mean); dβ = s1, dγ = s2·invstd from the local sums;
+ *       then s1, s2 are summed over the group and dx = γ·invstd·(dy − s1/S0 − (x−mean)·invstd²·s2/S0).
+ *       After an EVAL forward the statistics are constants and dx = γ·invstd·dy (FrozenBN's gradient).</li>
+ * </ol>
+ *
+ * <p>The seam: the sums pass through {@link #reduceForward} (2C+1 values) and {@link #reduceBackward}
+ * (2C values), which call the {@link StatisticsReducer} given at construction (identity by default).
+ * SyncBatchNorm is this layer with an all-reducing reducer.
+ */
+public class BatchNorm extends AbstractLayer {
+
+  /**
+   * Hyperparameters.
+   *
+   * @param momentum the running-average momentum, meaning given by {@code convention}
+   * @param eps added to the variance before the square root
+   * @param convention whether momentum weights the new or the old value
+   * @param unbiasedRunningVariance whether rv tracks var·S0/(S0−1) (PyTorch) or var (Keras)
+   */
+  public record Options(double momentum, double eps, MomentumConvention convention,
+                        boolean unbiasedRunningVariance) {
+    public static final Options PYTORCH = new Options(0.1, 1e-5, MomentumConvention.NEW_WEIGHT, true);
+    public static final Options KERAS = new Options(0.99, 1e-3, MomentumConvention.OLD_WEIGHT, false);
+
+    public Options {
+      if (!(momentum >= 0 && momentum <= 1)) {
+        throw new IllegalArgumentException("BatchNorm momentum must be in [0, 1], got " + momentum);
+      }
+      if (!(eps > 0)) {
+        throw new IllegalArgumentException("BatchNorm eps must be > 0, got " + eps);
+      }
+    }
+
+    /** Weight of the new batch statistic in the running average. */
+    public double newWeight() {
+      return convention == MomentumConvention.NEW_WEIGHT ? momentum : 1 - momentum;
+    }
+
+    public Options withMomentum(double m) {
+      return new Options(m, eps, convention, unbiasedRunningVariance);
+    }
+
+    public Options withEps(double e) {
+      return new Options(momentum, e, convention, unbiasedRunningVariance);
+    }
+  }
+
+  private final Options options;
+  private final int expectedChannels;
+  private final StatisticsReducer reducer;
+  protected int channels;
+  protected int inner;
+  private Parameter gamma;
+  private Parameter beta;
+  private Tensor runningMean;
+  private Tensor runningVar;
+  private Tensor moments;
+  private Tensor coefA;
+  private Tensor coefB;
+  private Tensor coefD;
+  private Tensor center;
+  private final TensorSlot out = slot();
+  private final TensorSlot dx = slot();
+  // Saved by forward for backward (per channel, double).
+  private double[] centerHost;
+  private double[] invstd;
+  private double[] gammaHost;
+  private double count;
+  private boolean batchStats;
+
+  /** PyTorch defaults, any channel count. */
+  public BatchNorm() {
+    this(-1, Options.PYTORCH);
+  }
+
+  /** PyTorch defaults; init checks that the input has {@code channels} channels. */
+  public BatchNorm(int channels) {
+    this(channels, Options.PYTORCH);
+  }
+
+  public BatchNorm(int channels, Options options) {
+    this(channels, options, StatisticsReducer.LOCAL);
+  }
+
+  /** For subclasses that normalize over a group of workers. */
+  protected BatchNorm(int channels, Options options, StatisticsReducer reducer) {
+    if (channels == 0 || channels < -1) {
+      throw new IllegalArgumentException("BatchNorm channel count must be positive, got " + channels);
+    }
+    this.expectedChannels = channels;
+    this.options = options;
+    this.reducer = reducer;
+  }
+
+  public Options options() {
+    return options;
+  }
+
+  @Override
+  protected String describe() {
+    return getClass().getSimpleName() + "(" + (expectedChannels > 0 ? expectedChannels : "?")
+        + ", momentum=" + options.momentum() + ", eps=" + options.eps() + ")";
+  }
+
+  @Override
+  protected int[] setUp(int[] s, Random rng) {
+    if (s.length != 1 && s.length != 3) {
+      throw new IllegalArgumentException(describe() + " expects [C] or [C, H, W] per sample, got "
+          + Arrays.toString(s));
+    }
+    channels = s[0];
+    inner = s.length == 3 ? s[1] * s[2] : 1;
+    if (expectedChannels > 0 && expectedChannels != channels) {
+      throw new IllegalArgumentException(describe() + " built for " + expectedChannels
+          + " channels got input " + Arrays.toString(s));
+    }
+    gamma = parameter("weight", Parameter.Kind.NORM, channels);
+    beta = parameter("bias", Parameter.Kind.NORM, channels);
+    ops.fill(gamma.value(), 1f);
+    ops.fill(beta.value(), 0f);
+    runningMean = device.zeros(channels);
+    runningVar = device.allocate(channels);
+    ops.fill(runningVar, 1f);
+    moments = device.allocate(DType.DOUBLE, 2 * channels);
+    coefA = device.allocate(channels);
+    coefB = device.allocate(channels);
+    coefD = device.allocate(channels);
+    center = device.allocate(channels);
+    centerHost = new double[channels];
+    invstd = new double[channels];
+    gammaHost = new double[channels];
+    return s;
+  }
+
+  public Parameter gamma() {
+    return gamma;
+  }
+
+  public Parameter beta() {
+    return beta;
+  }
+
+  /** Running mean, FLOAT [C] (also the shift of the statistics). */
+  public Tensor runningMean() {
+    return runningMean;
+  }
+
+  /** Running variance, FLOAT [C]. */
+  public Tensor runningVar() {
+    return runningVar;
+  }
+
+  @Override
+  public List<StateBuffer> state() {
+    return List.of(new StateBuffer("running_mean", runningMean), new StateBuffer("running_var", runningVar));
+  }
+
+  /** Sums the forward statistics {@code [Σ(x−K), Σ(x−K)²] per channel, then S0} over the group. */
+  protected void reduceForward(double[] sums) {
+    reducer.sum(sums);
+  }
+
+  /** Sums the backward statistics {@code [Σdy, Σdy·(x−mean)] per channel} over the group. */
+  protected void reduceBackward(double[] sums) {
+    reducer.sum(sums);
+  }
+
+  private double[] read(Tensor t) {
+    double[] v = new double[t.size()];
+    t.read(0, v, 0, v.length);
+    return v;
+  }
+
+  @Override
+  public Tensor forward(Tensor x, Mode mode) {
+    int n = beginForward(x, mode);
+    Tensor y = out.get(device, withBatch(n, inShape));
+    int c = channels;
+    double[] g = read(gamma.value());
+    double[] b = read(beta.value());
+    System.arraycopy(g, 0, gammaHost, 0, c);
+    double[] a = new double[c];
+    double[] shift = new double[c];
+    batchStats = mode == Mode.TRAIN;
+    if (batchStats) {
+      double[] k = read(runningMean);
+      double[] sums = new double[2 * c + 1];
+      if (n > 0) {
+        ops.channelMoments(x, n, c, inner, runningMean, moments);
+        moments.read(0, sums, 0, 2 * c);
+      }
+      sums[2 * c] = (double) n * inner;
+      reduceForward(sums);
+      count = sums[2 * c];
+      if (count == 0) {
+        return y;
+      }
+      if (count == 1) {
+        throw new IllegalArgumentException(describe() + ": one value per channel in training "
+            + "(batch of 1, spatial size 1×1); the batch variance is undefined. "
+            + "Use a larger batch, or EVAL mode.");
+      }
+      double[] rm = k.clone();
+      double[] rv = read(runningVar);
+      double w = options.newWeight();
+      double bessel = options.unbiasedRunningVariance() ? count / (count - 1) : 1.0;
+      double[] mean = new double[c];
+      for (int ch = 0; ch < c; ch++) {
+        double m1 = sums[2 * ch] / count;
+        mean[ch] = k[ch] + m1;
+        double var = Math.max(sums[2 * ch + 1] / count - m1 * m1, 0.0);
+        invstd[ch] = 1.0 / Math.sqrt(var + options.eps());
+        a[ch] = g[ch] * invstd[ch];
+        shift[ch] = b[ch] - mean[ch] * a[ch];
+        rm[ch] = (1 - w) * rm[ch] + w * mean[ch];
+        rv[ch] = (1 - w) * rv[ch] + w * var * bessel;
+      }
+      // The backward center is the mean as the device stores it, read back so host and kernels agree.
+      center.write(mean);
+      center.read(0, centerHost, 0, c);
+      runningMean.write(rm);
+      runningVar.write(rv);
+    } else {
+      double[] rm = read(runningMean);
+      double[] rv = read(runningVar);
+      for (int ch = 0; ch < c; ch++) {
+        invstd[ch] = 1.0 / Math.sqrt(rv[ch] + options.eps());
+        a[ch] = g[ch] * invstd[ch];
+        shift[ch] = b[ch] - rm[ch] * a[ch];
+      }
+      ops.copy(runningMean, center);
+      System.arraycopy(rm, 0, centerHost, 0, c);
+      count = (double) n * inner;
+    }
+    if (n > 0) {
+      coefA.write(a);
+      coefB.write(shift);
+      ops.channelAffine(x, n, c, inner, coefA, coefB, y);
+    }
+    return y;
+  }
+
+  @Override
+  public Tensor backward(Tensor dy) {
+    beginBackward(dy);
+    int n = batch;
+    int c = channels;
+    Tensor dxT = dx.get(device, withBatch(n, inShape));
+    double[] t = new double[2 * c];
+    if (n > 0) {
+      ops.channelGradMoments(dy, input, n, c, inner, center, moments);
+      moments.read(0, t, 0, 2 * c);
+    }
+    // dγ, dβ from the local sums: they travel with the other parameter gradients.
+    double[] dg = new double[c];
+    double[] db = new double[c];
+    for (int ch = 0; ch < c; ch++) {
+      db[ch] = t[2 * ch];
+      dg[ch] = t[2 * ch + 1] * invstd[ch];
+    }
+    gamma.grad().write(dg);
+    beta.grad().write(db);
+    double[] a = new double[c];
+    double[] b = new double[c];
+    double[] d = new double[c];
+    if (batchStats) {
+      reduceBackward(t);
+      if (count == 0) {
+        return dxT;
+      }
+      for (int ch = 0; ch < c; ch++) {
+        double gi = gammaHost[ch] * invstd[ch];
+        double s1 = t[2 * ch] / count;
+        double s2 = t[2 * ch + 1] / count;
+        a[ch] = gi;
+        b[ch] = -gi * invstd[ch] * invstd[ch] * s2;
+        d[ch] = -gi * s1 - b[ch] * centerHost[ch];
+      }
+    } else {
+      for (int ch = 0; ch < c; ch++) {
+        a[ch] = gammaHost[ch] * invstd[ch];
+      }
+    }
+    if (n > 0) {
+      coefA.write(a);
+      coefB.write(b);
+      coefD.write(d);
+      ops.channelAffine2(dy, input, n, c, inner, coefA, coefB, coefD, dxT);
+    }
+    return dxT;
+  }
+
+  @Override
+  public void close() {
+    super.close();
+    for (Tensor t : new Tensor[] {runningMean, runningVar, moments, coefA, coefB, coefD, center}) {
+      if (t != null) {
+        t.close();
+      }
+    }
+  }
+}
