@@ -1,0 +1,2 @@
+/** Test fixtures of the nn module: finite-difference gradient checks and devices for tests. */
+package io.batchwise.nn.testing;
