@@ -61,4 +61,9 @@ public interface Dataset {
     copyLabels(indices, 0, indices.length, out, 0);
     return out;
   }
+
+  /** The first {@code n} samples (all of them when {@code n} is 0 or at least {@link #size()}). */
+  default Dataset head(int n) {
+    return n <= 0 || n >= size() ? this : new HeadView(this, n);
+  }
 }

@@ -1,0 +1,89 @@
+package io.batchwise.train;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The folder of one training run:
+ * <ul>
+ *   <li>{@code metrics.jsonl}: one JSON object per epoch ({@link EpochMetrics#toMap()}), appended
+ *       as each epoch ends, so a crashed run keeps its finished epochs;</li>
+ *   <li>{@code metrics.csv}: the same rows with a header line;</li>
+ *   <li>{@code summary.json}: written at the end (temporary file, then rename);</li>
+ *   <li>{@code checkpoints/}: one checkpoint per epoch.</li>
+ * </ul>
+ * Refuses a folder that already holds a {@code summary.json} or metrics, so runs never mix.
+ */
+public final class RunFolder {
+  public static final String SUMMARY = "summary.json";
+  public static final String METRICS_JSONL = "metrics.jsonl";
+  public static final String METRICS_CSV = "metrics.csv";
+  public static final String CHECKPOINTS = "checkpoints";
+
+  private final Path dir;
+
+  private RunFolder(Path dir) {
+    this.dir = dir;
+  }
+
+  /** Creates the folder (and parents); an existing folder must not hold a previous run. */
+  public static RunFolder create(Path dir) throws IOException {
+    for (String f : new String[] {SUMMARY, METRICS_JSONL, METRICS_CSV}) {
+      if (Files.exists(dir.resolve(f))) {
+        throw new IOException("run folder " + dir + " already holds a run (" + f
+            + "); choose another --run-dir");
+      }
+    }
+    Files.createDirectories(dir);
+    Files.writeString(dir.resolve(METRICS_CSV), String.join(",", EpochMetrics.COLUMNS) + "\n",
+        StandardCharsets.UTF_8);
+    Files.writeString(dir.resolve(METRICS_JSONL), "", StandardCharsets.UTF_8);
+    return new RunFolder(dir);
+  }
+
+  public Path dir() {
+    return dir;
+  }
+
+  public Path checkpoints() {
+    return dir.resolve(CHECKPOINTS);
+  }
+
+  /** Appends one epoch to both metrics files. */
+  public void append(EpochMetrics m) {
+    try {
+      Files.writeString(dir.resolve(METRICS_JSONL), Json.write(m.toMap()) + "\n",
+          StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+      StringBuilder row = new StringBuilder();
+      for (Object v : m.toMap().values()) {
+        if (row.length() > 0) {
+          row.append(',');
+        }
+        row.append(v instanceof Double d ? csvNumber(d) : String.valueOf(v));
+      }
+      Files.writeString(dir.resolve(METRICS_CSV), row.append('\n').toString(),
+          StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write metrics to " + dir, e);
+    }
+  }
+
+  private static String csvNumber(double d) {
+    return Double.isFinite(d) ? String.format(Locale.ROOT, "%.6g", d) : "";
+  }
+
+  /** Writes {@code summary.json} atomically. */
+  public void writeSummary(Map<String, Object> summary) throws IOException {
+    Path tmp = dir.resolve("." + SUMMARY + ".tmp");
+    Files.writeString(tmp, Json.pretty(summary), StandardCharsets.UTF_8);
+    Files.move(tmp, dir.resolve(SUMMARY), StandardCopyOption.ATOMIC_MOVE,
+        StandardCopyOption.REPLACE_EXISTING);
+  }
+}
