@@ -1,0 +1,254 @@
+package io.batchwise.collective;
+
+import io.batchwise.collective.wire.WireFormat;
+import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Everything a rank needs to join a group. Immutable; build with {@link #builder()}.
+ *
+ * <ul>
+ *   <li>{@code jobId}, {@code secret}: the per-job identity. Peers prove knowledge of the secret to
+ *       each other (HMAC-SHA256 over fresh nonces, job id and both ranks) before any data.</li>
+ *   <li>{@code rank} in [0, size); {@code endpoints}: host:port of every rank, index = rank (may be
+ *       empty when the server is bound first with {@link CollectiveServer#bind} and the list is
+ *       handed to {@link CollectiveServer#join} later).</li>
+ *   <li>{@code timeout}: how long a collective, or the set-up, waits for a peer (default 60 s).</li>
+ *   <li>{@code smallMessageMaxBytes}: all-reduces of at most this many bytes use recursive
+ *       doubling (latency-bound), larger ones the ring (bandwidth-bound). Must agree on all ranks
+ *       (checked on the first frame).</li>
+ *   <li>{@code chunkBytes}: size of one DATA frame's payload in the ring and in broadcast: the unit
+ *       of pipelining. Must agree on all ranks.</li>
+ *   <li>{@code spinMicros}: how long a waiting rank busy-polls before parking. Spinning saves a
+ *       thread wake-up (about 25 us on this kind of machine) per hop but burns a core.</li>
+ *   <li>{@code transport}: {@code auto} (epoll where it loads, else NIO), {@code epoll}, {@code nio}.</li>
+ * </ul>
+ */
+public final class CollectiveConfig {
+  /**
+   * Default switch point between recursive doubling and the ring. Measured with
+   * CollectiveBench (2 and 4 processes on loopback, 2-core machine shared with other jobs): the
+   * ring's extra hops cost more than its bandwidth saves below ~64 KB.
+   */
+  public static final int DEFAULT_SMALL_MESSAGE_MAX_BYTES = 64 << 10;
+  public static final int DEFAULT_CHUNK_BYTES = 256 << 10;
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
+
+  private final String jobId;
+  private final byte[] secret;
+  private final int rank;
+  private final int size;
+  private final List<InetSocketAddress> endpoints;
+  private final Duration timeout;
+  private final int smallMessageMaxBytes;
+  private final int chunkBytes;
+  private final int spinMicros;
+  private final String transport;
+
+  private CollectiveConfig(Builder b) {
+    this.jobId = Objects.requireNonNull(b.jobId, "jobId");
+    if (jobId.isEmpty() || jobId.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 256) {
+      throw new IllegalArgumentException("jobId must have 1 to 256 UTF-8 bytes: '" + jobId + "'");
+    }
+    Objects.requireNonNull(b.secret, "secret");
+    if (b.secret.length < 16) {
+      throw new IllegalArgumentException("secret must have at least 16 bytes, has "
+          + b.secret.length + " (use CollectiveConfig.newSecret())");
+    }
+    this.secret = b.secret.clone();
+    this.endpoints = List.copyOf(b.endpoints);
+    this.size = b.size > 0 ? b.size : endpoints.size();
+    if (size < 1) {
+      throw new IllegalArgumentException("group size must be >= 1 (give size or endpoints)");
+    }
+    if (!endpoints.isEmpty() && endpoints.size() != size) {
+      throw new IllegalArgumentException(endpoints.size() + " endpoints for a group of " + size);
+    }
+    if (b.rank < 0 || b.rank >= size) {
+      throw new IllegalArgumentException("rank " + b.rank + " outside [0, " + size + ")");
+    }
+    this.rank = b.rank;
+    if (b.timeout.isNegative() || b.timeout.isZero()) {
+      throw new IllegalArgumentException("timeout must be positive: " + b.timeout);
+    }
+    this.timeout = b.timeout;
+    if (b.smallMessageMaxBytes < 0) {
+      throw new IllegalArgumentException("smallMessageMaxBytes must be >= 0");
+    }
+    this.smallMessageMaxBytes = b.smallMessageMaxBytes;
+    if (b.chunkBytes < 64 || b.chunkBytes > WireFormat.HARD_MAX_PAYLOAD) {
+      throw new IllegalArgumentException("chunkBytes " + b.chunkBytes + " outside [64, "
+          + WireFormat.HARD_MAX_PAYLOAD + "]");
+    }
+    this.chunkBytes = b.chunkBytes & ~7;
+    if (b.spinMicros < 0) {
+      throw new IllegalArgumentException("spinMicros must be >= 0");
+    }
+    this.spinMicros = b.spinMicros;
+    if (!List.of("auto", "epoll", "nio").contains(b.transport)) {
+      throw new IllegalArgumentException("transport must be auto, epoll or nio: " + b.transport);
+    }
+    this.transport = b.transport;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** 32 random bytes from a SecureRandom: a fresh per-job secret. */
+  public static byte[] newSecret() {
+    byte[] s = new byte[32];
+    new SecureRandom().nextBytes(s);
+    return s;
+  }
+
+  /** Parses "host:port". */
+  public static InetSocketAddress parseEndpoint(String hostPort) {
+    int colon = hostPort.lastIndexOf(':');
+    if (colon <= 0) {
+      throw new IllegalArgumentException("endpoint must be host:port: '" + hostPort + "'");
+    }
+    return new InetSocketAddress(hostPort.substring(0, colon),
+        Integer.parseInt(hostPort.substring(colon + 1)));
+  }
+
+  public String jobId() {
+    return jobId;
+  }
+
+  public byte[] secret() {
+    return secret.clone();
+  }
+
+  public int rank() {
+    return rank;
+  }
+
+  public int size() {
+    return size;
+  }
+
+  public List<InetSocketAddress> endpoints() {
+    return endpoints;
+  }
+
+  public Duration timeout() {
+    return timeout;
+  }
+
+  public int smallMessageMaxBytes() {
+    return smallMessageMaxBytes;
+  }
+
+  public int chunkBytes() {
+    return chunkBytes;
+  }
+
+  public int spinMicros() {
+    return spinMicros;
+  }
+
+  public String transport() {
+    return transport;
+  }
+
+  /** A copy of this config with the endpoint list replaced. */
+  public CollectiveConfig withEndpoints(List<InetSocketAddress> newEndpoints) {
+    Builder b = toBuilder();
+    b.endpoints = List.copyOf(newEndpoints);
+    return b.build();
+  }
+
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.jobId = jobId;
+    b.secret = secret.clone();
+    b.rank = rank;
+    b.size = size;
+    b.endpoints = endpoints;
+    b.timeout = timeout;
+    b.smallMessageMaxBytes = smallMessageMaxBytes;
+    b.chunkBytes = chunkBytes;
+    b.spinMicros = spinMicros;
+    b.transport = transport;
+    return b;
+  }
+
+  @Override
+  public String toString() {
+    return "CollectiveConfig[job " + jobId + ", rank " + rank + "/" + size + ", timeout " + timeout
+        + ", small<=" + smallMessageMaxBytes + " B, chunk " + chunkBytes + " B, spin "
+        + spinMicros + " us, " + transport + "]";
+  }
+
+  /** Builder of {@link CollectiveConfig}. */
+  public static final class Builder {
+    private String jobId;
+    private byte[] secret;
+    private int rank = -1;
+    private int size = -1;
+    private List<InetSocketAddress> endpoints = List.of();
+    private Duration timeout = DEFAULT_TIMEOUT;
+    private int smallMessageMaxBytes = DEFAULT_SMALL_MESSAGE_MAX_BYTES;
+    private int chunkBytes = DEFAULT_CHUNK_BYTES;
+    private int spinMicros = 20;
+    private String transport = "auto";
+
+    public Builder jobId(String v) {
+      jobId = v;
+      return this;
+    }
+
+    public Builder secret(byte[] v) {
+      secret = v.clone();
+      return this;
+    }
+
+    public Builder rank(int v) {
+      rank = v;
+      return this;
+    }
+
+    public Builder size(int v) {
+      size = v;
+      return this;
+    }
+
+    public Builder endpoints(List<InetSocketAddress> v) {
+      endpoints = List.copyOf(v);
+      return this;
+    }
+
+    public Builder timeout(Duration v) {
+      timeout = Objects.requireNonNull(v);
+      return this;
+    }
+
+    public Builder smallMessageMaxBytes(int v) {
+      smallMessageMaxBytes = v;
+      return this;
+    }
+
+    public Builder chunkBytes(int v) {
+      chunkBytes = v;
+      return this;
+    }
+
+    public Builder spinMicros(int v) {
+      spinMicros = v;
+      return this;
+    }
+
+    public Builder transport(String v) {
+      transport = Objects.requireNonNull(v);
+      return this;
+    }
+
+    public CollectiveConfig build() {
+      return new CollectiveConfig(this);
+    }
+  }
+}

@@ -1,0 +1,653 @@
+package io.batchwise.collective.transport;
+
+import io.batchwise.collective.CollectiveConfig;
+import io.batchwise.collective.CollectiveException;
+import io.batchwise.collective.CollectiveMismatchException;
+import io.batchwise.collective.CollectiveTimeoutException;
+import io.batchwise.collective.Communicator;
+import io.batchwise.collective.PeerLostException;
+import io.batchwise.collective.algorithm.BinomialBroadcast;
+import io.batchwise.collective.algorithm.Call;
+import io.batchwise.collective.algorithm.Links;
+import io.batchwise.collective.algorithm.RecursiveDoubling;
+import io.batchwise.collective.algorithm.Ring;
+import io.batchwise.collective.algorithm.Vec;
+import io.batchwise.collective.wire.ControlCodec;
+import io.batchwise.collective.wire.ControlCodec.Abort;
+import io.batchwise.collective.wire.Frame;
+import io.batchwise.collective.wire.FrameDecoder;
+import io.batchwise.collective.wire.FrameEncoder;
+import io.batchwise.collective.wire.WireFormat;
+import io.batchwise.collective.wire.WireFormat.Op;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
+
+/**
+ * The communicator: a full mesh of authenticated connections (rank i connects to every j < i and
+ * accepts from every j > i), one inbox per peer, and the group's failure state.
+ *
+ * <p>Invariants:
+ * <ol>
+ *   <li>At most one collective runs at a time; it runs on the caller's thread or on the async
+ *       thread, in issue order, and numbers itself with the next sequence number.</li>
+ *   <li>Frames from one peer arrive in the order sent (one TCP connection), so the next frame in a
+ *       peer's inbox is the next one the running algorithm expects from it, or a mismatch.</li>
+ *   <li>{@code broken} is set once (first failure wins) and never cleared; the rank that detects a
+ *       failure sends ABORT to every live peer, which sets theirs.</li>
+ *   <li>A lost peer's queued frames are still delivered: a peer that finished and closed does not
+ *       fail a collective that only needs data it already sent.</li>
+ * </ol>
+ */
+public final class Mesh implements Communicator, Links {
+  private static final System.Logger LOG = System.getLogger(Mesh.class.getName());
+
+  private final CollectiveConfig config;
+  private final int rank;
+  private final int size;
+  private final Authenticator authenticator;
+  private final NettyTransport transport;
+  private final EventLoopGroup group;
+  private final Channel server;
+  private final AtomicReferenceArray<Channel> channels;
+  private final AtomicIntegerArray lost;
+  /** Orders collective issue (sync and async); never taken by the event loop. */
+  private final Object issueLock = new Object();
+  private final String[] connectProblems;
+  private final ConcurrentLinkedQueue<Frame>[] inboxes;
+  private final AtomicLongArray lastHeard;
+  private final long spinNanos;
+  private final long timeoutNanos;
+  private final int maxDataPayload;
+  private volatile CollectiveException broken;
+  private volatile Thread waiter;
+  private volatile boolean closing;
+  private long sequence;
+  private CompletableFuture<?> tail = CompletableFuture.completedFuture(null);
+  private ExecutorService asyncThread;
+
+  @SuppressWarnings("unchecked")
+  private Mesh(CollectiveConfig config, InetSocketAddress bindAddress) {
+    this.config = config;
+    this.rank = config.rank();
+    this.size = config.size();
+    this.authenticator = new Authenticator(config.secret(), config.jobId(), size);
+    this.transport = NettyTransport.choose(config.transport());
+    this.channels = new AtomicReferenceArray<>(size);
+    this.lost = new AtomicIntegerArray(size);
+    this.connectProblems = new String[size];
+    this.inboxes = new ConcurrentLinkedQueue[size];
+    for (int i = 0; i < size; i++) {
+      inboxes[i] = new ConcurrentLinkedQueue<>();
+    }
+    this.lastHeard = new AtomicLongArray(size);
+    this.spinNanos = config.spinMicros() * 1000L;
+    this.timeoutNanos = config.timeout().toNanos();
+    this.maxDataPayload = Math.min(WireFormat.HARD_MAX_PAYLOAD,
+        Math.max(config.chunkBytes(), config.smallMessageMaxBytes()) + 64);
+    this.group = transport.newGroup(1, r -> {
+      Thread t = new Thread(r, "batchwise-collective-io-r" + rank);
+      t.setDaemon(true);
+      return t;
+    });
+    ServerBootstrap b = new ServerBootstrap()
+        .group(group)
+        .channel(transport.serverChannel())
+        .option(ChannelOption.SO_REUSEADDR, true)
+        .childOption(ChannelOption.TCP_NODELAY, true)
+        .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+        .childHandler(new ChannelInitializer<SocketChannel>() {
+          @Override
+          protected void initChannel(SocketChannel ch) {
+            FrameDecoder decoder = new FrameDecoder();
+            ch.pipeline().addLast(decoder, FrameEncoder.INSTANCE,
+                PeerConnection.accepted(Mesh.this, decoder));
+          }
+        });
+    try {
+      this.server = b.bind(bindAddress).syncUninterruptibly().channel();
+    } catch (RuntimeException e) {
+      group.shutdownGracefully(0, 100, TimeUnit.MILLISECONDS);
+      throw new CollectiveException("rank " + rank + " cannot listen on " + bindAddress + ": "
+          + e.getMessage(), e);
+    }
+  }
+
+  /** Binds this rank's server; peers may connect (and authenticate) from now on. */
+  public static Mesh bind(CollectiveConfig config, InetSocketAddress bindAddress) {
+    return new Mesh(config, bindAddress);
+  }
+
+  public InetSocketAddress localAddress() {
+    return (InetSocketAddress) server.localAddress();
+  }
+
+  /** The transport in use: "epoll" or "nio". */
+  public String transportName() {
+    return transport.name();
+  }
+
+  /**
+   * Connects to every lower rank, waits until every higher rank has connected, all within the
+   * timeout; on failure closes this rank and throws {@link CollectiveTimeoutException} naming the
+   * ranks not connected and the last problem seen with each.
+   */
+  public Mesh join(List<InetSocketAddress> endpoints) {
+    if (endpoints.size() != size) {
+      throw new IllegalArgumentException(endpoints.size() + " endpoints for a group of " + size);
+    }
+    long deadline = System.nanoTime() + timeoutNanos;
+    for (int peer = 0; peer < rank; peer++) {
+      connect(peer, endpoints.get(peer), deadline, 20);
+    }
+    synchronized (this) {
+      while (true) {
+        int[] missing = missingPeers();
+        if (missing.length == 0) {
+          break;
+        }
+        long left = deadline - System.nanoTime();
+        if (left <= 0 || closing) {
+          StringBuilder why = new StringBuilder();
+          for (int m : missing) {
+            if (connectProblems[m] != null) {
+              why.append("; rank ").append(m).append(": ").append(connectProblems[m]);
+            }
+          }
+          close();
+          throw new CollectiveTimeoutException(missing, "rank " + rank + " of job '"
+              + config.jobId() + "' could not connect to rank(s) " + Arrays.toString(missing)
+              + " within " + config.timeout().toMillis() + " ms" + why);
+        }
+        try {
+          wait(Math.max(1, left / 1_000_000));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          close();
+          throw new CollectiveException("interrupted while connecting", e);
+        }
+      }
+    }
+    LOG.log(Level.DEBUG, "rank {0}: group of {1} connected over {2}", rank, size,
+        transport.name());
+    return this;
+  }
+
+  private int[] missingPeers() {
+    List<Integer> m = new ArrayList<>();
+    for (int i = 0; i < size; i++) {
+      if (i != rank && channels.get(i) == null) {
+        m.add(i);
+      }
+    }
+    return m.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  private void connect(int peer, InetSocketAddress address, long deadline, long delayMillis) {
+    if (closing || System.nanoTime() > deadline) {
+      return;
+    }
+    Bootstrap b = new Bootstrap()
+        .group(group)
+        .channel(transport.channel())
+        .option(ChannelOption.TCP_NODELAY, true)
+        .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000)
+        .handler(new ChannelInitializer<SocketChannel>() {
+          @Override
+          protected void initChannel(SocketChannel ch) {
+            FrameDecoder decoder = new FrameDecoder();
+            ch.pipeline().addLast(decoder, FrameEncoder.INSTANCE,
+                PeerConnection.connecting(Mesh.this, decoder, peer));
+          }
+        });
+    ChannelFuture f = b.connect(address);
+    f.addListener(done -> {
+      if (!done.isSuccess()) {
+        connectProblem(peer, "connect to " + address + ": " + done.cause().getMessage());
+      }
+      // Retry (with backoff) until registered: the peer may not listen yet, or it may have
+      // refused the handshake; the deadline bounds it.
+      Runnable retry = () -> {
+        if (!closing && !isRegistered(peer)) {
+          connect(peer, address, deadline, Math.min(1000, delayMillis * 2));
+        }
+      };
+      if (done.isSuccess()) {
+        f.channel().closeFuture().addListener(c -> {
+          if (!isRegistered(peer) && !closing) {
+            group.schedule(retry, delayMillis, TimeUnit.MILLISECONDS);
+          }
+        });
+      } else if (!closing) {
+        group.schedule(retry, delayMillis, TimeUnit.MILLISECONDS);
+      }
+    });
+  }
+
+  private boolean isRegistered(int peer) {
+    return channels.get(peer) != null;
+  }
+
+  synchronized void connectProblem(int peer, String why) {
+    if (peer >= 0 && peer < size) {
+      connectProblems[peer] = why;
+    }
+  }
+
+  /** Called by an authenticated connection. False when that rank is already connected. */
+  synchronized boolean register(int peer, Channel channel) {
+    if (closing || channels.get(peer) != null) {
+      return false;
+    }
+    channels.set(peer, channel);
+    notifyAll();
+    return true;
+  }
+
+  void deliver(int peer, Frame frame) {
+    lastHeard.set(peer, frame.header().sequence());
+    inboxes[peer].offer(frame);
+    wake();
+  }
+
+  void peerLost(int peer, Channel channel) {
+    if (channels.get(peer) != channel) {
+      return;
+    }
+    lost.set(peer, 1);
+    if (!closing) {
+      LOG.log(Level.DEBUG, "rank {0}: connection to rank {1} lost", rank, peer);
+    }
+    wake();
+  }
+
+  void remoteAbort(int from, Abort a) {
+    int subject = a.ranks().length > 0 ? a.ranks()[0] : from;
+    String msg = "rank " + from + " aborted the group: " + a.message();
+    CollectiveException e = switch (a.kind()) {
+      case Abort.PEER_LOST -> new PeerLostException(subject, msg);
+      case Abort.TIMEOUT -> new CollectiveTimeoutException(a.ranks(), msg);
+      case Abort.MISMATCH -> new CollectiveMismatchException(msg);
+      default -> new CollectiveException(msg);
+    };
+    synchronized (this) {
+      if (broken == null) {
+        broken = e;
+      }
+    }
+    wake();
+  }
+
+  private void wake() {
+    Thread t = waiter;
+    if (t != null) {
+      LockSupport.unpark(t);
+    }
+  }
+
+  // ---- Links -------------------------------------------------------------------------------
+
+  @Override
+  public int rank() {
+    return rank;
+  }
+
+  @Override
+  public int size() {
+    return size;
+  }
+
+  String jobId() {
+    return config.jobId();
+  }
+
+  Authenticator authenticator() {
+    return authenticator;
+  }
+
+  int maxDataPayload() {
+    return maxDataPayload;
+  }
+
+  long handshakeMillis() {
+    return Math.min(10_000, config.timeout().toMillis());
+  }
+
+  @Override
+  public ByteBufAllocator alloc() {
+    return PooledByteBufAllocator.DEFAULT;
+  }
+
+  @Override
+  public void send(int peer, ByteBuf frame) {
+    Channel ch = lost.get(peer) != 0 ? null : channels.get(peer);
+    if (ch == null) {
+      frame.release();
+      throw fail(new PeerLostException(peer, "rank " + rank + " cannot send to rank " + peer
+          + ": connection lost"));
+    }
+    ch.writeAndFlush(frame, ch.voidPromise());
+  }
+
+  @Override
+  public Frame receive(int peer, long deadlineNanos, Call call) {
+    waiter = Thread.currentThread();
+    long spinEnd = System.nanoTime() + spinNanos;
+    ConcurrentLinkedQueue<Frame> inbox = inboxes[peer];
+    while (true) {
+      CollectiveException b = broken;
+      if (b != null) {
+        throw b;
+      }
+      Frame f = inbox.poll();
+      if (f != null) {
+        return f;
+      }
+      if (lost.get(peer) != 0) {
+        f = inbox.poll();
+        if (f != null) {
+          return f;
+        }
+        throw fail(new PeerLostException(peer, "rank " + rank + " lost its connection to rank "
+            + peer + " during " + call.describe()));
+      }
+      long now = System.nanoTime();
+      if (now >= deadlineNanos) {
+        throw fail(new CollectiveTimeoutException(new int[] {peer}, "rank " + rank
+            + " timed out after " + config.timeout().toMillis() + " ms in " + call.describe()
+            + " waiting for rank " + peer + "; ranks with no frame of this collective: "
+            + Arrays.toString(silentRanks(call))));
+      }
+      if (now < spinEnd) {
+        Thread.onSpinWait();
+      } else {
+        LockSupport.parkNanos(this, Math.min(deadlineNanos - now, 100_000_000L));
+      }
+    }
+  }
+
+  private int[] silentRanks(Call call) {
+    long seq = sequence;
+    List<Integer> silent = new ArrayList<>();
+    for (int i = 0; i < size; i++) {
+      if (i != rank && lastHeard.get(i) < seq) {
+        silent.add(i);
+      }
+    }
+    return silent.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  @Override
+  public CollectiveException fail(CollectiveException failure) {
+    Channel[] tell;
+    CollectiveException first;
+    synchronized (this) {
+      if (broken != null) {
+        return broken;
+      }
+      broken = failure;
+      first = failure;
+      tell = new Channel[size];
+      for (int i = 0; i < size; i++) {
+        tell[i] = lost.get(i) != 0 ? null : channels.get(i);
+      }
+    }
+    int kind = Abort.OTHER;
+    int[] about = new int[0];
+    if (failure instanceof PeerLostException p) {
+      kind = Abort.PEER_LOST;
+      about = new int[] {p.lostRank()};
+    } else if (failure instanceof CollectiveTimeoutException t) {
+      kind = Abort.TIMEOUT;
+      about = t.silentRanks();
+    } else if (failure instanceof CollectiveMismatchException) {
+      kind = Abort.MISMATCH;
+    }
+    Abort abort = new Abort(kind, about, failure.getMessage());
+    for (Channel ch : tell) {
+      if (ch != null && ch.isActive()) {
+        ch.writeAndFlush(ControlCodec.encode(abort), ch.voidPromise());
+      }
+    }
+    LOG.log(Level.DEBUG, "rank {0}: group broken: {1}", rank, failure.getMessage());
+    return first;
+  }
+
+  // ---- Communicator ------------------------------------------------------------------------
+
+  private void runCollective(Op op, Vec v, int aux) {
+    if (closing) {
+      throw new IllegalStateException("communicator of rank " + rank + " is closed");
+    }
+    CollectiveException b = broken;
+    if (b != null) {
+      throw b;
+    }
+    for (int i = 0; i < size; i++) {
+      if (lost.get(i) != 0 && inboxes[i].isEmpty()) {
+        b = new PeerLostException(i, "rank " + rank + " lost its connection to rank " + i
+            + " before collective #" + (sequence + 1));
+        break;
+      }
+    }
+    if (b != null) {
+      throw fail(b);
+    }
+    sequence++;
+    Call call = new Call(this, op, v.dtype(), sequence, v.length(), aux, config.chunkBytes(),
+        System.nanoTime() + timeoutNanos);
+    try {
+      switch (op) {
+        case ALL_REDUCE_SUM -> {
+          if (aux == WireFormat.ALGORITHM_RING) {
+            Ring.allReduce(call, v);
+          } else {
+            RecursiveDoubling.allReduce(call, v);
+          }
+        }
+        case BROADCAST -> BinomialBroadcast.broadcast(call, v, aux);
+        case BARRIER -> RecursiveDoubling.allReduce(call, v);
+        default -> throw new IllegalArgumentException("not a collective: " + op);
+      }
+    } finally {
+      waiter = null;
+    }
+  }
+
+  private int algorithmFor(Vec v) {
+    long bytes = (long) v.length() * v.dtype().bytes;
+    return bytes <= config.smallMessageMaxBytes() || size <= 1
+        ? WireFormat.ALGORITHM_RECURSIVE_DOUBLING : WireFormat.ALGORITHM_RING;
+  }
+
+  /** Runs {@code op} after every earlier async collective, on this thread when none is pending. */
+  private void sync(Runnable op) {
+    CompletableFuture<Void> f = null;
+    synchronized (issueLock) {
+      if (tail.isDone()) {
+        op.run();
+        return;
+      }
+      f = enqueueLocked(() -> {
+        op.run();
+        return null;
+      });
+    }
+    try {
+      f.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof RuntimeException re) {
+        throw re;
+      }
+      throw e;
+    }
+  }
+
+  private <T> CompletableFuture<T> enqueue(Supplier<T> op) {
+    synchronized (issueLock) {
+      return enqueueLocked(op);
+    }
+  }
+
+  private <T> CompletableFuture<T> enqueueLocked(Supplier<T> op) {
+    if (asyncThread == null) {
+      asyncThread = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "batchwise-collective-async-r" + rank);
+        t.setDaemon(true);
+        return t;
+      });
+    }
+    CompletableFuture<T> f = tail.handleAsync((x, e) -> op.get(), asyncThread);
+    tail = f;
+    return f;
+  }
+
+  private void allReduce(Vec v) {
+    sync(() -> runCollective(Op.ALL_REDUCE_SUM, v, algorithmFor(v)));
+  }
+
+  private CompletableFuture<Void> allReduceAsync(Vec v) {
+    return enqueue(() -> {
+      runCollective(Op.ALL_REDUCE_SUM, v, algorithmFor(v));
+      return null;
+    });
+  }
+
+  private void broadcast(Vec v, int root) {
+    if (root < 0 || root >= size) {
+      throw new IllegalArgumentException("broadcast root " + root + " outside [0, " + size + ")");
+    }
+    sync(() -> runCollective(Op.BROADCAST, v, root));
+  }
+
+  @Override
+  public void allReduceSum(double[] data) {
+    allReduce(Vec.of(data));
+  }
+
+  @Override
+  public void allReduceSum(float[] data) {
+    allReduce(Vec.of(data));
+  }
+
+  @Override
+  public void allReduceSum(DoubleBuffer data) {
+    allReduce(Vec.of(data));
+  }
+
+  @Override
+  public void allReduceSum(FloatBuffer data) {
+    allReduce(Vec.of(data));
+  }
+
+  @Override
+  public CompletableFuture<Void> allReduceSumAsync(float[] data) {
+    return allReduceAsync(Vec.of(data));
+  }
+
+  @Override
+  public CompletableFuture<Void> allReduceSumAsync(double[] data) {
+    return allReduceAsync(Vec.of(data));
+  }
+
+  @Override
+  public CompletableFuture<Void> allReduceSumAsync(FloatBuffer data) {
+    return allReduceAsync(Vec.of(data));
+  }
+
+  @Override
+  public CompletableFuture<Void> allReduceSumAsync(DoubleBuffer data) {
+    return allReduceAsync(Vec.of(data));
+  }
+
+  @Override
+  public void broadcast(double[] data, int root) {
+    broadcast(Vec.of(data), root);
+  }
+
+  @Override
+  public void broadcast(float[] data, int root) {
+    broadcast(Vec.of(data), root);
+  }
+
+  @Override
+  public void broadcast(FloatBuffer data, int root) {
+    broadcast(Vec.of(data), root);
+  }
+
+  @Override
+  public void broadcast(DoubleBuffer data, int root) {
+    broadcast(Vec.of(data), root);
+  }
+
+  @Override
+  public void barrier() {
+    sync(() -> runCollective(Op.BARRIER, Vec.empty(), 0));
+  }
+
+  @Override
+  public void close() {
+    Channel[] toClose;
+    ExecutorService async;
+    synchronized (this) {
+      if (closing) {
+        return;
+      }
+      closing = true;
+      toClose = new Channel[size];
+      for (int i = 0; i < size; i++) {
+        toClose[i] = channels.get(i);
+      }
+      async = asyncThread;
+      notifyAll();
+    }
+    for (Channel ch : toClose) {
+      if (ch != null) {
+        ch.close();
+      }
+    }
+    server.close();
+    if (async != null) {
+      async.shutdownNow();
+    }
+    group.shutdownGracefully(0, 200, TimeUnit.MILLISECONDS).syncUninterruptibly();
+    for (ConcurrentLinkedQueue<Frame> q : inboxes) {
+      for (Frame f; (f = q.poll()) != null; ) {
+        f.release();
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "Mesh[rank " + rank + "/" + size + ", " + transport.name() + ", "
+        + localAddress() + "]";
+  }
+}
