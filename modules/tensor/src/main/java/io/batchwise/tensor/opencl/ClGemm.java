@@ -42,14 +42,24 @@ public final class ClGemm implements AutoCloseable {
      * V4, with transB alone (A and B both contiguous along k) computed instead by dot-product
      * tiles: 4×4 elements of C per work-item, float16 partial sums along k.
      */
-    V5
+    V5,
+    /**
+     * V5, with each element of A fed straight from memory into its FMA (an embedded broadcast on
+     * x86) instead of gathering eight A values and permuting each out.
+     */
+    V6,
+    /**
+     * V6 with an 8×32 tile of C per work-item (sixteen float16 accumulators), so each broadcast
+     * element of A feeds two FMAs.
+     */
+    V7
   }
 
   /** The version {@link #ClGemm(OpenCLDevice)} uses. */
-  public static final Version DEFAULT = Version.V5;
+  public static final Version DEFAULT = Version.V6;
 
   /** Work-items per work-group for the tiled versions; PoCL runs one group per task. */
-  private static final int TILE_GROUP = 8;
+  private static final int TILE_GROUP = Integer.getInteger("batchwise.gemm.group", 8);
 
   private final GemmKernels kernels;
   private final OpenCLDevice device;
@@ -112,52 +122,66 @@ public final class ClGemm implements AutoCloseable {
         Range r = device.createRange2D(roundUp(n, 16), roundUp(m, 16), 16, 16);
         kernels.gemm_v2(r, arena, m, n, k, ta, tb, aOff, bOff, cOff, alpha, beta);
       }
-      case V3, V4, V5 -> tiled(arena, transA, transB, m, n, k, alpha, aOff, bOff, beta, cOff);
+      case V3, V4, V5, V6, V7 -> tiled(arena, transA, transB, m, n, k, alpha, aOff, bOff, beta, cOff);
     }
+  }
+
+  /** One layout-specific tiled kernel: (range, F, m, n, k, tilesM, tilesN, offsets, alpha, beta). */
+  @FunctionalInterface
+  private interface TiledKernel {
+    void launch(Range r, float[] f, int m, int n, int k, int tilesM, int tilesN, int aOff,
+        int bOff, int cOff, float alpha, float beta);
   }
 
   private void tiled(float[] f, boolean transA, boolean transB, int m, int n, int k, float alpha,
       int aOff, int bOff, float beta, int cOff) {
-    boolean v3 = version == Version.V3;
-    if (transB && !transA && version == Version.V5) {
+    boolean dotNt = version.compareTo(Version.V5) >= 0;
+    if (transB && !transA && dotNt) {
       int tm = ceilDiv(m, 4);
       int tn = ceilDiv(n, 4);
       kernels.gemm_d4_nt(range1(tm * tn, TILE_GROUP), f, m, n, k, tm, tn, aOff, bOff, cOff, alpha,
           beta);
       return;
     }
-    if (transA && transB) {
-      // Computes C^T (n×m) = B_stored (n×k) · A_stored (k×m): tiles count over (n, m).
-      int tm = ceilDiv(n, 8);
-      int tn = ceilDiv(m, 16);
-      Range r = range1(tm * tn, TILE_GROUP);
-      if (v3) {
-        kernels.gemm_v3_tt(r, f, m, n, k, tm, tn, aOff, bOff, cOff, alpha, beta);
-      } else {
-        kernels.gemm_v4_tt(r, f, m, n, k, tm, tn, aOff, bOff, cOff, alpha, beta);
-      }
-      return;
-    }
-    int tm = ceilDiv(m, 8);
-    int tn = ceilDiv(n, 16);
-    Range r = range1(tm * tn, TILE_GROUP);
-    if (!transA && !transB) {
-      if (v3) {
-        kernels.gemm_v3_nn(r, f, m, n, k, tm, tn, aOff, bOff, cOff, alpha, beta);
-      } else {
-        kernels.gemm_v4_nn(r, f, m, n, k, tm, tn, aOff, bOff, cOff, alpha, beta);
-      }
-    } else if (transA) {
-      if (v3) {
-        kernels.gemm_v3_tn(r, f, m, n, k, tm, tn, aOff, bOff, cOff, alpha, beta);
-      } else {
-        kernels.gemm_v4_tn(r, f, m, n, k, tm, tn, aOff, bOff, cOff, alpha, beta);
-      }
-    } else if (v3) {
-      kernels.gemm_v3_nt(r, f, m, n, k, tm, tn, aOff, bOff, cOff, alpha, beta);
-    } else {
-      kernels.gemm_v4_nt(r, f, m, n, k, tm, tn, aOff, bOff, cOff, alpha, beta);
-    }
+    TiledKernel kernel = pick(transA, transB);
+    // tt computes C^T (n×m) = B_stored (n×k) · A_stored (k×m), so its tiles count over (n, m).
+    int rows = transA && transB ? n : m;
+    int cols = transA && transB ? m : n;
+    int tm = ceilDiv(rows, 8);
+    int tn = ceilDiv(cols, version == Version.V7 ? 32 : 16);
+    kernel.launch(range1(tm * tn, TILE_GROUP), f, m, n, k, tm, tn, aOff, bOff, cOff, alpha, beta);
+  }
+
+  private TiledKernel pick(boolean transA, boolean transB) {
+    int layout = (transA ? 2 : 0) + (transB ? 1 : 0);
+    GemmKernels g = kernels;
+    return switch (version) {
+      case V3 -> switch (layout) {
+        case 0 -> g::gemm_v3_nn;
+        case 1 -> g::gemm_v3_nt;
+        case 2 -> g::gemm_v3_tn;
+        default -> g::gemm_v3_tt;
+      };
+      case V4, V5 -> switch (layout) {
+        case 0 -> g::gemm_v4_nn;
+        case 1 -> g::gemm_v4_nt;
+        case 2 -> g::gemm_v4_tn;
+        default -> g::gemm_v4_tt;
+      };
+      case V6 -> switch (layout) {
+        case 0 -> g::gemm_v6_nn;
+        case 1 -> g::gemm_v6_nt;
+        case 2 -> g::gemm_v6_tn;
+        default -> g::gemm_v6_tt;
+      };
+      case V7 -> switch (layout) {
+        case 0 -> g::gemm_v7_nn;
+        case 1 -> g::gemm_v7_nt;
+        case 2 -> g::gemm_v7_tn;
+        default -> g::gemm_v7_tt;
+      };
+      default -> throw new IllegalStateException("not a tiled version: " + version);
+    };
   }
 
   private Range range1(int items, int group) {

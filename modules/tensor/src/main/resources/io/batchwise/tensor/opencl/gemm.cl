@@ -94,13 +94,22 @@ __kernel void gemm_v2(__global float* F, const int m, const int n, const int k, 
 inline void r8_loop(__global const float* F, const int M, const int N, const int K,
                     const int aOff, const int sai, const int sap, const int bOff, const int sbp,
                     const int sbj, const int i0, const int j0, const int vecA, const int vecB,
-                    const int full, float16* acc) {
+                    const int full, const int bcastA, float16* acc) {
   float16 c0 = 0.0f, c1 = 0.0f, c2 = 0.0f, c3 = 0.0f, c4 = 0.0f, c5 = 0.0f, c6 = 0.0f, c7 = 0.0f;
   // Clamped row/column indices, used by gathers (always) and edge tiles.
 #define RI(r) (full ? (i0 + (r)) : min(i0 + (r), M - 1))
 #define CJ(c) (full ? (j0 + (c)) : min(j0 + (c), N - 1))
   __global const float* pa = F + aOff;
   __global const float* pb = F + bOff;
+  // Row pointers of A for the broadcast form: the loop then addresses A as row + p*sap.
+  __global const float* a0 = pa + RI(0) * sai;
+  __global const float* a1 = pa + RI(1) * sai;
+  __global const float* a2 = pa + RI(2) * sai;
+  __global const float* a3 = pa + RI(3) * sai;
+  __global const float* a4 = pa + RI(4) * sai;
+  __global const float* a5 = pa + RI(5) * sai;
+  __global const float* a6 = pa + RI(6) * sai;
+  __global const float* a7 = pa + RI(7) * sai;
   for (int p = 0; p < K; ++p) {
     float16 b;
     if (vecB && full) {
@@ -110,13 +119,26 @@ inline void r8_loop(__global const float* F, const int M, const int N, const int
       b = GATHER16(LB);
 #undef LB
     }
+#define LA(r) pa[RI(r) * sai + p * sap]
+    if (bcastA) {
+      // Each A element feeds its FMA straight from memory: x86 folds it into an embedded
+      // broadcast operand, instead of a gather plus one permute per row (port 5, as FMAs are).
+      const int q = p * sap;
+      c0 = fma((float16)(a0[q]), b, c0);
+      c1 = fma((float16)(a1[q]), b, c1);
+      c2 = fma((float16)(a2[q]), b, c2);
+      c3 = fma((float16)(a3[q]), b, c3);
+      c4 = fma((float16)(a4[q]), b, c4);
+      c5 = fma((float16)(a5[q]), b, c5);
+      c6 = fma((float16)(a6[q]), b, c6);
+      c7 = fma((float16)(a7[q]), b, c7);
+      continue;
+    }
     float8 a;
     if (vecA && full) {
       a = vload8(0, pa + p * sap + i0);
     } else {
-#define LA(r) pa[RI(r) * sai + p * sap]
       a = GATHER8(LA);
-#undef LA
     }
     c0 = fma((float16)(a.s0), b, c0);
     c1 = fma((float16)(a.s1), b, c1);
@@ -126,6 +148,7 @@ inline void r8_loop(__global const float* F, const int M, const int N, const int
     c5 = fma((float16)(a.s5), b, c5);
     c6 = fma((float16)(a.s6), b, c6);
     c7 = fma((float16)(a.s7), b, c7);
+#undef LA
   }
 #undef RI
 #undef CJ
@@ -164,14 +187,14 @@ inline void r8_tile(__global float* F, const int M, const int N, const int K, co
                     const int sai, const int sap, const int bOff, const int sbp, const int sbj,
                     const int cOff, const int sci, const int scj, const int ti, const int tj,
                     const float alpha, const float beta, const int vecA, const int vecB,
-                    const int vecC) {
+                    const int vecC, const int bcastA) {
   const int i0 = ti * R8_ROWS, j0 = tj * R8_COLS;
   float16 acc[R8_ROWS];
   if (i0 + R8_ROWS <= M && j0 + R8_COLS <= N) {
-    r8_loop(F, M, N, K, aOff, sai, sap, bOff, sbp, sbj, i0, j0, vecA, vecB, 1, acc);
+    r8_loop(F, M, N, K, aOff, sai, sap, bOff, sbp, sbj, i0, j0, vecA, vecB, 1, bcastA, acc);
     r8_store(F, M, N, cOff, sci, scj, i0, j0, vecC, 1, alpha, beta, acc);
   } else {
-    r8_loop(F, M, N, K, aOff, sai, sap, bOff, sbp, sbj, i0, j0, vecA, vecB, 0, acc);
+    r8_loop(F, M, N, K, aOff, sai, sap, bOff, sbp, sbj, i0, j0, vecA, vecB, 0, bcastA, acc);
     r8_store(F, M, N, cOff, sci, scj, i0, j0, vecC, 0, alpha, beta, acc);
   }
 }
@@ -191,31 +214,123 @@ inline void r8_tile(__global float* F, const int M, const int N, const int K, co
   if (t >= tilesM * tilesN) return;                                 \
   const int tj = t / tilesM, ti = t - (t / tilesM) * tilesM;
 
-#define R8_KERNELS(V, IDS)                                                                       \
+#define R8_KERNELS(V, IDS, BC)                                                                   \
   __kernel void gemm_##V##_nn(__global float* F, const int m, const int n, const int k,         \
                               const int tilesM, const int tilesN, const int aOff, const int bOff,  \
                               const int cOff, const float alpha, const float beta) {              \
-    IDS r8_tile(F, m, n, k, aOff, k, 1, bOff, n, 1, cOff, n, 1, ti, tj, alpha, beta, 0, 1, 1);  \
+    IDS r8_tile(F, m, n, k, aOff, k, 1, bOff, n, 1, cOff, n, 1, ti, tj, alpha, beta, 0, 1, 1, BC); \
   }                                                                                              \
   __kernel void gemm_##V##_tn(__global float* F, const int m, const int n, const int k,         \
                               const int tilesM, const int tilesN, const int aOff, const int bOff,  \
                               const int cOff, const float alpha, const float beta) {              \
-    IDS r8_tile(F, m, n, k, aOff, 1, m, bOff, n, 1, cOff, n, 1, ti, tj, alpha, beta, 1, 1, 1);  \
+    IDS r8_tile(F, m, n, k, aOff, 1, m, bOff, n, 1, cOff, n, 1, ti, tj, alpha, beta, 1, 1, 1, BC); \
   }                                                                                              \
   __kernel void gemm_##V##_nt(__global float* F, const int m, const int n, const int k,         \
                               const int tilesM, const int tilesN, const int aOff, const int bOff,  \
                               const int cOff, const float alpha, const float beta) {              \
-    IDS r8_tile(F, m, n, k, aOff, k, 1, bOff, 1, k, cOff, n, 1, ti, tj, alpha, beta, 0, 0, 1);  \
+    IDS r8_tile(F, m, n, k, aOff, k, 1, bOff, 1, k, cOff, n, 1, ti, tj, alpha, beta, 0, 0, 1, BC); \
   }                                                                                              \
   /* tt: rows of the computed product are C's columns; tilesM/tilesN count over (n, m). */       \
   __kernel void gemm_##V##_tt(__global float* F, const int m, const int n, const int k,         \
                               const int tilesM, const int tilesN, const int aOff, const int bOff,  \
                               const int cOff, const float alpha, const float beta) {              \
-    IDS r8_tile(F, n, m, k, bOff, k, 1, aOff, m, 1, cOff, 1, n, ti, tj, alpha, beta, 0, 1, 0);  \
+    IDS r8_tile(F, n, m, k, bOff, k, 1, aOff, m, 1, cOff, 1, n, ti, tj, alpha, beta, 0, 1, 0, BC); \
   }
 
-R8_KERNELS(v3, R8_V3_IDS)
-R8_KERNELS(v4, R8_V4_IDS)
+R8_KERNELS(v3, R8_V3_IDS, 0)
+R8_KERNELS(v4, R8_V4_IDS, 0)
+
+// v6: v4 with A's elements broadcast straight from memory into the FMAs.
+R8_KERNELS(v6, R8_V4_IDS, 1)
+
+// ------------------------------------------------------------------ v7: 8x32 register tiles
+// As v6 (A broadcast from memory, tiles ordered with ti fastest) but each work-item owns 8 rows x
+// 32 columns in sixteen float16 accumulators: every broadcast A element now feeds two FMAs, so a
+// step of p costs 2 vector loads + 8 broadcasts for 16 FMAs instead of 1 + 8 for 8.
+
+#define W32 32
+
+inline void w32_tile(__global float* F, const int M, const int N, const int K, const int aOff,
+                     const int sai, const int sap, const int bOff, const int sbp, const int sbj,
+                     const int cOff, const int sci, const int scj, const int ti, const int tj,
+                     const float alpha, const float beta, const int vecB, const int vecC) {
+  const int i0 = ti * R8_ROWS, j0 = tj * W32;
+  const int full = (i0 + R8_ROWS <= M) && (j0 + W32 <= N);
+  __global const float* pa = F + aOff;
+  __global const float* pb = F + bOff;
+  const int r0 = min(i0 + 0, M - 1), r1 = min(i0 + 1, M - 1), r2 = min(i0 + 2, M - 1);
+  const int r3 = min(i0 + 3, M - 1), r4 = min(i0 + 4, M - 1), r5 = min(i0 + 5, M - 1);
+  const int r6 = min(i0 + 6, M - 1), r7 = min(i0 + 7, M - 1);
+  __global const float* a0 = pa + r0 * sai;
+  __global const float* a1 = pa + r1 * sai;
+  __global const float* a2 = pa + r2 * sai;
+  __global const float* a3 = pa + r3 * sai;
+  __global const float* a4 = pa + r4 * sai;
+  __global const float* a5 = pa + r5 * sai;
+  __global const float* a6 = pa + r6 * sai;
+  __global const float* a7 = pa + r7 * sai;
+  float16 c0 = 0.0f, c1 = 0.0f, c2 = 0.0f, c3 = 0.0f, c4 = 0.0f, c5 = 0.0f, c6 = 0.0f, c7 = 0.0f;
+  float16 d0 = 0.0f, d1 = 0.0f, d2 = 0.0f, d3 = 0.0f, d4 = 0.0f, d5 = 0.0f, d6 = 0.0f, d7 = 0.0f;
+#define W32_STEP(LOADB, LOADE)                                   \
+  for (int p = 0; p < K; ++p) {                                  \
+    const float16 b = LOADB;                                     \
+    const float16 e = LOADE;                                     \
+    const int q = p * sap;                                       \
+    float16 x;                                                   \
+    x = (float16)(a0[q]); c0 = fma(x, b, c0); d0 = fma(x, e, d0); \
+    x = (float16)(a1[q]); c1 = fma(x, b, c1); d1 = fma(x, e, d1); \
+    x = (float16)(a2[q]); c2 = fma(x, b, c2); d2 = fma(x, e, d2); \
+    x = (float16)(a3[q]); c3 = fma(x, b, c3); d3 = fma(x, e, d3); \
+    x = (float16)(a4[q]); c4 = fma(x, b, c4); d4 = fma(x, e, d4); \
+    x = (float16)(a5[q]); c5 = fma(x, b, c5); d5 = fma(x, e, d5); \
+    x = (float16)(a6[q]); c6 = fma(x, b, c6); d6 = fma(x, e, d6); \
+    x = (float16)(a7[q]); c7 = fma(x, b, c7); d7 = fma(x, e, d7); \
+  }
+  if (vecB && full) {
+    W32_STEP(vload16(0, pb + p * sbp + j0), vload16(0, pb + p * sbp + j0 + 16))
+  } else {
+#define CJ(c) min(j0 + (c), N - 1)
+#define LB0(c) pb[p * sbp + CJ(c) * sbj]
+#define LB1(c) pb[p * sbp + CJ(16 + (c)) * sbj]
+    W32_STEP(GATHER16(LB0), GATHER16(LB1))
+#undef LB0
+#undef LB1
+#undef CJ
+  }
+#undef W32_STEP
+  float16 acc[R8_ROWS] = {c0, c1, c2, c3, c4, c5, c6, c7};
+  const int rowsFull = i0 + R8_ROWS <= M;
+  r8_store(F, M, N, cOff, sci, scj, i0, j0, vecC, rowsFull && j0 + 16 <= N, alpha, beta, acc);
+  if (j0 + 16 < N) {
+    float16 acc2[R8_ROWS] = {d0, d1, d2, d3, d4, d5, d6, d7};
+    r8_store(F, M, N, cOff, sci, scj, i0, j0 + 16, vecC, rowsFull && j0 + W32 <= N, alpha, beta,
+             acc2);
+  }
+}
+
+#define W32_KERNELS(V)                                                                           \
+  __kernel void gemm_##V##_nn(__global float* F, const int m, const int n, const int k,         \
+                              const int tilesM, const int tilesN, const int aOff, const int bOff,  \
+                              const int cOff, const float alpha, const float beta) {              \
+    R8_V4_IDS w32_tile(F, m, n, k, aOff, k, 1, bOff, n, 1, cOff, n, 1, ti, tj, alpha, beta, 1, 1); \
+  }                                                                                              \
+  __kernel void gemm_##V##_tn(__global float* F, const int m, const int n, const int k,         \
+                              const int tilesM, const int tilesN, const int aOff, const int bOff,  \
+                              const int cOff, const float alpha, const float beta) {              \
+    R8_V4_IDS w32_tile(F, m, n, k, aOff, 1, m, bOff, n, 1, cOff, n, 1, ti, tj, alpha, beta, 1, 1); \
+  }                                                                                              \
+  __kernel void gemm_##V##_nt(__global float* F, const int m, const int n, const int k,         \
+                              const int tilesM, const int tilesN, const int aOff, const int bOff,  \
+                              const int cOff, const float alpha, const float beta) {              \
+    R8_V4_IDS w32_tile(F, m, n, k, aOff, k, 1, bOff, 1, k, cOff, n, 1, ti, tj, alpha, beta, 0, 1); \
+  }                                                                                              \
+  __kernel void gemm_##V##_tt(__global float* F, const int m, const int n, const int k,         \
+                              const int tilesM, const int tilesN, const int aOff, const int bOff,  \
+                              const int cOff, const float alpha, const float beta) {              \
+    R8_V4_IDS w32_tile(F, n, m, k, bOff, k, 1, aOff, m, 1, cOff, 1, n, ti, tj, alpha, beta, 1, 0); \
+  }
+
+W32_KERNELS(v7)
 
 // ------------------------------------------------------------------ dot-product tiles (nt)
 // For op(B) = B^T both A (m x k) and B (n x k) are contiguous along p, and neither along i or j,

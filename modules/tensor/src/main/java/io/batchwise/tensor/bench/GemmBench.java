@@ -1,0 +1,127 @@
+package io.batchwise.tensor.bench;
+
+import com.aparapi.device.OpenCLDevice;
+import io.batchwise.tensor.opencl.ClGemm;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.lang.management.ManagementFactory;
+
+/**
+ * Prints GFLOP/s of every {@link ClGemm.Version} on the shapes that matter: 1024³, the conv-shaped
+ * forward product 64×576×25088 (Cout × C·K·K × N·H·W), its two backward products, and a dense
+ * layer. Each figure is the median of several timed calls after one warm-up call (the first call
+ * compiles the kernel); GFLOP counts 2·m·n·k.
+ *
+ * <p>Usage: {@code GemmBench [reps] [V1,V2,...]} (defaults: 5 repetitions, all versions). Run with
+ * {@code LD_PRELOAD=$JAVA_HOME/lib/libjsig.so}.
+ */
+public final class GemmBench {
+
+  private static final com.sun.management.OperatingSystemMXBean OS =
+      (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+
+  private record Shape(String name, boolean ta, boolean tb, int m, int n, int k) {
+    long floats() {
+      return (long) m * k + (long) k * n + (long) m * n;
+    }
+
+    double gflop() {
+      return 2.0 * m * n * k / 1e9;
+    }
+  }
+
+  private static final List<Shape> SHAPES = List.of(
+      new Shape("1024^3 (nn)", false, false, 1024, 1024, 1024),
+      new Shape("conv fwd 64x576x25088 (nn)", false, false, 64, 25088, 576),
+      new Shape("conv dW 64x25088.T (nt)", false, true, 64, 576, 25088),
+      new Shape("conv dcol W.T x dY (tn)", true, false, 576, 25088, 64),
+      new Shape("dense 64x800 x W.T 500 (nt)", false, true, 64, 500, 800));
+
+  private GemmBench() {
+  }
+
+  public static void main(String[] args) {
+    int reps = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+    List<ClGemm.Version> versions = new ArrayList<>();
+    if (args.length > 1) {
+      for (String s : args[1].split(",")) {
+        versions.add(ClGemm.Version.valueOf(s.trim().toUpperCase(Locale.ROOT)));
+      }
+    } else {
+      versions.addAll(Arrays.asList(ClGemm.Version.values()));
+    }
+    OpenCLDevice device = OpenCLDevice.listDevices(null).get(0);
+    long need = SHAPES.stream().mapToLong(Shape::floats).max().orElseThrow();
+    // One arena for every call: Aparapi leaks a pin whenever a kernel argument changes array.
+    float[] arena = new float[Math.toIntExact(need)];
+    SplittableRandom rnd = new SplittableRandom(1);
+    for (int i = 0; i < arena.length; i++) {
+      arena[i] = (float) (rnd.nextDouble() - 0.5);
+    }
+    Map<ClGemm.Version, ClGemm> gemms = new EnumMap<>(ClGemm.Version.class);
+    for (ClGemm.Version v : versions) {
+      gemms.put(v, new ClGemm(device, v));
+    }
+    System.out.printf("GEMM GFLOP/s on %s, median of %d runs (default %s; CPU count %d)%n",
+        device.getShortDescription(), reps, ClGemm.DEFAULT, Runtime.getRuntime()
+            .availableProcessors());
+    StringBuilder head = new StringBuilder(String.format("%-30s", "shape"));
+    for (ClGemm.Version v : versions) {
+      head.append(String.format("%10s", v));
+    }
+    head.append("   ratio of each to ").append(versions.get(0));
+    System.out.println(head);
+    int cores = Runtime.getRuntime().availableProcessors();
+    StringBuilder cpuTable = new StringBuilder();
+    for (Shape s : SHAPES) {
+      StringBuilder row = new StringBuilder(String.format("%-30s", s.name));
+      StringBuilder cpuRow = new StringBuilder(String.format("%-30s", s.name));
+      double[] g = new double[versions.size()];
+      for (int vi = 0; vi < versions.size(); vi++) {
+        double[] t = median(gemms.get(versions.get(vi)), arena, s, reps);
+        g[vi] = s.gflop() / t[0];
+        row.append(String.format("%10.1f", g[vi]));
+        cpuRow.append(String.format("%10.1f", s.gflop() / (t[1] / cores)));
+      }
+      row.append("  ");
+      for (double x : g) {
+        row.append(String.format(" %6.1fx", x / g[0]));
+      }
+      System.out.println(row);
+      cpuTable.append(cpuRow).append(System.lineSeparator());
+    }
+    System.out.printf("%nSame runs, GFLOP per process-CPU-second x %d cores (what the kernels do with "
+        + "the cores to themselves; the machine is shared):%n", cores);
+    System.out.print(cpuTable);
+    gemms.values().forEach(ClGemm::close);
+  }
+
+  /**
+   * Median wall seconds and mean process-CPU seconds of {@code reps} timed calls, after one
+   * untimed warm-up call. On a shared machine the CPU figure shows what the kernel would do with
+   * the cores to itself (flop per CPU-second times the core count).
+   */
+  private static double[] median(ClGemm g, float[] arena, Shape s, int reps) {
+    int aOff = 0;
+    int bOff = s.m * s.k;
+    int cOff = bOff + s.k * s.n;
+    g.gemm(arena, s.ta, s.tb, s.m, s.n, s.k, 1f, aOff, bOff, 0f, cOff);
+    double[] wall = new double[reps];
+    double[] cpu = new double[reps];
+    for (int r = 0; r < reps; r++) {
+      long c0 = OS.getProcessCpuTime();
+      long t0 = System.nanoTime();
+      g.gemm(arena, s.ta, s.tb, s.m, s.n, s.k, 1f, aOff, bOff, 0f, cOff);
+      wall[r] = (System.nanoTime() - t0) / 1e9;
+      cpu[r] = (OS.getProcessCpuTime() - c0) / 1e9;
+    }
+    Arrays.sort(wall);
+    // Process CPU time ticks coarsely (10 ms), so the CPU figure is the mean over all timed calls.
+    return new double[] {wall[reps / 2], Arrays.stream(cpu).sum() / reps};
+  }
+}
