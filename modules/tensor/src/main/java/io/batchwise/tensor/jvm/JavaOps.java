@@ -1,0 +1,748 @@
+package io.batchwise.tensor.jvm;
+
+import static io.batchwise.tensor.reference.KernelArguments.colSize;
+import static io.batchwise.tensor.reference.KernelArguments.dims;
+import static io.batchwise.tensor.reference.KernelArguments.doubles;
+import static io.batchwise.tensor.reference.KernelArguments.floats;
+import static io.batchwise.tensor.reference.KernelArguments.inputSize;
+import static io.batchwise.tensor.reference.KernelArguments.outputSize;
+import static io.batchwise.tensor.reference.KernelArguments.sameSize;
+
+import io.batchwise.tensor.DropoutHash;
+import io.batchwise.tensor.Ops;
+import io.batchwise.tensor.Tensor;
+import io.batchwise.tensor.Window2d;
+import io.batchwise.tensor.reference.KernelArguments;
+import io.batchwise.tensor.reference.ReferenceOps;
+import java.util.Arrays;
+
+/**
+ * The {@link Ops} kernels of {@link JavaDevice}: float arithmetic over the device's arenas, heavy
+ * kernels split across a {@link WorkerPool}. Results follow {@link ReferenceOps} (whose Javadoc lists
+ * the choices the contract leaves open) up to float rounding; per-channel reductions and the softmax
+ * accumulate in double.
+ *
+ * <p>How work is split, so that no two chunks write the same element:
+ * <ol>
+ *   <li>GEMM: over groups of four rows of C.</li>
+ *   <li>im2col and col2im: over input channels (channel c owns rows (c, ·, ·) of col and plane c of
+ *       every sample of dx).</li>
+ *   <li>Pooling: over (n, c) planes. Channel reductions: over channels. Elementwise: over
+ *       contiguous ranges.</li>
+ * </ol>
+ */
+final class JavaOps implements Ops {
+  /** Elementwise loops shorter than this run on the calling thread. */
+  private static final int ELEMENT_GRAIN = 1 << 15;
+  /** Columns of C per block: four accumulator rows of this width stay in L1. */
+  private static final int GEMM_NC = 256;
+  /** GEMMs below this many multiply-adds run on the calling thread. */
+  private static final long GEMM_INLINE_WORK = 1L << 17;
+
+  private final JavaDevice device;
+  private final WorkerPool pool;
+  private final float[] f;
+  private final double[] dbl;
+  /** op(B) packed as k×n when B is stored transposed; grown on demand, reused across calls. */
+  private float[] packedB = new float[0];
+
+  JavaOps(JavaDevice device, WorkerPool pool) {
+    this.device = device;
+    this.pool = pool;
+    this.f = device.floats();
+    this.dbl = device.doubles();
+  }
+
+  /** Loop grain for items that each cost about {@code work} element-operations. */
+  private static int grain(long work) {
+    return (int) Math.max(1, ELEMENT_GRAIN / Math.max(1, work));
+  }
+
+  // ---------------------------------------------------------------- memory
+
+  @Override
+  public void fill(Tensor x, float value) {
+    int xo = floats(device, "fill", "x", x, 0);
+    pool.forRange(x.size(), ELEMENT_GRAIN, (from, to) -> Arrays.fill(f, xo + from, xo + to, value));
+  }
+
+  @Override
+  public void copy(Tensor src, Tensor dst) {
+    int so = floats(device, "copy", "src", src, 0);
+    int dO = floats(device, "copy", "dst", dst, 0);
+    sameSize("copy", "src", src, "dst", dst);
+    System.arraycopy(f, so, f, dO, src.size());
+  }
+
+  // ---------------------------------------------------------------- GEMM
+
+  @Override
+  public void gemm(boolean transA, boolean transB, int m, int n, int k,
+                   float alpha, Tensor a, int aOffset, Tensor b, int bOffset,
+                   float beta, Tensor c, int cOffset) {
+    dims("gemm", "m, n, k, aOffset, bOffset, cOffset", m, n, k, aOffset, bOffset, cOffset);
+    int ao = floats(device, "gemm", "A", a, aOffset + (long) m * k) + aOffset;
+    int bo = floats(device, "gemm", "B", b, bOffset + (long) k * n) + bOffset;
+    int co = floats(device, "gemm", "C", c, cOffset + (long) m * n) + cOffset;
+    if (m == 0 || n == 0) {
+      return;
+    }
+    // op(B) as a k×n row-major array: the arena itself, or a packed copy of a transposed B.
+    float[] bArray;
+    int bBase;
+    if (transB) {
+      bArray = packTransposed(bo, n, k);
+      bBase = 0;
+    } else {
+      bArray = f;
+      bBase = bo;
+    }
+    int groups = (m + 3) / 4;
+    long work = (long) m * n * k;
+    int grain = work <= GEMM_INLINE_WORK ? groups : Math.max(1, (int) (GEMM_INLINE_WORK / ((long) 4 * n * Math.max(k, 1))));
+    pool.forRange(groups, grain, (from, to) ->
+        gemmRows(transA, m, n, k, alpha, ao, bArray, bBase, beta, co, from * 4, Math.min(m, to * 4)));
+  }
+
+  /** Copies B (stored n×k) transposed into {@link #packedB} as k×n. */
+  private float[] packTransposed(int bo, int n, int k) {
+    long size = (long) n * k;
+    if (packedB.length < size) {
+      packedB = new float[(int) size];
+    }
+    float[] p = packedB;
+    pool.forRange(k, grain(n), (from, to) -> {
+      for (int q = from; q < to; q++) {
+        int row = q * n;
+        for (int j = 0; j < n; j++) {
+          p[row + j] = f[bo + j * k + q];
+        }
+      }
+    });
+    return p;
+  }
+
+  /**
+   * Rows [i0, i1) of C = alpha·op(A)·B + beta·C with B k×n row-major in {@code b} at {@code bBase}.
+   * Four rows at a time, over column blocks of {@link #GEMM_NC}: each B element loaded feeds four
+   * multiply-adds, and the four accumulator rows are separate arrays so the JIT vectorizes the inner
+   * loop (it will not when loads and stores hit one array at unrelated offsets).
+   */
+  private void gemmRows(boolean transA, int m, int n, int k, float alpha, int ao, float[] b, int bBase,
+                        float beta, int co, int i0, int i1) {
+    int width = Math.min(GEMM_NC, n);
+    float[] acc0 = new float[width];
+    float[] acc1 = new float[width];
+    float[] acc2 = new float[width];
+    float[] acc3 = new float[width];
+    for (int jj = 0; jj < n; jj += GEMM_NC) {
+      int nb = Math.min(GEMM_NC, n - jj);
+      for (int i = i0; i < i1; i += 4) {
+        int rows = Math.min(4, i1 - i);
+        Arrays.fill(acc0, 0f);
+        Arrays.fill(acc1, 0f);
+        Arrays.fill(acc2, 0f);
+        Arrays.fill(acc3, 0f);
+        for (int p = 0; p < k; p++) {
+          float a0 = alpha * aAt(transA, m, k, ao, i, p);
+          float a1 = rows > 1 ? alpha * aAt(transA, m, k, ao, i + 1, p) : 0f;
+          float a2 = rows > 2 ? alpha * aAt(transA, m, k, ao, i + 2, p) : 0f;
+          float a3 = rows > 3 ? alpha * aAt(transA, m, k, ao, i + 3, p) : 0f;
+          int bRow = bBase + p * n + jj;
+          for (int j = 0; j < nb; j++) {
+            float bv = b[bRow + j];
+            acc0[j] += a0 * bv;
+            acc1[j] += a1 * bv;
+            acc2[j] += a2 * bv;
+            acc3[j] += a3 * bv;
+          }
+        }
+        storeRow(acc0, co + i * n + jj, nb, beta);
+        if (rows > 1) {
+          storeRow(acc1, co + (i + 1) * n + jj, nb, beta);
+        }
+        if (rows > 2) {
+          storeRow(acc2, co + (i + 2) * n + jj, nb, beta);
+        }
+        if (rows > 3) {
+          storeRow(acc3, co + (i + 3) * n + jj, nb, beta);
+        }
+      }
+    }
+  }
+
+  private float aAt(boolean transA, int m, int k, int ao, int i, int p) {
+    return transA ? f[ao + p * m + i] : f[ao + i * k + p];
+  }
+
+  /** C = acc + beta·C; with beta = 0, C is not read (NaN in C does not propagate). */
+  private void storeRow(float[] acc, int at, int nb, float beta) {
+    if (beta == 0f) {
+      System.arraycopy(acc, 0, f, at, nb);
+    } else {
+      for (int j = 0; j < nb; j++) {
+        f[at + j] = acc[j] + beta * f[at + j];
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- layout
+
+  @Override
+  public void nchwToCnhw(Tensor x, int n, int c, int inner, Tensor y) {
+    long size = dims("nchwToCnhw", "n, c, inner", n, c, inner);
+    int xo = floats(device, "nchwToCnhw", "x", x, size);
+    int yo = floats(device, "nchwToCnhw", "y", y, size);
+    pool.forRange(n * c, grain(inner), (from, to) -> {
+      for (int plane = from; plane < to; plane++) {
+        int in = plane / c;
+        int ic = plane % c;
+        System.arraycopy(f, xo + plane * inner, f, yo + (ic * n + in) * inner, inner);
+      }
+    });
+  }
+
+  @Override
+  public void cnhwToNchw(Tensor x, int n, int c, int inner, Tensor y) {
+    long size = dims("cnhwToNchw", "n, c, inner", n, c, inner);
+    int xo = floats(device, "cnhwToNchw", "x", x, size);
+    int yo = floats(device, "cnhwToNchw", "y", y, size);
+    pool.forRange(n * c, grain(inner), (from, to) -> {
+      for (int plane = from; plane < to; plane++) {
+        int ic = plane / n;
+        int in = plane % n;
+        System.arraycopy(f, xo + plane * inner, f, yo + (in * c + ic) * inner, inner);
+      }
+    });
+  }
+
+  // ---------------------------------------------------------------- convolution
+
+  @Override
+  public void im2col(Tensor x, Window2d g, Tensor col) {
+    int xo = floats(device, "im2col", "x", x, inputSize(g));
+    int co = floats(device, "im2col", "col", col, colSize(g));
+    int oh = g.oh();
+    int ow = g.ow();
+    int cols = g.colCols();
+    long perChannel = (long) g.kh() * g.kw() * cols;
+    pool.forRange(g.c(), grain(perChannel), (from, to) -> {
+      for (int c = from; c < to; c++) {
+        for (int ky = 0; ky < g.kh(); ky++) {
+          for (int kx = 0; kx < g.kw(); kx++) {
+            int row = co + ((c * g.kh() + ky) * g.kw() + kx) * cols;
+            for (int n = 0; n < g.n(); n++) {
+              int plane = xo + (n * g.c() + c) * g.h() * g.w();
+              for (int oy = 0; oy < oh; oy++) {
+                int out = row + (n * oh + oy) * ow;
+                int iy = oy * g.sh() - g.ph() + ky;
+                if (iy < 0 || iy >= g.h()) {
+                  Arrays.fill(f, out, out + ow, 0f);
+                  continue;
+                }
+                int in = plane + iy * g.w();
+                for (int ox = 0; ox < ow; ox++) {
+                  int ix = ox * g.sw() - g.pw() + kx;
+                  f[out + ox] = ix >= 0 && ix < g.w() ? f[in + ix] : 0f;
+                }
+              }
+            }
+          }
+        }
+      }
+    });
+  }
+
+  @Override
+  public void col2im(Tensor col, Window2d g, Tensor dx) {
+    int co = floats(device, "col2im", "col", col, colSize(g));
+    int xo = floats(device, "col2im", "dx", dx, inputSize(g));
+    int oh = g.oh();
+    int ow = g.ow();
+    int cols = g.colCols();
+    int planeSize = g.h() * g.w();
+    long perChannel = (long) g.kh() * g.kw() * cols;
+    pool.forRange(g.c(), grain(perChannel), (from, to) -> {
+      for (int c = from; c < to; c++) {
+        for (int n = 0; n < g.n(); n++) {
+          int plane = xo + (n * g.c() + c) * planeSize;
+          Arrays.fill(f, plane, plane + planeSize, 0f);
+        }
+        for (int ky = 0; ky < g.kh(); ky++) {
+          for (int kx = 0; kx < g.kw(); kx++) {
+            int row = co + ((c * g.kh() + ky) * g.kw() + kx) * cols;
+            for (int n = 0; n < g.n(); n++) {
+              int plane = xo + (n * g.c() + c) * planeSize;
+              for (int oy = 0; oy < oh; oy++) {
+                int iy = oy * g.sh() - g.ph() + ky;
+                if (iy < 0 || iy >= g.h()) {
+                  continue;
+                }
+                int in = row + (n * oh + oy) * ow;
+                int out = plane + iy * g.w();
+                for (int ox = 0; ox < ow; ox++) {
+                  int ix = ox * g.sw() - g.pw() + kx;
+                  if (ix >= 0 && ix < g.w()) {
+                    f[out + ix] += f[in + ox];
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    });
+  }
+
+  // ---------------------------------------------------------------- pooling
+
+  @Override
+  public void maxPoolForward(Tensor x, Window2d g, Tensor y, Tensor argmax) {
+    int xo = floats(device, "maxPoolForward", "x", x, inputSize(g));
+    int yo = floats(device, "maxPoolForward", "y", y, outputSize(g));
+    int ao = floats(device, "maxPoolForward", "argmax", argmax, outputSize(g));
+    int oh = g.oh();
+    int ow = g.ow();
+    pool.forRange(g.n() * g.c(), grain((long) oh * ow * g.kh() * g.kw()), (from, to) -> {
+      for (int plane = from; plane < to; plane++) {
+        int in = xo + plane * g.h() * g.w();
+        for (int oy = 0; oy < oh; oy++) {
+          int y0 = oy * g.sh() - g.ph();
+          int yStart = Math.max(y0, 0);
+          int yEnd = Math.min(y0 + g.kh(), g.h());
+          for (int ox = 0; ox < ow; ox++) {
+            int x0 = ox * g.sw() - g.pw();
+            int xStart = Math.max(x0, 0);
+            int xEnd = Math.min(x0 + g.kw(), g.w());
+            float best = 0f;
+            int bestIndex = -1;
+            // only real cells are visited, in row-major window order; strict > keeps the first max
+            for (int iy = yStart; iy < yEnd; iy++) {
+              for (int ix = xStart; ix < xEnd; ix++) {
+                float v = f[in + iy * g.w() + ix];
+                if (bestIndex < 0 || v > best) {
+                  best = v;
+                  bestIndex = iy * g.w() + ix;
+                }
+              }
+            }
+            int out = (plane * oh + oy) * ow + ox;
+            f[yo + out] = bestIndex < 0 ? 0f : best;
+            f[ao + out] = bestIndex;
+          }
+        }
+      }
+    });
+  }
+
+  @Override
+  public void maxPoolBackward(Tensor dy, Tensor argmax, Window2d g, Tensor dx) {
+    int yo = floats(device, "maxPoolBackward", "dy", dy, outputSize(g));
+    int ao = floats(device, "maxPoolBackward", "argmax", argmax, outputSize(g));
+    int xo = floats(device, "maxPoolBackward", "dx", dx, inputSize(g));
+    int planeIn = g.h() * g.w();
+    int planeOut = g.oh() * g.ow();
+    pool.forRange(g.n() * g.c(), grain(planeIn + planeOut), (from, to) -> {
+      for (int plane = from; plane < to; plane++) {
+        int out = xo + plane * planeIn;
+        Arrays.fill(f, out, out + planeIn, 0f);
+        for (int o = 0; o < planeOut; o++) {
+          int cell = (int) f[ao + plane * planeOut + o];
+          if (cell >= 0) {
+            f[out + cell] += f[yo + plane * planeOut + o];
+          }
+        }
+      }
+    });
+  }
+
+  @Override
+  public void avgPoolForward(Tensor x, Window2d g, Tensor y) {
+    int xo = floats(device, "avgPoolForward", "x", x, inputSize(g));
+    int yo = floats(device, "avgPoolForward", "y", y, outputSize(g));
+    int oh = g.oh();
+    int ow = g.ow();
+    float divisor = (float) g.kh() * g.kw();
+    pool.forRange(g.n() * g.c(), grain((long) oh * ow * g.kh() * g.kw()), (from, to) -> {
+      for (int plane = from; plane < to; plane++) {
+        int in = xo + plane * g.h() * g.w();
+        for (int oy = 0; oy < oh; oy++) {
+          int y0 = oy * g.sh() - g.ph();
+          int yStart = Math.max(y0, 0);
+          int yEnd = Math.min(y0 + g.kh(), g.h());
+          for (int ox = 0; ox < ow; ox++) {
+            int x0 = ox * g.sw() - g.pw();
+            int xStart = Math.max(x0, 0);
+            int xEnd = Math.min(x0 + g.kw(), g.w());
+            float sum = 0f;
+            for (int iy = yStart; iy < yEnd; iy++) {
+              for (int ix = xStart; ix < xEnd; ix++) {
+                sum += f[in + iy * g.w() + ix];
+              }
+            }
+            f[yo + (plane * oh + oy) * ow + ox] = sum / divisor;
+          }
+        }
+      }
+    });
+  }
+
+  @Override
+  public void avgPoolBackward(Tensor dy, Window2d g, Tensor dx) {
+    int yo = floats(device, "avgPoolBackward", "dy", dy, outputSize(g));
+    int xo = floats(device, "avgPoolBackward", "dx", dx, inputSize(g));
+    int oh = g.oh();
+    int ow = g.ow();
+    int planeIn = g.h() * g.w();
+    float divisor = (float) g.kh() * g.kw();
+    pool.forRange(g.n() * g.c(), grain((long) oh * ow * g.kh() * g.kw()), (from, to) -> {
+      for (int plane = from; plane < to; plane++) {
+        int out = xo + plane * planeIn;
+        Arrays.fill(f, out, out + planeIn, 0f);
+        for (int oy = 0; oy < oh; oy++) {
+          int y0 = oy * g.sh() - g.ph();
+          int yStart = Math.max(y0, 0);
+          int yEnd = Math.min(y0 + g.kh(), g.h());
+          for (int ox = 0; ox < ow; ox++) {
+            int x0 = ox * g.sw() - g.pw();
+            int xStart = Math.max(x0, 0);
+            int xEnd = Math.min(x0 + g.kw(), g.w());
+            float share = f[yo + (plane * oh + oy) * ow + ox] / divisor;
+            for (int iy = yStart; iy < yEnd; iy++) {
+              for (int ix = xStart; ix < xEnd; ix++) {
+                f[out + iy * g.w() + ix] += share;
+              }
+            }
+          }
+        }
+      }
+    });
+  }
+
+  @Override
+  public void globalAvgPoolForward(Tensor x, int n, int c, int inner, Tensor y) {
+    long size = dims("globalAvgPoolForward", "n, c, inner", n, c, inner);
+    requirePositive("globalAvgPoolForward", "inner", inner);
+    int xo = floats(device, "globalAvgPoolForward", "x", x, size);
+    int yo = floats(device, "globalAvgPoolForward", "y", y, (long) n * c);
+    pool.forRange(n * c, grain(inner), (from, to) -> {
+      for (int plane = from; plane < to; plane++) {
+        double sum = 0.0;
+        int in = xo + plane * inner;
+        for (int i = 0; i < inner; i++) {
+          sum += f[in + i];
+        }
+        f[yo + plane] = (float) (sum / inner);
+      }
+    });
+  }
+
+  @Override
+  public void globalAvgPoolBackward(Tensor dy, int n, int c, int inner, Tensor dx) {
+    long size = dims("globalAvgPoolBackward", "n, c, inner", n, c, inner);
+    requirePositive("globalAvgPoolBackward", "inner", inner);
+    int yo = floats(device, "globalAvgPoolBackward", "dy", dy, (long) n * c);
+    int xo = floats(device, "globalAvgPoolBackward", "dx", dx, size);
+    pool.forRange(n * c, grain(inner), (from, to) -> {
+      for (int plane = from; plane < to; plane++) {
+        float share = f[yo + plane] / inner;
+        Arrays.fill(f, xo + plane * inner, xo + (plane + 1) * inner, share);
+      }
+    });
+  }
+
+  // ---------------------------------------------------------------- elementwise
+
+  @Override
+  public void reluForward(Tensor x, Tensor y) {
+    int xo = floats(device, "reluForward", "x", x, 0);
+    int yo = floats(device, "reluForward", "y", y, 0);
+    sameSize("reluForward", "x", x, "y", y);
+    pool.forRange(x.size(), ELEMENT_GRAIN, (from, to) -> {
+      for (int i = from; i < to; i++) {
+        float v = f[xo + i];
+        f[yo + i] = v > 0f ? v : 0f;
+      }
+    });
+  }
+
+  @Override
+  public void reluBackward(Tensor y, Tensor dy, Tensor dx) {
+    int yo = floats(device, "reluBackward", "y", y, 0);
+    int go = floats(device, "reluBackward", "dy", dy, 0);
+    int xo = floats(device, "reluBackward", "dx", dx, 0);
+    sameSize("reluBackward", "y", y, "dy", dy);
+    sameSize("reluBackward", "dy", dy, "dx", dx);
+    pool.forRange(y.size(), ELEMENT_GRAIN, (from, to) -> {
+      for (int i = from; i < to; i++) {
+        f[xo + i] = f[yo + i] > 0f ? f[go + i] : 0f;
+      }
+    });
+  }
+
+  @Override
+  public void add(Tensor a, Tensor b, Tensor out) {
+    int ao = floats(device, "add", "a", a, 0);
+    int bo = floats(device, "add", "b", b, 0);
+    int oo = floats(device, "add", "out", out, 0);
+    sameSize("add", "a", a, "b", b);
+    sameSize("add", "a", a, "out", out);
+    pool.forRange(a.size(), ELEMENT_GRAIN, (from, to) -> {
+      for (int i = from; i < to; i++) {
+        f[oo + i] = f[ao + i] + f[bo + i];
+      }
+    });
+  }
+
+  @Override
+  public void axpy(float alpha, Tensor x, Tensor y) {
+    int xo = floats(device, "axpy", "x", x, 0);
+    int yo = floats(device, "axpy", "y", y, 0);
+    sameSize("axpy", "x", x, "y", y);
+    pool.forRange(x.size(), ELEMENT_GRAIN, (from, to) -> {
+      for (int i = from; i < to; i++) {
+        f[yo + i] += alpha * f[xo + i];
+      }
+    });
+  }
+
+  @Override
+  public void scale(Tensor x, float alpha) {
+    int xo = floats(device, "scale", "x", x, 0);
+    pool.forRange(x.size(), ELEMENT_GRAIN, (from, to) -> {
+      for (int i = from; i < to; i++) {
+        f[xo + i] *= alpha;
+      }
+    });
+  }
+
+  @Override
+  public void mul(Tensor a, Tensor b, Tensor out) {
+    int ao = floats(device, "mul", "a", a, 0);
+    int bo = floats(device, "mul", "b", b, 0);
+    int oo = floats(device, "mul", "out", out, 0);
+    sameSize("mul", "a", a, "b", b);
+    sameSize("mul", "a", a, "out", out);
+    pool.forRange(a.size(), ELEMENT_GRAIN, (from, to) -> {
+      for (int i = from; i < to; i++) {
+        f[oo + i] = f[ao + i] * f[bo + i];
+      }
+    });
+  }
+
+  @Override
+  public void dropoutMask(long seed, float keep, Tensor mask) {
+    KernelArguments.keepProbability("dropoutMask", keep);
+    int mo = floats(device, "dropoutMask", "mask", mask, 0);
+    float kept = 1f / keep;
+    pool.forRange(mask.size(), ELEMENT_GRAIN / 4, (from, to) -> {
+      for (int i = from; i < to; i++) {
+        f[mo + i] = DropoutHash.keep(seed, i, keep) ? kept : 0f;
+      }
+    });
+  }
+
+  // ---------------------------------------------------------------- channels
+
+  @Override
+  public void addChannelBias(Tensor y, int outer, int c, int inner, Tensor bias) {
+    long size = dims("addChannelBias", "outer, c, inner", outer, c, inner);
+    int yo = floats(device, "addChannelBias", "y", y, size);
+    int bo = floats(device, "addChannelBias", "bias", bias, c);
+    pool.forRange(outer * c, grain(inner), (from, to) -> {
+      for (int plane = from; plane < to; plane++) {
+        float bv = f[bo + plane % c];
+        int at = yo + plane * inner;
+        for (int i = 0; i < inner; i++) {
+          f[at + i] += bv;
+        }
+      }
+    });
+  }
+
+  @Override
+  public void channelSum(Tensor x, int outer, int c, int inner, float beta, Tensor out) {
+    long size = dims("channelSum", "outer, c, inner", outer, c, inner);
+    int xo = floats(device, "channelSum", "x", x, size);
+    int oo = floats(device, "channelSum", "out", out, c);
+    pool.forRange(c, grain((long) outer * inner), (from, to) -> {
+      for (int ch = from; ch < to; ch++) {
+        double sum = 0.0;
+        for (int o = 0; o < outer; o++) {
+          int at = xo + (o * c + ch) * inner;
+          for (int i = 0; i < inner; i++) {
+            sum += f[at + i];
+          }
+        }
+        f[oo + ch] = (float) (beta == 0f ? sum : (double) beta * f[oo + ch] + sum);
+      }
+    });
+  }
+
+  @Override
+  public void channelMoments(Tensor x, int outer, int c, int inner, Tensor shift, Tensor out) {
+    long size = dims("channelMoments", "outer, c, inner", outer, c, inner);
+    int xo = floats(device, "channelMoments", "x", x, size);
+    int so = floats(device, "channelMoments", "shift", shift, c);
+    int oo = doubles(device, "channelMoments", "out", out, 2L * c);
+    pool.forRange(c, grain((long) outer * inner), (from, to) -> {
+      for (int ch = from; ch < to; ch++) {
+        double k = f[so + ch];
+        double s1 = 0.0;
+        double s2 = 0.0;
+        for (int o = 0; o < outer; o++) {
+          int at = xo + (o * c + ch) * inner;
+          for (int i = 0; i < inner; i++) {
+            double centered = f[at + i] - k;
+            s1 += centered;
+            s2 += centered * centered;
+          }
+        }
+        dbl[oo + 2 * ch] = s1;
+        dbl[oo + 2 * ch + 1] = s2;
+      }
+    });
+  }
+
+  @Override
+  public void channelGradMoments(Tensor dy, Tensor x, int outer, int c, int inner, Tensor center, Tensor out) {
+    long size = dims("channelGradMoments", "outer, c, inner", outer, c, inner);
+    int go = floats(device, "channelGradMoments", "dy", dy, size);
+    int xo = floats(device, "channelGradMoments", "x", x, size);
+    int zo = floats(device, "channelGradMoments", "center", center, c);
+    int oo = doubles(device, "channelGradMoments", "out", out, 2L * c);
+    pool.forRange(c, grain((long) outer * inner), (from, to) -> {
+      for (int ch = from; ch < to; ch++) {
+        double z = f[zo + ch];
+        double s1 = 0.0;
+        double s2 = 0.0;
+        for (int o = 0; o < outer; o++) {
+          int at = (o * c + ch) * inner;
+          for (int i = 0; i < inner; i++) {
+            double g = f[go + at + i];
+            s1 += g;
+            s2 += g * (f[xo + at + i] - z);
+          }
+        }
+        dbl[oo + 2 * ch] = s1;
+        dbl[oo + 2 * ch + 1] = s2;
+      }
+    });
+  }
+
+  @Override
+  public void channelAffine(Tensor x, int outer, int c, int inner, Tensor a, Tensor b, Tensor y) {
+    long size = dims("channelAffine", "outer, c, inner", outer, c, inner);
+    int xo = floats(device, "channelAffine", "x", x, size);
+    int ao = floats(device, "channelAffine", "a", a, c);
+    int bo = floats(device, "channelAffine", "b", b, c);
+    int yo = floats(device, "channelAffine", "y", y, size);
+    pool.forRange(outer * c, grain(inner), (from, to) -> {
+      for (int plane = from; plane < to; plane++) {
+        float av = f[ao + plane % c];
+        float bv = f[bo + plane % c];
+        int at = plane * inner;
+        for (int i = 0; i < inner; i++) {
+          f[yo + at + i] = f[xo + at + i] * av + bv;
+        }
+      }
+    });
+  }
+
+  @Override
+  public void channelAffine2(Tensor dy, Tensor x, int outer, int c, int inner,
+                             Tensor a, Tensor b, Tensor d, Tensor dx) {
+    long size = dims("channelAffine2", "outer, c, inner", outer, c, inner);
+    int go = floats(device, "channelAffine2", "dy", dy, size);
+    int xo = floats(device, "channelAffine2", "x", x, size);
+    int ao = floats(device, "channelAffine2", "a", a, c);
+    int bo = floats(device, "channelAffine2", "b", b, c);
+    int d0 = floats(device, "channelAffine2", "d", d, c);
+    int dxo = floats(device, "channelAffine2", "dx", dx, size);
+    pool.forRange(outer * c, grain(inner), (from, to) -> {
+      for (int plane = from; plane < to; plane++) {
+        float av = f[ao + plane % c];
+        float bv = f[bo + plane % c];
+        float dv = f[d0 + plane % c];
+        int at = plane * inner;
+        for (int i = 0; i < inner; i++) {
+          f[dxo + at + i] = f[go + at + i] * av + f[xo + at + i] * bv + dv;
+        }
+      }
+    });
+  }
+
+  // ---------------------------------------------------------------- loss
+
+  @Override
+  public void softmaxCrossEntropyForward(Tensor logits, Tensor labels, int n, int k, Tensor prob, Tensor loss) {
+    long size = dims("softmaxCrossEntropyForward", "n, k", n, k);
+    requirePositive("softmaxCrossEntropyForward", "k", k);
+    int xo = floats(device, "softmaxCrossEntropyForward", "logits", logits, size);
+    int lo = floats(device, "softmaxCrossEntropyForward", "labels", labels, n);
+    int po = floats(device, "softmaxCrossEntropyForward", "prob", prob, size);
+    int so = floats(device, "softmaxCrossEntropyForward", "loss", loss, n);
+    pool.forRange(n, grain(8L * k), (from, to) -> {
+      for (int r = from; r < to; r++) {
+        int label = KernelArguments.label("softmaxCrossEntropyForward", r, f[lo + r], k);
+        int row = xo + r * k;
+        float max = Float.NEGATIVE_INFINITY;
+        for (int j = 0; j < k; j++) {
+          max = Math.max(max, f[row + j]);
+        }
+        double sumExp = 0.0;
+        for (int j = 0; j < k; j++) {
+          sumExp += Math.exp((double) f[row + j] - max);
+        }
+        for (int j = 0; j < k; j++) {
+          f[po + r * k + j] = (float) (Math.exp((double) f[row + j] - max) / sumExp);
+        }
+        f[so + r] = (float) (max + Math.log(sumExp) - f[row + label]);
+      }
+    });
+  }
+
+  @Override
+  public void softmaxCrossEntropyBackward(Tensor prob, Tensor labels, int n, int k, float scale, Tensor dlogits) {
+    long size = dims("softmaxCrossEntropyBackward", "n, k", n, k);
+    requirePositive("softmaxCrossEntropyBackward", "k", k);
+    int po = floats(device, "softmaxCrossEntropyBackward", "prob", prob, size);
+    int lo = floats(device, "softmaxCrossEntropyBackward", "labels", labels, n);
+    int go = floats(device, "softmaxCrossEntropyBackward", "dlogits", dlogits, size);
+    pool.forRange(n, grain(k), (from, to) -> {
+      for (int r = from; r < to; r++) {
+        int label = KernelArguments.label("softmaxCrossEntropyBackward", r, f[lo + r], k);
+        for (int j = 0; j < k; j++) {
+          float target = j == label ? 1f : 0f;
+          f[go + r * k + j] = scale * (f[po + r * k + j] - target);
+        }
+      }
+    });
+  }
+
+  // ---------------------------------------------------------------- optimizer
+
+  @Override
+  public void sgdMomentum(Tensor w, Tensor g, Tensor v, float lr, float momentum, float weightDecay,
+                          boolean nesterov) {
+    int wo = floats(device, "sgdMomentum", "w", w, 0);
+    int go = floats(device, "sgdMomentum", "g", g, 0);
+    int vo = floats(device, "sgdMomentum", "v", v, 0);
+    sameSize("sgdMomentum", "w", w, "g", g);
+    sameSize("sgdMomentum", "w", w, "v", v);
+    pool.forRange(w.size(), ELEMENT_GRAIN, (from, to) -> {
+      for (int i = from; i < to; i++) {
+        float grad = f[go + i] + weightDecay * f[wo + i];
+        float velocity = momentum * f[vo + i] + grad;
+        f[vo + i] = velocity;
+        f[wo + i] -= lr * (nesterov ? grad + momentum * velocity : velocity);
+      }
+    });
+  }
+
+  private static void requirePositive(String op, String name, int value) {
+    if (value <= 0) {
+      throw new IllegalArgumentException(op + ": " + name + " must be positive, got " + value);
+    }
+  }
+}

@@ -1,0 +1,27 @@
+package io.batchwise.tensor.jvm;
+
+import io.batchwise.tensor.Device;
+import io.batchwise.tensor.DeviceOptions;
+import io.batchwise.tensor.testing.OpsConformanceTest;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The Java device against the reference, with three threads so every parallel split is exercised
+ * even on a one- or two-core machine, and GEMM shapes large enough to cross the inline threshold,
+ * the four-row groups and the column blocks.
+ */
+class JavaOpsConformanceTest extends OpsConformanceTest {
+  @Override
+  protected Device openDevice() {
+    return new JavaDevice(new DeviceOptions(64, 1), 3);
+  }
+
+  @Override
+  protected List<int[]> gemmShapes() {
+    List<int[]> shapes = new ArrayList<>(super.gemmShapes());
+    shapes.add(new int[] {130, 300, 67});
+    shapes.add(new int[] {3, 517, 2});
+    return shapes;
+  }
+}
