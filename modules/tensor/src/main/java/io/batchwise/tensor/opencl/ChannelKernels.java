@@ -1,0 +1,41 @@
+package io.batchwise.tensor.opencl;
+
+import com.aparapi.Range;
+import com.aparapi.opencl.OpenCL;
+import com.aparapi.opencl.OpenCL.Arg;
+import com.aparapi.opencl.OpenCL.GlobalReadWrite;
+
+/**
+ * Per-channel kernels of {@code channels.cl} over [outer][c][inner] views. {@code F} is the FLOAT
+ * arena, {@code D} the DOUBLE arena. The three reductions must be launched as exactly {@code c}
+ * work-groups of {@link #REDUCTION_GROUP} work-items (one group per channel, fixed tree order).
+ */
+@OpenCL.Resource("io/batchwise/tensor/opencl/channels.cl")
+public interface ChannelKernels extends OpenCL<ChannelKernels> {
+  /** Work-group size of the reductions; must equal {@code RWG} in channels.cl. */
+  int REDUCTION_GROUP = 64;
+
+  ChannelKernels channel_sum(Range r, @GlobalReadWrite("F") float[] f, @Arg("x") int x,
+      @Arg("out") int out, @Arg("outer") int outer, @Arg("c") int c, @Arg("inner") int inner,
+      @Arg("beta") float beta);
+
+  ChannelKernels channel_moments(Range r, @GlobalReadWrite("F") float[] f,
+      @GlobalReadWrite("D") double[] d, @Arg("x") int x, @Arg("shift") int shift,
+      @Arg("out") int out, @Arg("outer") int outer, @Arg("c") int c, @Arg("inner") int inner);
+
+  ChannelKernels channel_grad_moments(Range r, @GlobalReadWrite("F") float[] f,
+      @GlobalReadWrite("D") double[] d, @Arg("dy") int dy, @Arg("x") int x,
+      @Arg("center") int center, @Arg("out") int out, @Arg("outer") int outer, @Arg("c") int c,
+      @Arg("inner") int inner);
+
+  ChannelKernels add_channel_bias(Range r, @GlobalReadWrite("F") float[] f, @Arg("y") int y,
+      @Arg("bias") int bias, @Arg("outer") int outer, @Arg("c") int c, @Arg("inner") int inner);
+
+  ChannelKernels channel_affine(Range r, @GlobalReadWrite("F") float[] f, @Arg("x") int x,
+      @Arg("a") int a, @Arg("b") int b, @Arg("y") int y, @Arg("outer") int outer,
+      @Arg("c") int c, @Arg("inner") int inner);
+
+  ChannelKernels channel_affine2(Range r, @GlobalReadWrite("F") float[] f, @Arg("dy") int dy,
+      @Arg("x") int x, @Arg("a") int a, @Arg("b") int b, @Arg("d") int d, @Arg("dx") int dx,
+      @Arg("outer") int outer, @Arg("c") int c, @Arg("inner") int inner);
+}

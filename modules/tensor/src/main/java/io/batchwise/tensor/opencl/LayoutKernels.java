@@ -1,0 +1,39 @@
+package io.batchwise.tensor.opencl;
+
+import com.aparapi.Range;
+import com.aparapi.opencl.OpenCL;
+import com.aparapi.opencl.OpenCL.Arg;
+import com.aparapi.opencl.OpenCL.GlobalReadWrite;
+
+/**
+ * Layout permutes, im2col (two versions) and col2im of {@code layout.cl}. {@code F} is the FLOAT
+ * arena; the window parameters are those of {@link io.batchwise.tensor.Window2d} with its derived
+ * {@code oh, ow}.
+ */
+@OpenCL.Resource("io/batchwise/tensor/opencl/layout.cl")
+public interface LayoutKernels extends OpenCL<LayoutKernels> {
+
+  LayoutKernels nchw_to_cnhw(Range r, @GlobalReadWrite("F") float[] f, @Arg("x") int x,
+      @Arg("y") int y, @Arg("n") int n, @Arg("c") int c, @Arg("inner") int inner);
+
+  LayoutKernels cnhw_to_nchw(Range r, @GlobalReadWrite("F") float[] f, @Arg("x") int x,
+      @Arg("y") int y, @Arg("n") int n, @Arg("c") int c, @Arg("inner") int inner);
+
+  /** 2-D range: (columns n·oh·ow, rows c·kh·kw), one element per work-item. */
+  LayoutKernels im2col_v1(Range r, @GlobalReadWrite("F") float[] f, @Arg("x") int x,
+      @Arg("col") int col, @Arg("n") int n, @Arg("c") int c, @Arg("h") int h, @Arg("w") int w,
+      @Arg("kh") int kh, @Arg("kw") int kw, @Arg("sh") int sh, @Arg("sw") int sw,
+      @Arg("ph") int ph, @Arg("pw") int pw, @Arg("oh") int oh, @Arg("ow") int ow);
+
+  /** 2-D range: (columns n·oh·ow, channels c), kh·kw elements per work-item. */
+  LayoutKernels im2col_v2(Range r, @GlobalReadWrite("F") float[] f, @Arg("x") int x,
+      @Arg("col") int col, @Arg("n") int n, @Arg("c") int c, @Arg("h") int h, @Arg("w") int w,
+      @Arg("kh") int kh, @Arg("kw") int kw, @Arg("sh") int sh, @Arg("sw") int sw,
+      @Arg("ph") int ph, @Arg("pw") int pw, @Arg("oh") int oh, @Arg("ow") int ow);
+
+  /** 1-D range over the n·c·h·w cells of dx (a gather, no atomics). */
+  LayoutKernels col2im(Range r, @GlobalReadWrite("F") float[] f, @Arg("col") int col,
+      @Arg("dx") int dx, @Arg("n") int n, @Arg("c") int c, @Arg("h") int h, @Arg("w") int w,
+      @Arg("kh") int kh, @Arg("kw") int kw, @Arg("sh") int sh, @Arg("sw") int sw,
+      @Arg("ph") int ph, @Arg("pw") int pw, @Arg("oh") int oh, @Arg("ow") int ow);
+}

@@ -1,0 +1,480 @@
+package io.batchwise.tensor.opencl;
+
+import static io.batchwise.tensor.reference.KernelArguments.colSize;
+import static io.batchwise.tensor.reference.KernelArguments.dims;
+import static io.batchwise.tensor.reference.KernelArguments.doubles;
+import static io.batchwise.tensor.reference.KernelArguments.floats;
+import static io.batchwise.tensor.reference.KernelArguments.inputSize;
+import static io.batchwise.tensor.reference.KernelArguments.keepProbability;
+import static io.batchwise.tensor.reference.KernelArguments.label;
+import static io.batchwise.tensor.reference.KernelArguments.outputSize;
+import static io.batchwise.tensor.reference.KernelArguments.sameSize;
+
+import com.aparapi.Range;
+import io.batchwise.tensor.Ops;
+import io.batchwise.tensor.Tensor;
+import io.batchwise.tensor.Window2d;
+
+/**
+ * The {@link Ops} of an {@link OpenClDevice}: argument checks on the host, then one launch of an
+ * OpenCL C kernel bound through Aparapi. Every launch passes the device's arena arrays (never a
+ * per-tensor array) plus element offsets.
+ *
+ * <p>Launch rules:
+ * <ol>
+ *   <li>1-D launches round the global size up to the work-group size; kernels check their index.</li>
+ *   <li>A launch with nothing to do (n = 0) is skipped, except the channel reductions, which still
+ *       run over c channels to write their zero sums.</li>
+ *   <li>Aparapi launches are synchronous: when a method returns, the arena holds the result, so the
+ *       host may read labels or results straight from {@link OpenClDevice#floats()}.</li>
+ * </ol>
+ * Follows the open choices documented in {@link io.batchwise.tensor.reference.ReferenceOps}
+ * (sizes at least as large as the dimensions need, max-pool argmax −1 for empty windows, bad
+ * labels rejected with an {@link IllegalArgumentException}).
+ */
+public final class OpenClOps implements Ops {
+  /** Which im2col kernel {@link #im2col} launches; v2 measured faster here (see KernelBench). */
+  public enum Im2colVersion { V1, V2 }
+
+  private final OpenClDevice device;
+  private final com.aparapi.device.OpenCLDevice cl;
+  private final float[] f;
+  private final double[] d;
+  private final int group;
+  private final ElementwiseKernels elementwise;
+  private final LayoutKernels layout;
+  private final PoolingKernels pooling;
+  private final ChannelKernels channels;
+  private final LossKernels loss;
+  private final ClGemm gemm;
+  private Im2colVersion im2colVersion = Im2colVersion.V2;
+
+  OpenClOps(OpenClDevice device, com.aparapi.device.OpenCLDevice cl, ElementwiseKernels elementwise,
+      LayoutKernels layout, PoolingKernels pooling, ChannelKernels channels, LossKernels loss,
+      ClGemm gemm) {
+    this.device = device;
+    this.cl = cl;
+    this.f = device.floats();
+    this.d = device.doubles();
+    this.group = (int) Math.max(1, Math.min(256, cl.getMaxWorkGroupSize()));
+    this.elementwise = elementwise;
+    this.layout = layout;
+    this.pooling = pooling;
+    this.channels = channels;
+    this.loss = loss;
+    this.gemm = gemm;
+  }
+
+  /** Selects the im2col kernel version (tests and benchmarks compare both). */
+  public void im2colVersion(Im2colVersion version) {
+    this.im2colVersion = version;
+  }
+
+  public Im2colVersion im2colVersion() {
+    return im2colVersion;
+  }
+
+  /** Launches the trivial {@code nop} kernel over n elements at offset 0 (launch-overhead probe). */
+  public void nop(int n) {
+    if (n < 0 || n > f.length) {
+      throw new IllegalArgumentException("nop: n must be in [0, " + f.length + "], got " + n);
+    }
+    elementwise.nop(range(Math.max(n, 1)), f, n);
+  }
+
+  private Range range(long n) {
+    if (n > Integer.MAX_VALUE - group) {
+      throw new IllegalArgumentException("launch of " + n + " work-items is too large");
+    }
+    int global = (int) ((n + group - 1) / group * group);
+    return cl.createRange(global, group);
+  }
+
+  // ---------------------------------------------------------------- memory
+
+  @Override
+  public void fill(Tensor x, float value) {
+    int xo = floats(device, "fill", "x", x, 0);
+    int n = x.size();
+    if (n > 0) {
+      elementwise.fill(range(n), f, xo, n, value);
+    }
+  }
+
+  @Override
+  public void copy(Tensor src, Tensor dst) {
+    int so = floats(device, "copy", "src", src, 0);
+    int dO = floats(device, "copy", "dst", dst, 0);
+    sameSize("copy", "src", src, "dst", dst);
+    int n = src.size();
+    if (n > 0 && so != dO) {
+      elementwise.copy(range(n), f, so, dO, n);
+    }
+  }
+
+  // ---------------------------------------------------------------- GEMM
+
+  @Override
+  public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Tensor a,
+      int aOffset, Tensor b, int bOffset, float beta, Tensor c, int cOffset) {
+    dims("gemm", "m, n, k", m, n, k);
+    dims("gemm", "aOffset, bOffset, cOffset", aOffset, bOffset, cOffset);
+    int ao = floats(device, "gemm", "a", a, aOffset + (long) m * k);
+    int bo = floats(device, "gemm", "b", b, bOffset + (long) k * n);
+    int co = floats(device, "gemm", "c", c, cOffset + (long) m * n);
+    gemm.gemm(f, transA, transB, m, n, k, alpha, ao + aOffset, bo + bOffset, beta, co + cOffset);
+  }
+
+  // ---------------------------------------------------------------- layout
+
+  @Override
+  public void nchwToCnhw(Tensor x, int n, int c, int inner, Tensor y) {
+    long size = dims("nchwToCnhw", "n, c, inner", n, c, inner);
+    int xo = floats(device, "nchwToCnhw", "x", x, size);
+    int yo = floats(device, "nchwToCnhw", "y", y, size);
+    if (size > 0) {
+      layout.nchw_to_cnhw(range(size), f, xo, yo, n, c, inner);
+    }
+  }
+
+  @Override
+  public void cnhwToNchw(Tensor x, int n, int c, int inner, Tensor y) {
+    long size = dims("cnhwToNchw", "n, c, inner", n, c, inner);
+    int xo = floats(device, "cnhwToNchw", "x", x, size);
+    int yo = floats(device, "cnhwToNchw", "y", y, size);
+    if (size > 0) {
+      layout.cnhw_to_nchw(range(size), f, xo, yo, n, c, inner);
+    }
+  }
+
+  // ---------------------------------------------------------------- convolution
+
+  @Override
+  public void im2col(Tensor x, Window2d g, Tensor col) {
+    int xo = floats(device, "im2col", "x", x, inputSize(g));
+    int co = floats(device, "im2col", "col", col, colSize(g));
+    int cols = g.colCols();
+    if (cols == 0) {
+      return;
+    }
+    int lx = Math.min(64, group);
+    int gx = (cols + lx - 1) / lx * lx;
+    if (im2colVersion == Im2colVersion.V1) {
+      layout.im2col_v1(cl.createRange2D(gx, g.colRows(), lx, 1), f, xo, co, g.n(), g.c(), g.h(),
+          g.w(), g.kh(), g.kw(), g.sh(), g.sw(), g.ph(), g.pw(), g.oh(), g.ow());
+    } else {
+      layout.im2col_v2(cl.createRange2D(gx, g.c(), lx, 1), f, xo, co, g.n(), g.c(), g.h(), g.w(),
+          g.kh(), g.kw(), g.sh(), g.sw(), g.ph(), g.pw(), g.oh(), g.ow());
+    }
+  }
+
+  @Override
+  public void col2im(Tensor col, Window2d g, Tensor dx) {
+    int co = floats(device, "col2im", "col", col, colSize(g));
+    long size = inputSize(g);
+    int xo = floats(device, "col2im", "dx", dx, size);
+    if (size > 0) {
+      layout.col2im(range(size), f, co, xo, g.n(), g.c(), g.h(), g.w(), g.kh(), g.kw(), g.sh(),
+          g.sw(), g.ph(), g.pw(), g.oh(), g.ow());
+    }
+  }
+
+  // ---------------------------------------------------------------- pooling
+
+  @Override
+  public void maxPoolForward(Tensor x, Window2d g, Tensor y, Tensor argmax) {
+    int xo = floats(device, "maxPoolForward", "x", x, inputSize(g));
+    long out = outputSize(g);
+    int yo = floats(device, "maxPoolForward", "y", y, out);
+    int ao = floats(device, "maxPoolForward", "argmax", argmax, out);
+    if (out > 0) {
+      pooling.max_pool_forward(range(out), f, xo, yo, ao, g.n(), g.c(), g.h(), g.w(), g.kh(),
+          g.kw(), g.sh(), g.sw(), g.ph(), g.pw(), g.oh(), g.ow());
+    }
+  }
+
+  @Override
+  public void maxPoolBackward(Tensor dy, Tensor argmax, Window2d g, Tensor dx) {
+    long out = outputSize(g);
+    int yo = floats(device, "maxPoolBackward", "dy", dy, out);
+    int ao = floats(device, "maxPoolBackward", "argmax", argmax, out);
+    long size = inputSize(g);
+    int xo = floats(device, "maxPoolBackward", "dx", dx, size);
+    if (size > 0) {
+      pooling.max_pool_backward(range(size), f, yo, ao, xo, g.n(), g.c(), g.h(), g.w(), g.kh(),
+          g.kw(), g.sh(), g.sw(), g.ph(), g.pw(), g.oh(), g.ow());
+    }
+  }
+
+  @Override
+  public void avgPoolForward(Tensor x, Window2d g, Tensor y) {
+    int xo = floats(device, "avgPoolForward", "x", x, inputSize(g));
+    long out = outputSize(g);
+    int yo = floats(device, "avgPoolForward", "y", y, out);
+    if (out > 0) {
+      pooling.avg_pool_forward(range(out), f, xo, yo, g.n(), g.c(), g.h(), g.w(), g.kh(), g.kw(),
+          g.sh(), g.sw(), g.ph(), g.pw(), g.oh(), g.ow());
+    }
+  }
+
+  @Override
+  public void avgPoolBackward(Tensor dy, Window2d g, Tensor dx) {
+    int yo = floats(device, "avgPoolBackward", "dy", dy, outputSize(g));
+    long size = inputSize(g);
+    int xo = floats(device, "avgPoolBackward", "dx", dx, size);
+    if (size > 0) {
+      pooling.avg_pool_backward(range(size), f, yo, xo, g.n(), g.c(), g.h(), g.w(), g.kh(), g.kw(),
+          g.sh(), g.sw(), g.ph(), g.pw(), g.oh(), g.ow());
+    }
+  }
+
+  @Override
+  public void globalAvgPoolForward(Tensor x, int n, int c, int inner, Tensor y) {
+    long size = dims("globalAvgPoolForward", "n, c, inner", n, c, inner);
+    requirePositive("globalAvgPoolForward", "inner", inner);
+    int xo = floats(device, "globalAvgPoolForward", "x", x, size);
+    int yo = floats(device, "globalAvgPoolForward", "y", y, (long) n * c);
+    if (n * c > 0) {
+      pooling.global_avg_pool_forward(range((long) n * c), f, xo, yo, n * c, inner);
+    }
+  }
+
+  @Override
+  public void globalAvgPoolBackward(Tensor dy, int n, int c, int inner, Tensor dx) {
+    long size = dims("globalAvgPoolBackward", "n, c, inner", n, c, inner);
+    requirePositive("globalAvgPoolBackward", "inner", inner);
+    int yo = floats(device, "globalAvgPoolBackward", "dy", dy, (long) n * c);
+    int xo = floats(device, "globalAvgPoolBackward", "dx", dx, size);
+    if (size > 0) {
+      pooling.global_avg_pool_backward(range(size), f, yo, xo, n * c, inner);
+    }
+  }
+
+  // ---------------------------------------------------------------- elementwise
+
+  @Override
+  public void reluForward(Tensor x, Tensor y) {
+    int xo = floats(device, "reluForward", "x", x, 0);
+    int yo = floats(device, "reluForward", "y", y, 0);
+    sameSize("reluForward", "x", x, "y", y);
+    int n = x.size();
+    if (n > 0) {
+      elementwise.relu_forward(range(n), f, xo, yo, n);
+    }
+  }
+
+  @Override
+  public void reluBackward(Tensor y, Tensor dy, Tensor dx) {
+    int yo = floats(device, "reluBackward", "y", y, 0);
+    int dyo = floats(device, "reluBackward", "dy", dy, 0);
+    int dxo = floats(device, "reluBackward", "dx", dx, 0);
+    sameSize("reluBackward", "y", y, "dy", dy);
+    sameSize("reluBackward", "dy", dy, "dx", dx);
+    int n = y.size();
+    if (n > 0) {
+      elementwise.relu_backward(range(n), f, yo, dyo, dxo, n);
+    }
+  }
+
+  @Override
+  public void add(Tensor a, Tensor b, Tensor out) {
+    int ao = floats(device, "add", "a", a, 0);
+    int bo = floats(device, "add", "b", b, 0);
+    int oo = floats(device, "add", "out", out, 0);
+    sameSize("add", "a", a, "b", b);
+    sameSize("add", "a", a, "out", out);
+    int n = a.size();
+    if (n > 0) {
+      elementwise.add(range(n), f, ao, bo, oo, n);
+    }
+  }
+
+  @Override
+  public void axpy(float alpha, Tensor x, Tensor y) {
+    int xo = floats(device, "axpy", "x", x, 0);
+    int yo = floats(device, "axpy", "y", y, 0);
+    sameSize("axpy", "x", x, "y", y);
+    int n = x.size();
+    if (n > 0) {
+      elementwise.axpy(range(n), f, alpha, xo, yo, n);
+    }
+  }
+
+  @Override
+  public void scale(Tensor x, float alpha) {
+    int xo = floats(device, "scale", "x", x, 0);
+    int n = x.size();
+    if (n > 0) {
+      elementwise.scale(range(n), f, xo, alpha, n);
+    }
+  }
+
+  @Override
+  public void mul(Tensor a, Tensor b, Tensor out) {
+    int ao = floats(device, "mul", "a", a, 0);
+    int bo = floats(device, "mul", "b", b, 0);
+    int oo = floats(device, "mul", "out", out, 0);
+    sameSize("mul", "a", a, "b", b);
+    sameSize("mul", "a", a, "out", out);
+    int n = a.size();
+    if (n > 0) {
+      elementwise.mul(range(n), f, ao, bo, oo, n);
+    }
+  }
+
+  @Override
+  public void dropoutMask(long seed, float keep, Tensor mask) {
+    keepProbability("dropoutMask", keep);
+    int mo = floats(device, "dropoutMask", "mask", mask, 0);
+    int n = mask.size();
+    if (n > 0) {
+      elementwise.dropout_mask(range(n), f, mo, n, (int) seed, (int) (seed >>> 32), keep,
+          1f / keep);
+    }
+  }
+
+  // ---------------------------------------------------------------- channels
+
+  @Override
+  public void addChannelBias(Tensor y, int outer, int c, int inner, Tensor bias) {
+    long size = dims("addChannelBias", "outer, c, inner", outer, c, inner);
+    int yo = floats(device, "addChannelBias", "y", y, size);
+    int bo = floats(device, "addChannelBias", "bias", bias, c);
+    if (size > 0) {
+      channels.add_channel_bias(range(size), f, yo, bo, outer, c, inner);
+    }
+  }
+
+  @Override
+  public void channelSum(Tensor x, int outer, int c, int inner, float beta, Tensor out) {
+    long size = dims("channelSum", "outer, c, inner", outer, c, inner);
+    int xo = floats(device, "channelSum", "x", x, size);
+    int oo = floats(device, "channelSum", "out", out, c);
+    if (c > 0) {
+      channels.channel_sum(reductionRange(c), f, xo, oo, outer, c, inner, beta);
+    }
+  }
+
+  @Override
+  public void channelMoments(Tensor x, int outer, int c, int inner, Tensor shift, Tensor out) {
+    long size = dims("channelMoments", "outer, c, inner", outer, c, inner);
+    int xo = floats(device, "channelMoments", "x", x, size);
+    int so = floats(device, "channelMoments", "shift", shift, c);
+    int oo = doubles(device, "channelMoments", "out", out, 2L * c);
+    if (c > 0) {
+      channels.channel_moments(reductionRange(c), f, d, xo, so, oo, outer, c, inner);
+    }
+  }
+
+  @Override
+  public void channelGradMoments(Tensor dy, Tensor x, int outer, int c, int inner, Tensor center,
+      Tensor out) {
+    long size = dims("channelGradMoments", "outer, c, inner", outer, c, inner);
+    int dyo = floats(device, "channelGradMoments", "dy", dy, size);
+    int xo = floats(device, "channelGradMoments", "x", x, size);
+    int co = floats(device, "channelGradMoments", "center", center, c);
+    int oo = doubles(device, "channelGradMoments", "out", out, 2L * c);
+    if (c > 0) {
+      channels.channel_grad_moments(reductionRange(c), f, d, dyo, xo, co, oo, outer, c, inner);
+    }
+  }
+
+  /** Exactly c work-groups of the fixed reduction size: the determinism invariant of channels.cl. */
+  private Range reductionRange(int c) {
+    int wg = ChannelKernels.REDUCTION_GROUP;
+    if ((long) c * wg > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("too many channels for one launch: " + c);
+    }
+    return cl.createRange(c * wg, wg);
+  }
+
+  @Override
+  public void channelAffine(Tensor x, int outer, int c, int inner, Tensor a, Tensor b, Tensor y) {
+    long size = dims("channelAffine", "outer, c, inner", outer, c, inner);
+    int xo = floats(device, "channelAffine", "x", x, size);
+    int ao = floats(device, "channelAffine", "a", a, c);
+    int bo = floats(device, "channelAffine", "b", b, c);
+    int yo = floats(device, "channelAffine", "y", y, size);
+    if (size > 0) {
+      channels.channel_affine(range(size), f, xo, ao, bo, yo, outer, c, inner);
+    }
+  }
+
+  @Override
+  public void channelAffine2(Tensor dy, Tensor x, int outer, int c, int inner, Tensor a, Tensor b,
+      Tensor dd, Tensor dx) {
+    long size = dims("channelAffine2", "outer, c, inner", outer, c, inner);
+    int dyo = floats(device, "channelAffine2", "dy", dy, size);
+    int xo = floats(device, "channelAffine2", "x", x, size);
+    int ao = floats(device, "channelAffine2", "a", a, c);
+    int bo = floats(device, "channelAffine2", "b", b, c);
+    int doff = floats(device, "channelAffine2", "d", dd, c);
+    int dxo = floats(device, "channelAffine2", "dx", dx, size);
+    if (size > 0) {
+      channels.channel_affine2(range(size), f, dyo, xo, ao, bo, doff, dxo, outer, c, inner);
+    }
+  }
+
+  // ---------------------------------------------------------------- loss
+
+  @Override
+  public void softmaxCrossEntropyForward(Tensor logits, Tensor labels, int n, int k, Tensor prob,
+      Tensor lossOut) {
+    long size = dims("softmaxCrossEntropyForward", "n, k", n, k);
+    requirePositive("softmaxCrossEntropyForward", "k", k);
+    int lo = floats(device, "softmaxCrossEntropyForward", "logits", logits, size);
+    int lab = floats(device, "softmaxCrossEntropyForward", "labels", labels, n);
+    int po = floats(device, "softmaxCrossEntropyForward", "prob", prob, size);
+    int so = floats(device, "softmaxCrossEntropyForward", "loss", lossOut, n);
+    checkLabels("softmaxCrossEntropyForward", lab, n, k);
+    if (n > 0) {
+      loss.softmax_xent_forward(range(n), f, lo, lab, po, so, n, k);
+    }
+  }
+
+  @Override
+  public void softmaxCrossEntropyBackward(Tensor prob, Tensor labels, int n, int k, float scale,
+      Tensor dlogits) {
+    long size = dims("softmaxCrossEntropyBackward", "n, k", n, k);
+    requirePositive("softmaxCrossEntropyBackward", "k", k);
+    int po = floats(device, "softmaxCrossEntropyBackward", "prob", prob, size);
+    int lab = floats(device, "softmaxCrossEntropyBackward", "labels", labels, n);
+    int go = floats(device, "softmaxCrossEntropyBackward", "dlogits", dlogits, size);
+    checkLabels("softmaxCrossEntropyBackward", lab, n, k);
+    if (size > 0) {
+      loss.softmax_xent_backward(range(size), f, po, lab, go, n, k, scale);
+    }
+  }
+
+  /**
+   * Labels are checked on the host: launches are synchronous and the arena array holds the
+   * current values, so reading n floats costs nothing next to a launch.
+   */
+  private void checkLabels(String op, int offset, int n, int k) {
+    for (int i = 0; i < n; i++) {
+      label(op, i, f[offset + i], k);
+    }
+  }
+
+  // ---------------------------------------------------------------- optimizer
+
+  @Override
+  public void sgdMomentum(Tensor w, Tensor g, Tensor v, float lr, float momentum, float weightDecay,
+      boolean nesterov) {
+    int wo = floats(device, "sgdMomentum", "w", w, 0);
+    int go = floats(device, "sgdMomentum", "g", g, 0);
+    int vo = floats(device, "sgdMomentum", "v", v, 0);
+    sameSize("sgdMomentum", "w", w, "g", g);
+    sameSize("sgdMomentum", "w", w, "v", v);
+    int n = w.size();
+    if (n > 0) {
+      loss.sgd_momentum(range(n), f, wo, go, vo, n, lr, momentum, weightDecay, nesterov ? 1 : 0);
+    }
+  }
+
+  private static void requirePositive(String op, String name, int value) {
+    if (value <= 0) {
+      throw new IllegalArgumentException(op + ": " + name + " must be positive, got " + value);
+    }
+  }
+}

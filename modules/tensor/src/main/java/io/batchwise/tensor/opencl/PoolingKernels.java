@@ -1,0 +1,39 @@
+package io.batchwise.tensor.opencl;
+
+import com.aparapi.Range;
+import com.aparapi.opencl.OpenCL;
+import com.aparapi.opencl.OpenCL.Arg;
+import com.aparapi.opencl.OpenCL.GlobalReadWrite;
+
+/** Pooling kernels of {@code pooling.cl}; {@code F} is the FLOAT arena. */
+@OpenCL.Resource("io/batchwise/tensor/opencl/pooling.cl")
+public interface PoolingKernels extends OpenCL<PoolingKernels> {
+
+  PoolingKernels max_pool_forward(Range r, @GlobalReadWrite("F") float[] f, @Arg("x") int x,
+      @Arg("y") int y, @Arg("argmax") int argmax, @Arg("n") int n, @Arg("c") int c,
+      @Arg("h") int h, @Arg("w") int w, @Arg("kh") int kh, @Arg("kw") int kw, @Arg("sh") int sh,
+      @Arg("sw") int sw, @Arg("ph") int ph, @Arg("pw") int pw, @Arg("oh") int oh,
+      @Arg("ow") int ow);
+
+  PoolingKernels max_pool_backward(Range r, @GlobalReadWrite("F") float[] f, @Arg("dy") int dy,
+      @Arg("argmax") int argmax, @Arg("dx") int dx, @Arg("n") int n, @Arg("c") int c,
+      @Arg("h") int h, @Arg("w") int w, @Arg("kh") int kh, @Arg("kw") int kw, @Arg("sh") int sh,
+      @Arg("sw") int sw, @Arg("ph") int ph, @Arg("pw") int pw, @Arg("oh") int oh,
+      @Arg("ow") int ow);
+
+  PoolingKernels avg_pool_forward(Range r, @GlobalReadWrite("F") float[] f, @Arg("x") int x,
+      @Arg("y") int y, @Arg("n") int n, @Arg("c") int c, @Arg("h") int h, @Arg("w") int w,
+      @Arg("kh") int kh, @Arg("kw") int kw, @Arg("sh") int sh, @Arg("sw") int sw,
+      @Arg("ph") int ph, @Arg("pw") int pw, @Arg("oh") int oh, @Arg("ow") int ow);
+
+  PoolingKernels avg_pool_backward(Range r, @GlobalReadWrite("F") float[] f, @Arg("dy") int dy,
+      @Arg("dx") int dx, @Arg("n") int n, @Arg("c") int c, @Arg("h") int h, @Arg("w") int w,
+      @Arg("kh") int kh, @Arg("kw") int kw, @Arg("sh") int sh, @Arg("sw") int sw,
+      @Arg("ph") int ph, @Arg("pw") int pw, @Arg("oh") int oh, @Arg("ow") int ow);
+
+  PoolingKernels global_avg_pool_forward(Range r, @GlobalReadWrite("F") float[] f,
+      @Arg("x") int x, @Arg("y") int y, @Arg("planes") int planes, @Arg("inner") int inner);
+
+  PoolingKernels global_avg_pool_backward(Range r, @GlobalReadWrite("F") float[] f,
+      @Arg("dy") int dy, @Arg("dx") int dx, @Arg("planes") int planes, @Arg("inner") int inner);
+}
