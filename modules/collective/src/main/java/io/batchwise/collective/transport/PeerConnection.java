@@ -212,6 +212,8 @@ final class PeerConnection extends ChannelInboundHandlerAdapter {
         ctx.channel().remoteAddress(), why);
     if (client) {
       mesh.connectProblem(expectedPeer, why);
+    } else if (peer >= 0) {
+      mesh.connectProblem(peer, "refused a connection claiming rank " + peer + ": " + why);
     }
     state = State.CLOSED;
     ctx.close();
@@ -234,6 +236,9 @@ final class PeerConnection extends ChannelInboundHandlerAdapter {
     } else if (client && state != State.CLOSED) {
       mesh.connectProblem(expectedPeer, "connection closed during the handshake (the peer "
           + "refused it: wrong secret or job?)");
+    } else if (!client && peer >= 0 && state == State.AWAIT_RESPONSE) {
+      mesh.connectProblem(peer, "rank " + peer + " hung up during the handshake (it refused "
+          + "this rank's proof: wrong secret?)");
     }
     state = State.CLOSED;
   }

@@ -1,0 +1,204 @@
+package io.batchwise.collective;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** Collectives among ranks that are threads of this JVM (real sockets on 127.0.0.1). */
+class LocalGroupTest {
+  private static final byte[] SECRET = CollectiveConfig.newSecret();
+
+  static float[] input(int rank, int n) {
+    Random rnd = new Random(1000 + rank);
+    float[] a = new float[n];
+    for (int i = 0; i < n; i++) {
+      a[i] = (float) rnd.nextGaussian() * (1 + rank);
+    }
+    return a;
+  }
+
+  static void checkFloatSums(List<Object> results, int size, int n) {
+    double[] exact = new double[n];
+    for (int r = 0; r < size; r++) {
+      float[] in = input(r, n);
+      for (int i = 0; i < n; i++) {
+        exact[i] += in[i];
+      }
+    }
+    float[] first = (float[]) results.get(0);
+    for (int i = 0; i < n; i++) {
+      assertEquals(exact[i], first[i], 1e-5 * size * (1 + Math.abs(exact[i])), "element " + i);
+    }
+    for (Object o : results) {
+      assertArrayEquals(first, (float[]) o, "ranks must agree bit for bit");
+    }
+  }
+
+  @Test
+  void allReduceFloatsBothAlgorithmsAnyGroupSize() throws Exception {
+    for (int size : new int[] {1, 3, 4}) {
+      for (int small : new int[] {1 << 20, 0}) { // recursive doubling, then ring
+        try (LocalGroup g = new LocalGroup(size, SECRET,
+            b -> b.smallMessageMaxBytes(small).chunkBytes(256))) {
+          for (int n : new int[] {0, 1, 7, 1000}) {
+            List<Object> out = g.run(c -> {
+              float[] a = input(c.rank(), n);
+              c.allReduceSum(a);
+              return a;
+            });
+            checkFloatSums(out, size, n);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void doublesDirectBuffersAsyncBroadcastAndBarrier() throws Exception {
+    try (LocalGroup g = new LocalGroup(3, SECRET, b -> b.smallMessageMaxBytes(64)
+        .chunkBytes(128))) {
+      List<Object> out = g.run(c -> {
+        double[] d = {c.rank(), 1, -c.rank() * 0.5};
+        c.allReduceSum(d);
+        // Direct float buffer with a non-zero position: only position..limit is reduced.
+        FloatBuffer fb = ByteBuffer.allocateDirect(4 * 100).order(ByteOrder.nativeOrder())
+            .asFloatBuffer();
+        for (int i = 0; i < 100; i++) {
+          fb.put(i, c.rank() + i);
+        }
+        fb.position(10);
+        c.allReduceSum(fb);
+        DoubleBuffer db = ByteBuffer.allocateDirect(8 * 50).order(ByteOrder.nativeOrder())
+            .asDoubleBuffer();
+        for (int i = 0; i < 50; i++) {
+          db.put(i, c.rank() * 1000.0 + i);
+        }
+        float[] async = {1, 2, 3};
+        c.allReduceSumAsync(db).join();
+        c.allReduceSumAsync(async).join();
+        double[] bc = {c.rank() + 0.25, c.rank()};
+        c.broadcast(bc, 2);
+        c.barrier();
+        return new Object[] {d, fb, db, async, bc};
+      });
+      for (int rank = 0; rank < 3; rank++) {
+        Object[] r = (Object[]) out.get(rank);
+        assertArrayEquals(new double[] {3, 3, -1.5}, (double[]) r[0]);
+        FloatBuffer fb = (FloatBuffer) r[1];
+        assertEquals(10, fb.position());
+        assertEquals(rank + 5f, fb.get(5), "before position: untouched");
+        assertEquals(3f * 10 + 3, fb.get(10));
+        assertEquals(3f * 99 + 3, fb.get(99));
+        DoubleBuffer db = (DoubleBuffer) r[2];
+        assertEquals(3000.0 + 3 * 49, db.get(49));
+        assertArrayEquals(new float[] {3, 6, 9}, (float[]) r[3]);
+        assertArrayEquals(new double[] {2.25, 2}, (double[]) r[4]);
+      }
+    }
+  }
+
+  @Test
+  void differentSizesFailWithBothCallsNamed() throws Exception {
+    try (LocalGroup g = new LocalGroup(2, SECRET, b -> { })) {
+      List<Object> out = g.run(c -> {
+        try {
+          c.allReduceSum(new float[c.rank() == 0 ? 5 : 6]);
+          return null;
+        } catch (CollectiveException e) {
+          return e;
+        }
+      });
+      for (Object o : out) {
+        CollectiveMismatchException e = assertInstanceOf(CollectiveMismatchException.class, o);
+        assertTrue(e.getMessage().contains("float[5]") && e.getMessage().contains("float[6]"),
+            e.getMessage());
+      }
+    }
+  }
+
+  @Test
+  void differentCollectivesFailWithBothNamed() throws Exception {
+    try (LocalGroup g = new LocalGroup(2, SECRET, b -> { })) {
+      List<Object> out = g.run(c -> {
+        try {
+          if (c.rank() == 0) {
+            c.broadcast(new double[4], 0);
+          } else {
+            c.allReduceSum(new double[4]);
+          }
+          c.barrier();
+          return null;
+        } catch (CollectiveException e) {
+          return e;
+        }
+      });
+      // Rank 1 receives rank 0's broadcast frame and names both calls; rank 0, the root, only
+      // sends, so it learns of it through rank 1's abort at its next collective.
+      CollectiveMismatchException e1 = assertInstanceOf(CollectiveMismatchException.class,
+          out.get(1));
+      assertTrue(e1.getMessage().contains("broadcast(double[4], root 0)")
+          && e1.getMessage().contains("allReduceSum(double[4])"), e1.getMessage());
+      // Rank 0 either gets rank 1's abort or finds rank 1's all-reduce frame in its barrier.
+      CollectiveMismatchException e0 = assertInstanceOf(CollectiveMismatchException.class,
+          out.get(0));
+      assertTrue(e0.getMessage().contains("allReduceSum(double[4])"), e0.getMessage());
+    }
+  }
+
+  @Test
+  void stalledPeerTimesOutNamingIt() throws Exception {
+    try (LocalGroup g = new LocalGroup(3, SECRET, b -> b.timeout(Duration.ofMillis(800)))) {
+      List<Object> out = g.run(c -> {
+        if (c.rank() == 1) {
+          return null; // never calls
+        }
+        try {
+          c.allReduceSum(new double[3]);
+          return null;
+        } catch (CollectiveException e) {
+          return e;
+        }
+      });
+      assertNull(out.get(1));
+      for (int r : new int[] {0, 2}) {
+        CollectiveTimeoutException e = assertInstanceOf(CollectiveTimeoutException.class,
+            out.get(r));
+        assertTrue(e.getMessage().contains("rank 1") || e.getMessage().contains("[1"),
+            e.getMessage());
+      }
+    }
+  }
+
+  @Test
+  void closedPeerGivesPeerLostNamingIt() throws Exception {
+    try (LocalGroup g = new LocalGroup(3, SECRET, b -> { })) {
+      g.ranks.get(2).close();
+      List<Object> out = g.run(c -> {
+        if (c.rank() == 2) {
+          return null;
+        }
+        try {
+          c.allReduceSum(new float[1000]);
+          return null;
+        } catch (CollectiveException e) {
+          return e;
+        }
+      });
+      for (int r : new int[] {0, 1}) {
+        PeerLostException e = assertInstanceOf(PeerLostException.class, out.get(r));
+        assertEquals(2, e.lostRank(), e.getMessage());
+      }
+    }
+  }
+}
