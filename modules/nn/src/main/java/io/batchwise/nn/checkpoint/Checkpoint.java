@@ -49,9 +49,10 @@ import java.util.zip.CRC32C;
  *     </ol></td></tr>
  *   <tr><td>20 + L</td><td>4</td><td>CRC32C (Castagnoli) of bytes [0, 20 + L), uint32</td></tr>
  * </table>
- * The file is exactly {@code 24 + L} bytes. Reading checks, in order: the size covers a header, the
- * magic, the version, the size against L (shorter: truncated; longer: trailing bytes), the CRC, and
- * that the body parses to its last byte. Each failure is a {@link CheckpointException} naming the
+ * The file is exactly {@code 24 + L} bytes. Reading checks, in order: the magic (on the bytes
+ * present, so a file cut inside the magic counts as truncated), that the file covers header and
+ * trailer, the version, the size against L (shorter: truncated; longer: trailing bytes), the CRC,
+ * and that the body parses to its last byte. Each failure is a {@link CheckpointException} naming the
  * location and the problem.
  *
  * <p>Names within a section are unique and keep the model's order. A whole checkpoint is built in

@@ -18,6 +18,14 @@ import java.util.List;
  *       behind.</li>
  *   <li>{@link #list} never returns the temporary files of writes in progress.</li>
  * </ol>
+ *
+ * <p>Notes for a Hadoop implementation (it belongs in the spark module, so that nn never depends on
+ * Hadoop): {@code FileSystem.rename} refuses to replace an existing target, so use
+ * {@code FileContext.rename(tmp, target, Options.Rename.OVERWRITE)}, which HDFS performs atomically;
+ * make the bytes durable with {@code hsync()} before the rename. Object stores (S3A) have no atomic
+ * rename but a single PUT is atomic: write to the final name directly there. Either way
+ * {@link CheckpointDirectory#newestValid()} skips a partial file, because the format's length and
+ * checksum expose it.
  */
 public interface CheckpointStorage {
 
