@@ -52,11 +52,21 @@ public final class ClGemm implements AutoCloseable {
      * V6 with an 8×32 tile of C per work-item (sixteen float16 accumulators), so each broadcast
      * element of A feeds two FMAs.
      */
-    V7
+    V7,
+    /**
+     * V7, with transB alone computed by work-groups of 8×32-tile work-items sharing one block of
+     * B, which the group copies transposed into local memory chunk by chunk along k.
+     */
+    V8,
+    /**
+     * V8, with the other layouts' 8×32 tiles visited in blocks of 4 tile columns (row block major
+     * inside a block), so a block's panels of B stay in L2 while all rows of A pass.
+     */
+    V9
   }
 
   /** The version {@link #ClGemm(OpenCLDevice)} uses. */
-  public static final Version DEFAULT = Version.V6;
+  public static final Version DEFAULT = Version.V9;
 
   /** Work-items per work-group for the tiled versions; PoCL runs one group per task. */
   private static final int TILE_GROUP = Integer.getInteger("batchwise.gemm.group", 8);
@@ -122,7 +132,7 @@ public final class ClGemm implements AutoCloseable {
         Range r = device.createRange2D(roundUp(n, 16), roundUp(m, 16), 16, 16);
         kernels.gemm_v2(r, arena, m, n, k, ta, tb, aOff, bOff, cOff, alpha, beta);
       }
-      case V3, V4, V5, V6, V7 -> tiled(arena, transA, transB, m, n, k, alpha, aOff, bOff, beta, cOff);
+      case V3, V4, V5, V6, V7, V8, V9 -> tiled(arena, transA, transB, m, n, k, alpha, aOff, bOff, beta, cOff);
     }
   }
 
@@ -135,6 +145,14 @@ public final class ClGemm implements AutoCloseable {
 
   private void tiled(float[] f, boolean transA, boolean transB, int m, int n, int k, float alpha,
       int aOff, int bOff, float beta, int cOff) {
+    if (transB && !transA && version.compareTo(Version.V8) >= 0) {
+      int tm = ceilDiv(m, 8);
+      int tn = ceilDiv(n, 32);
+      int group = Math.min(8, tm);
+      Range r = device.createRange2D(roundUp(tm, group), tn, group, 1);
+      kernels.gemm_v8_nt(r, f, m, n, k, tm, tn, aOff, bOff, cOff, alpha, beta);
+      return;
+    }
     boolean dotNt = version.compareTo(Version.V5) >= 0;
     if (transB && !transA && dotNt) {
       int tm = ceilDiv(m, 4);
@@ -148,7 +166,7 @@ public final class ClGemm implements AutoCloseable {
     int rows = transA && transB ? n : m;
     int cols = transA && transB ? m : n;
     int tm = ceilDiv(rows, 8);
-    int tn = ceilDiv(cols, version == Version.V7 ? 32 : 16);
+    int tn = ceilDiv(cols, version.compareTo(Version.V7) >= 0 ? 32 : 16);
     kernel.launch(range1(tm * tn, TILE_GROUP), f, m, n, k, tm, tn, aOff, bOff, cOff, alpha, beta);
   }
 
@@ -174,11 +192,17 @@ public final class ClGemm implements AutoCloseable {
         case 2 -> g::gemm_v6_tn;
         default -> g::gemm_v6_tt;
       };
-      case V7 -> switch (layout) {
+      case V7, V8 -> switch (layout) {
         case 0 -> g::gemm_v7_nn;
         case 1 -> g::gemm_v7_nt;
         case 2 -> g::gemm_v7_tn;
         default -> g::gemm_v7_tt;
+      };
+      case V9 -> switch (layout) {
+        case 0 -> g::gemm_v9_nn;
+        case 1 -> g::gemm_v9_nt;
+        case 2 -> g::gemm_v9_tn;
+        default -> g::gemm_v9_tt;
       };
       default -> throw new IllegalStateException("not a tiled version: " + version);
     };

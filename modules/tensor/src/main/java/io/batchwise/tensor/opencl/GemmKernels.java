@@ -104,7 +104,32 @@ interface GemmKernels extends OpenCL<GemmKernels> {
       @Arg("aOff") int aOff, @Arg("bOff") int bOff, @Arg("cOff") int cOff,
       @Arg("alpha") float alpha, @Arg("beta") float beta);
 
+  GemmKernels gemm_v9_nn(Range r, @GlobalReadWrite("F") float[] f, @Arg("m") int m,
+      @Arg("n") int n, @Arg("k") int k, @Arg("tilesM") int tilesM, @Arg("tilesN") int tilesN,
+      @Arg("aOff") int aOff, @Arg("bOff") int bOff, @Arg("cOff") int cOff,
+      @Arg("alpha") float alpha, @Arg("beta") float beta);
+
+  GemmKernels gemm_v9_tn(Range r, @GlobalReadWrite("F") float[] f, @Arg("m") int m,
+      @Arg("n") int n, @Arg("k") int k, @Arg("tilesM") int tilesM, @Arg("tilesN") int tilesN,
+      @Arg("aOff") int aOff, @Arg("bOff") int bOff, @Arg("cOff") int cOff,
+      @Arg("alpha") float alpha, @Arg("beta") float beta);
+
+  GemmKernels gemm_v9_nt(Range r, @GlobalReadWrite("F") float[] f, @Arg("m") int m,
+      @Arg("n") int n, @Arg("k") int k, @Arg("tilesM") int tilesM, @Arg("tilesN") int tilesN,
+      @Arg("aOff") int aOff, @Arg("bOff") int bOff, @Arg("cOff") int cOff,
+      @Arg("alpha") float alpha, @Arg("beta") float beta);
+
+  GemmKernels gemm_v9_tt(Range r, @GlobalReadWrite("F") float[] f, @Arg("m") int m,
+      @Arg("n") int n, @Arg("k") int k, @Arg("tilesM") int tilesM, @Arg("tilesN") int tilesN,
+      @Arg("aOff") int aOff, @Arg("bOff") int bOff, @Arg("cOff") int cOff,
+      @Arg("alpha") float alpha, @Arg("beta") float beta);
+
   GemmKernels gemm_d4_nt(Range r, @GlobalReadWrite("F") float[] f, @Arg("m") int m,
+      @Arg("n") int n, @Arg("k") int k, @Arg("tilesM") int tilesM, @Arg("tilesN") int tilesN,
+      @Arg("aOff") int aOff, @Arg("bOff") int bOff, @Arg("cOff") int cOff,
+      @Arg("alpha") float alpha, @Arg("beta") float beta);
+
+  GemmKernels gemm_v8_nt(Range r, @GlobalReadWrite("F") float[] f, @Arg("m") int m,
       @Arg("n") int n, @Arg("k") int k, @Arg("tilesM") int tilesM, @Arg("tilesN") int tilesN,
       @Arg("aOff") int aOff, @Arg("bOff") int bOff, @Arg("cOff") int cOff,
       @Arg("alpha") float alpha, @Arg("beta") float beta);

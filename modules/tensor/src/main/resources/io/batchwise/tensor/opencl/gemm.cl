@@ -308,29 +308,106 @@ inline void w32_tile(__global float* F, const int M, const int N, const int K, c
   }
 }
 
-#define W32_KERNELS(V)                                                                           \
+#define W32_KERNELS(V, IDS)                                                                      \
   __kernel void gemm_##V##_nn(__global float* F, const int m, const int n, const int k,         \
                               const int tilesM, const int tilesN, const int aOff, const int bOff,  \
                               const int cOff, const float alpha, const float beta) {              \
-    R8_V4_IDS w32_tile(F, m, n, k, aOff, k, 1, bOff, n, 1, cOff, n, 1, ti, tj, alpha, beta, 1, 1); \
+    IDS w32_tile(F, m, n, k, aOff, k, 1, bOff, n, 1, cOff, n, 1, ti, tj, alpha, beta, 1, 1); \
   }                                                                                              \
   __kernel void gemm_##V##_tn(__global float* F, const int m, const int n, const int k,         \
                               const int tilesM, const int tilesN, const int aOff, const int bOff,  \
                               const int cOff, const float alpha, const float beta) {              \
-    R8_V4_IDS w32_tile(F, m, n, k, aOff, 1, m, bOff, n, 1, cOff, n, 1, ti, tj, alpha, beta, 1, 1); \
+    IDS w32_tile(F, m, n, k, aOff, 1, m, bOff, n, 1, cOff, n, 1, ti, tj, alpha, beta, 1, 1); \
   }                                                                                              \
   __kernel void gemm_##V##_nt(__global float* F, const int m, const int n, const int k,         \
                               const int tilesM, const int tilesN, const int aOff, const int bOff,  \
                               const int cOff, const float alpha, const float beta) {              \
-    R8_V4_IDS w32_tile(F, m, n, k, aOff, k, 1, bOff, 1, k, cOff, n, 1, ti, tj, alpha, beta, 0, 1); \
+    IDS w32_tile(F, m, n, k, aOff, k, 1, bOff, 1, k, cOff, n, 1, ti, tj, alpha, beta, 0, 1); \
   }                                                                                              \
   __kernel void gemm_##V##_tt(__global float* F, const int m, const int n, const int k,         \
                               const int tilesM, const int tilesN, const int aOff, const int bOff,  \
                               const int cOff, const float alpha, const float beta) {              \
-    R8_V4_IDS w32_tile(F, n, m, k, bOff, k, 1, aOff, m, 1, cOff, 1, n, ti, tj, alpha, beta, 1, 0); \
+    IDS w32_tile(F, n, m, k, bOff, k, 1, aOff, m, 1, cOff, 1, n, ti, tj, alpha, beta, 1, 0); \
   }
 
-W32_KERNELS(v7)
+W32_KERNELS(v7, R8_V4_IDS)
+
+// v9: v7's tiles in a blocked order: blocks of V9_SB tile columns; inside a block, ti major and
+// tj minor. Consecutive work-items reuse one 8-row block of A V9_SB times from L1, and the
+// block's V9_SB panels of B (4 x 32 columns x k) stay in L2 while every row block passes.
+#define V9_SB 4
+#define R8_V9_IDS                                                         \
+  const int t = get_global_id(0);                                         \
+  if (t >= tilesM * tilesN) return;                                       \
+  const int blk = t / (tilesM * V9_SB);                                   \
+  const int rr = t - blk * (tilesM * V9_SB);                              \
+  const int bw = min(V9_SB, tilesN - blk * V9_SB);                        \
+  const int ti = rr / bw, tj = blk * V9_SB + (rr - (rr / bw) * bw);
+
+W32_KERNELS(v9, R8_V9_IDS)
+
+// ------------------------------------------------------------------ v8: nt through local memory
+// op(B) = B^T with B stored n x k: B's rows are contiguous along p, the wrong way for float16
+// loads across j. A work-group of up to 8 work-items shares one 32-column block of C (one tj,
+// consecutive ti); per chunk of V8_KB steps of p the group copies the 32 x V8_KB block of B,
+// transposed, into local memory, then each work-item runs v7's 8x32 loop on it. The transpose
+// costs 32 scalar copies per step for the whole group, against 8*8*32 FMAs.
+// 2D range: dim 0 = ti padded to the group size, dim 1 = tj. Padded work-items (ti >= tilesM)
+// compute on clamped rows and store nothing; they must not return early (barriers).
+
+#define V8_KB 128
+
+__kernel void gemm_v8_nt(__global float* F, const int m, const int n, const int k,
+                         const int tilesM, const int tilesN, const int aOff, const int bOff,
+                         const int cOff, const float alpha, const float beta) {
+  __local float bs[V8_KB * W32];
+  const int ti = get_global_id(0), tj = get_global_id(1);
+  const int lid = get_local_id(0), lsz = get_local_size(0);
+  const int i0 = ti * R8_ROWS, j0 = tj * W32;
+  __global const float* pa = F + aOff;
+  __global const float* a0 = pa + min(i0 + 0, m - 1) * k;
+  __global const float* a1 = pa + min(i0 + 1, m - 1) * k;
+  __global const float* a2 = pa + min(i0 + 2, m - 1) * k;
+  __global const float* a3 = pa + min(i0 + 3, m - 1) * k;
+  __global const float* a4 = pa + min(i0 + 4, m - 1) * k;
+  __global const float* a5 = pa + min(i0 + 5, m - 1) * k;
+  __global const float* a6 = pa + min(i0 + 6, m - 1) * k;
+  __global const float* a7 = pa + min(i0 + 7, m - 1) * k;
+  float16 c0 = 0.0f, c1 = 0.0f, c2 = 0.0f, c3 = 0.0f, c4 = 0.0f, c5 = 0.0f, c6 = 0.0f, c7 = 0.0f;
+  float16 d0 = 0.0f, d1 = 0.0f, d2 = 0.0f, d3 = 0.0f, d4 = 0.0f, d5 = 0.0f, d6 = 0.0f, d7 = 0.0f;
+  for (int p0 = 0; p0 < k; p0 += V8_KB) {
+    const int kb = min(V8_KB, k - p0);
+    for (int c = lid; c < W32; c += lsz) {
+      __global const float* src = F + bOff + min(j0 + c, n - 1) * k + p0;
+      for (int pp = 0; pp < kb; ++pp) bs[pp * W32 + c] = src[pp];
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int pp = 0; pp < kb; ++pp) {
+      const float16 b = vload16(0, bs + pp * W32);
+      const float16 e = vload16(0, bs + pp * W32 + 16);
+      const int q = p0 + pp;
+      float16 x;
+      x = (float16)(a0[q]); c0 = fma(x, b, c0); d0 = fma(x, e, d0);
+      x = (float16)(a1[q]); c1 = fma(x, b, c1); d1 = fma(x, e, d1);
+      x = (float16)(a2[q]); c2 = fma(x, b, c2); d2 = fma(x, e, d2);
+      x = (float16)(a3[q]); c3 = fma(x, b, c3); d3 = fma(x, e, d3);
+      x = (float16)(a4[q]); c4 = fma(x, b, c4); d4 = fma(x, e, d4);
+      x = (float16)(a5[q]); c5 = fma(x, b, c5); d5 = fma(x, e, d5);
+      x = (float16)(a6[q]); c6 = fma(x, b, c6); d6 = fma(x, e, d6);
+      x = (float16)(a7[q]); c7 = fma(x, b, c7); d7 = fma(x, e, d7);
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+  }
+  if (ti < tilesM && j0 < n) {
+    float16 acc[R8_ROWS] = {c0, c1, c2, c3, c4, c5, c6, c7};
+    const int rowsFull = i0 + R8_ROWS <= m;
+    r8_store(F, m, n, cOff, n, 1, i0, j0, 1, rowsFull && j0 + 16 <= n, alpha, beta, acc);
+    if (j0 + 16 < n) {
+      float16 acc2[R8_ROWS] = {d0, d1, d2, d3, d4, d5, d6, d7};
+      r8_store(F, m, n, cOff, n, 1, i0, j0 + 16, 1, rowsFull && j0 + W32 <= n, alpha, beta, acc2);
+    }
+  }
+}
 
 // ------------------------------------------------------------------ dot-product tiles (nt)
 // For op(B) = B^T both A (m x k) and B (n x k) are contiguous along p, and neither along i or j,
