@@ -124,9 +124,11 @@ final class JavaOps implements Ops {
 
   /**
    * Rows [i0, i1) of C = alpha·op(A)·B + beta·C with B k×n row-major in {@code b} at {@code bBase}.
-   * Four rows at a time, over column blocks of {@link #GEMM_NC}: each B element loaded feeds four
-   * multiply-adds, and the four accumulator rows are separate arrays so the JIT vectorizes the inner
-   * loop (it will not when loads and stores hit one array at unrelated offsets).
+   * Four rows at a time, over column blocks of {@link #GEMM_NC}, four steps of k per pass: each
+   * accumulator element loaded and stored feeds sixteen multiply-adds, and each B element four
+   * (measured: twice the speed of one k step per pass). The four accumulator rows are separate
+   * arrays so the JIT vectorizes the inner loop (it will not when loads and stores hit one array at
+   * unrelated offsets). Rows past i1 get zero coefficients and are never stored.
    */
   private void gemmRows(boolean transA, int m, int n, int k, float alpha, int ao, float[] b, int bBase,
                         float beta, int co, int i0, int i1) {
@@ -135,6 +137,7 @@ final class JavaOps implements Ops {
     float[] acc1 = new float[width];
     float[] acc2 = new float[width];
     float[] acc3 = new float[width];
+    int k4 = k - k % 4;
     for (int jj = 0; jj < n; jj += GEMM_NC) {
       int nb = Math.min(GEMM_NC, n - jj);
       for (int i = i0; i < i1; i += 4) {
@@ -143,11 +146,43 @@ final class JavaOps implements Ops {
         Arrays.fill(acc1, 0f);
         Arrays.fill(acc2, 0f);
         Arrays.fill(acc3, 0f);
-        for (int p = 0; p < k; p++) {
-          float a0 = alpha * aAt(transA, m, k, ao, i, p);
-          float a1 = rows > 1 ? alpha * aAt(transA, m, k, ao, i + 1, p) : 0f;
-          float a2 = rows > 2 ? alpha * aAt(transA, m, k, ao, i + 2, p) : 0f;
-          float a3 = rows > 3 ? alpha * aAt(transA, m, k, ao, i + 3, p) : 0f;
+        for (int p = 0; p < k4; p += 4) {
+          float a00 = coef(transA, m, k, ao, alpha, i, rows, 0, p);
+          float a01 = coef(transA, m, k, ao, alpha, i, rows, 0, p + 1);
+          float a02 = coef(transA, m, k, ao, alpha, i, rows, 0, p + 2);
+          float a03 = coef(transA, m, k, ao, alpha, i, rows, 0, p + 3);
+          float a10 = coef(transA, m, k, ao, alpha, i, rows, 1, p);
+          float a11 = coef(transA, m, k, ao, alpha, i, rows, 1, p + 1);
+          float a12 = coef(transA, m, k, ao, alpha, i, rows, 1, p + 2);
+          float a13 = coef(transA, m, k, ao, alpha, i, rows, 1, p + 3);
+          float a20 = coef(transA, m, k, ao, alpha, i, rows, 2, p);
+          float a21 = coef(transA, m, k, ao, alpha, i, rows, 2, p + 1);
+          float a22 = coef(transA, m, k, ao, alpha, i, rows, 2, p + 2);
+          float a23 = coef(transA, m, k, ao, alpha, i, rows, 2, p + 3);
+          float a30 = coef(transA, m, k, ao, alpha, i, rows, 3, p);
+          float a31 = coef(transA, m, k, ao, alpha, i, rows, 3, p + 1);
+          float a32 = coef(transA, m, k, ao, alpha, i, rows, 3, p + 2);
+          float a33 = coef(transA, m, k, ao, alpha, i, rows, 3, p + 3);
+          int b0 = bBase + p * n + jj;
+          int b1 = b0 + n;
+          int b2 = b1 + n;
+          int b3 = b2 + n;
+          for (int j = 0; j < nb; j++) {
+            float x0 = b[b0 + j];
+            float x1 = b[b1 + j];
+            float x2 = b[b2 + j];
+            float x3 = b[b3 + j];
+            acc0[j] += a00 * x0 + a01 * x1 + a02 * x2 + a03 * x3;
+            acc1[j] += a10 * x0 + a11 * x1 + a12 * x2 + a13 * x3;
+            acc2[j] += a20 * x0 + a21 * x1 + a22 * x2 + a23 * x3;
+            acc3[j] += a30 * x0 + a31 * x1 + a32 * x2 + a33 * x3;
+          }
+        }
+        for (int p = k4; p < k; p++) {
+          float a0 = coef(transA, m, k, ao, alpha, i, rows, 0, p);
+          float a1 = coef(transA, m, k, ao, alpha, i, rows, 1, p);
+          float a2 = coef(transA, m, k, ao, alpha, i, rows, 2, p);
+          float a3 = coef(transA, m, k, ao, alpha, i, rows, 3, p);
           int bRow = bBase + p * n + jj;
           for (int j = 0; j < nb; j++) {
             float bv = b[bRow + j];
@@ -169,6 +204,11 @@ final class JavaOps implements Ops {
         }
       }
     }
+  }
+
+  /** alpha·op(A)[i + r][p], or 0 for a row past the last one of this group. */
+  private float coef(boolean transA, int m, int k, int ao, float alpha, int i, int rows, int r, int p) {
+    return r < rows ? alpha * aAt(transA, m, k, ao, i + r, p) : 0f;
   }
 
   private float aAt(boolean transA, int m, int k, int ao, int i, int p) {
