@@ -5,7 +5,6 @@ import io.batchwise.data.FashionMnist;
 import io.batchwise.data.MissingDataException;
 import io.batchwise.data.SyntheticDataset;
 import io.batchwise.data.TrainTestSplit;
-import io.batchwise.nn.schedule.ScheduleParser;
 import io.batchwise.tensor.Device;
 import io.batchwise.tensor.DeviceOptions;
 import io.batchwise.tensor.Devices;
@@ -139,7 +138,7 @@ public final class TrainMain {
           + c.batchSize() + "; lower --batch-size");
     }
     try {
-      ScheduleParser.parse(c.schedule(), c.lr(), perEpoch * c.epochs(), perEpoch);
+      ScheduleSpec.build(c.schedule(), c.lr(), perEpoch * c.epochs(), perEpoch);
     } catch (IllegalArgumentException e) {
       throw new UsageException("--lr-schedule: " + e.getMessage());
     }

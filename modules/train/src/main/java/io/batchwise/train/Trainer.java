@@ -10,7 +10,6 @@ import io.batchwise.nn.checkpoint.LocalCheckpointStorage;
 import io.batchwise.nn.layers.Sequential;
 import io.batchwise.nn.optim.SgdConfig;
 import io.batchwise.nn.schedule.LearningRateSchedule;
-import io.batchwise.nn.schedule.ScheduleParser;
 import io.batchwise.tensor.Device;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -92,7 +91,7 @@ public final class Trainer {
     BatchSampler sampler = new BatchSampler(train.size(), batch, true, true, config.seed());
     long stepsPerEpoch = sampler.batchesPerEpoch();
     long totalSteps = stepsPerEpoch * config.epochs();
-    LearningRateSchedule schedule = ScheduleParser.parse(config.schedule(), config.lr(), totalSteps, stepsPerEpoch);
+    LearningRateSchedule schedule = ScheduleSpec.build(config.schedule(), config.lr(), totalSteps, stepsPerEpoch);
     SgdConfig sgd = new SgdConfig(config.momentum(), config.nesterov(), config.weightDecay(),
         config.decayNormAndBias());
 
