@@ -8,7 +8,7 @@ import io.batchwise.data.SyntheticDataset;
 import io.batchwise.data.TrainTestSplit;
 import io.batchwise.tensor.Device;
 import io.batchwise.tensor.DeviceOptions;
-import io.batchwise.tensor.reference.ReferenceDevice;
+import io.batchwise.tensor.Devices;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -21,9 +21,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * End-to-end runs of LeNet-BN on small synthetic data on the plain-Java devices (no OpenCL needed):
- * the CLI smoke run on the multithreaded float device, the determinism check on the
- * double-precision reference device.
+ * End-to-end runs of LeNet-BN on small synthetic data on the multithreaded plain-Java float device
+ * (no OpenCL needed, fast enough for the test suite).
  */
 class TrainerTest {
   @TempDir Path dir;
@@ -71,7 +70,7 @@ class TrainerTest {
   void sameSeedGivesIdenticalWeights() throws IOException {
     TrainConfig c = TrainConfig.builder().data(TrainConfig.DATA_SYNTHETIC).batchSize(8).epochs(2)
         .trainLimit(48).testLimit(16).evalBatchSize(16).checkpoints(false).progress(false)
-        .device("reference").build();
+        .device("java").build();
     Map<String, float[]> a = train(c.toBuilder().runDir(dir.resolve("a")).build());
     Map<String, float[]> b = train(c.toBuilder().runDir(dir.resolve("b")).build());
     Map<String, float[]> other = train(c.toBuilder().runDir(dir.resolve("c")).seed(7).build());
@@ -87,7 +86,9 @@ class TrainerTest {
   private static Map<String, float[]> train(TrainConfig c) throws IOException {
     SyntheticDataset train = SyntheticDataset.mnistLike(48, c.seed());
     TrainTestSplit data = new TrainTestSplit(train, train.split("test", 16, 1));
-    try (Device device = new ReferenceDevice(new DeviceOptions(64, 1))) {
+    // The multithreaded float device: determinism must hold on the production path, where work is
+    // split across threads (fixed partitions and reduction order), not only single-threaded.
+    try (Device device = Devices.open("java", new DeviceOptions(64, 1))) {
       Trainer.Result r = new Trainer(c, new PrintStream(new ByteArrayOutputStream(), true,
           StandardCharsets.UTF_8)).run(device, data);
       assertEquals(2, r.epochs().size());
