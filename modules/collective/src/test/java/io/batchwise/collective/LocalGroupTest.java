@@ -109,6 +109,21 @@ class LocalGroupTest {
   }
 
   @Test
+  void epollWhereItLoadsAndNioOnRequest() throws Exception {
+    assertEquals(io.netty.channel.epoll.Epoll.isAvailable() ? "epoll" : "nio",
+        io.batchwise.collective.transport.NettyTransport.choose("auto").name());
+    try (LocalGroup g = new LocalGroup(2, SECRET, b -> b.transport("nio"))) {
+      assertTrue(g.ranks.get(0).toString().contains("nio"), g.ranks.get(0).toString());
+      List<Object> out = g.run(c -> {
+        float[] a = input(c.rank(), 7);
+        c.allReduceSum(a);
+        return a;
+      });
+      checkFloatSums(out, 2, 7);
+    }
+  }
+
+  @Test
   void differentSizesFailWithBothCallsNamed() throws Exception {
     try (LocalGroup g = new LocalGroup(2, SECRET, b -> { })) {
       List<Object> out = g.run(c -> {

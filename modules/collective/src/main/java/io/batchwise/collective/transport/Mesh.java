@@ -90,7 +90,7 @@ public final class Mesh implements Communicator, Links {
   private volatile boolean closing;
   private long sequence;
   private CompletableFuture<?> tail = CompletableFuture.completedFuture(null);
-  private ExecutorService asyncThread;
+  private volatile ExecutorService asyncThread;
 
   @SuppressWarnings("unchecked")
   private Mesh(CollectiveConfig config, InetSocketAddress bindAddress) {
@@ -166,6 +166,7 @@ public final class Mesh implements Communicator, Links {
     for (int peer = 0; peer < rank; peer++) {
       connect(peer, endpoints.get(peer), deadline, 20);
     }
+    CollectiveException failure = null;
     synchronized (this) {
       while (true) {
         int[] missing = missingPeers();
@@ -180,19 +181,24 @@ public final class Mesh implements Communicator, Links {
               why.append("; rank ").append(m).append(": ").append(connectProblems[m]);
             }
           }
-          close();
-          throw new CollectiveTimeoutException(missing, "rank " + rank + " of job '"
+          failure = new CollectiveTimeoutException(missing, "rank " + rank + " of job '"
               + config.jobId() + "' could not connect to rank(s) " + Arrays.toString(missing)
               + " within " + config.timeout().toMillis() + " ms" + why);
+          break;
         }
         try {
           wait(Math.max(1, left / 1_000_000));
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
-          close();
-          throw new CollectiveException("interrupted while connecting", e);
+          failure = new CollectiveException("rank " + rank + " interrupted while connecting", e);
+          break;
         }
       }
+    }
+    if (failure != null) {
+      // Outside the monitor: close() waits for the event loop, which may need the monitor.
+      close();
+      throw failure;
     }
     LOG.log(Level.DEBUG, "rank {0}: group of {1} connected over {2}", rank, size,
         transport.name());
