@@ -24,7 +24,7 @@ import java.util.Arrays;
  *
  * <p>How work is split, so that no two chunks write the same element:
  * <ol>
- *   <li>GEMM: over groups of four rows of C.</li>
+ *   <li>GEMM: over tiles of C (up to 64 rows × 256 columns).</li>
  *   <li>im2col and col2im: over input channels (channel c owns rows (c, ·, ·) of col and plane c of
  *       every sample of dx).</li>
  *   <li>Pooling: over (n, c) planes. Channel reductions: over channels. Elementwise: over
@@ -34,8 +34,12 @@ import java.util.Arrays;
 final class JavaOps implements Ops {
   /** Elementwise loops shorter than this run on the calling thread. */
   private static final int ELEMENT_GRAIN = 1 << 15;
-  /** Columns of C per block: four accumulator rows of this width stay in L1. */
+  /** GEMM tile: columns of C per tile (four accumulator rows of this width stay in L1). */
   private static final int GEMM_NC = 256;
+  /** GEMM tile: at most this many rows of C per tile. */
+  private static final int GEMM_MB = 64;
+  /** GEMM: steps of k per packed block of op(B) (a 256 KiB block stays in L2). */
+  private static final int GEMM_KC = 256;
   /** GEMMs below this many multiply-adds run on the calling thread. */
   private static final long GEMM_INLINE_WORK = 1L << 17;
 
@@ -43,8 +47,6 @@ final class JavaOps implements Ops {
   private final WorkerPool pool;
   private final float[] f;
   private final double[] dbl;
-  /** op(B) packed as k×n when B is stored transposed; grown on demand, reused across calls. */
-  private float[] packedB = new float[0];
 
   JavaOps(JavaDevice device, WorkerPool pool) {
     this.device = device;
@@ -87,121 +89,141 @@ final class JavaOps implements Ops {
     if (m == 0 || n == 0) {
       return;
     }
-    // op(B) as a k×n row-major array: the arena itself, or a packed copy of a transposed B.
-    float[] bArray;
-    int bBase;
-    if (transB) {
-      bArray = packTransposed(bo, n, k);
-      bBase = 0;
-    } else {
-      bArray = f;
-      bBase = bo;
+    // Tiles of C: up to GEMM_MB rows × GEMM_NC columns, fewer rows (down to 8, since every tile packs
+    // its own blocks of B) when that gives each thread two tiles (a weight gradient has few rows and
+    // one column block).
+    int colTiles = (n + GEMM_NC - 1) / GEMM_NC;
+    int mb = GEMM_MB;
+    while (mb > 8 && (long) ((m + mb - 1) / mb) * colTiles < 2L * pool.threads()) {
+      mb /= 2;
     }
-    int groups = (m + 3) / 4;
-    long work = (long) m * n * k;
-    int grain = work <= GEMM_INLINE_WORK ? groups : Math.max(1, (int) (GEMM_INLINE_WORK / ((long) 4 * n * Math.max(k, 1))));
-    pool.forRange(groups, grain, (from, to) ->
-        gemmRows(transA, m, n, k, alpha, ao, bArray, bBase, beta, co, from * 4, Math.min(m, to * 4)));
-  }
-
-  /** Copies B (stored n×k) transposed into {@link #packedB} as k×n. */
-  private float[] packTransposed(int bo, int n, int k) {
-    long size = (long) n * k;
-    if (packedB.length < size) {
-      packedB = new float[(int) size];
-    }
-    float[] p = packedB;
-    pool.forRange(k, grain(n), (from, to) -> {
-      for (int q = from; q < to; q++) {
-        int row = q * n;
-        for (int j = 0; j < n; j++) {
-          p[row + j] = f[bo + j * k + q];
-        }
+    int rowsPerTile = mb;
+    int rowTiles = (m + mb - 1) / mb;
+    int tiles = rowTiles * colTiles;
+    int grain = (long) m * n * k <= GEMM_INLINE_WORK ? tiles : 1;
+    pool.forRange(tiles, grain, (from, to) -> {
+      GemmScratch scratch = gemmScratch.get();
+      for (int t = from; t < to; t++) {
+        int i0 = (t / colTiles) * rowsPerTile;
+        int j0 = (t % colTiles) * GEMM_NC;
+        gemmTile(transA, transB, m, n, k, alpha, ao, bo, beta, co,
+            i0, Math.min(m, i0 + rowsPerTile), j0, Math.min(GEMM_NC, n - j0), scratch);
       }
     });
-    return p;
+  }
+
+  /** Per-thread GEMM work space: a packed block of op(B) and the accumulator rows of one tile. */
+  private static final class GemmScratch {
+    final float[] bBlock = new float[GEMM_KC * GEMM_NC];
+    final float[][] acc = new float[GEMM_MB][GEMM_NC];
+    /** Targets for the missing rows of a short last group; never read. Distinct, so no two of the
+     *  four accumulator streams alias. */
+    final float[][] spare = new float[3][GEMM_NC];
+  }
+
+  private final ThreadLocal<GemmScratch> gemmScratch = ThreadLocal.withInitial(GemmScratch::new);
+
+  /**
+   * One tile of C = alpha·op(A)·op(B) + beta·C: rows [i0, i1), columns [j0, j0 + nb). For each block
+   * of {@link #GEMM_KC} steps of k, the block of op(B) is packed row-major into a per-thread buffer
+   * (it then stays in L2 while every row of the tile uses it), and rows are processed four at a time
+   * by {@link #gemmKernel}. Accumulators live in separate per-row arrays until the tile is stored.
+   */
+  private void gemmTile(boolean transA, boolean transB, int m, int n, int k, float alpha, int ao, int bo,
+                        float beta, int co, int i0, int i1, int j0, int nb, GemmScratch s) {
+    int rows = i1 - i0;
+    for (int r = 0; r < rows; r++) {
+      Arrays.fill(s.acc[r], 0, nb, 0f);
+    }
+    for (int kk = 0; kk < k; kk += GEMM_KC) {
+      int kb = Math.min(GEMM_KC, k - kk);
+      packB(transB, n, k, bo, kk, kb, j0, nb, s.bBlock);
+      for (int i = i0; i < i1; i += 4) {
+        int group = Math.min(4, i1 - i);
+        float[] c0 = s.acc[i - i0];
+        float[] c1 = group > 1 ? s.acc[i - i0 + 1] : s.spare[0];
+        float[] c2 = group > 2 ? s.acc[i - i0 + 2] : s.spare[1];
+        float[] c3 = group > 3 ? s.acc[i - i0 + 3] : s.spare[2];
+        gemmKernel(transA, m, k, alpha, ao, i, group, kk, kb, s.bBlock, nb, c0, c1, c2, c3);
+      }
+    }
+    for (int r = 0; r < rows; r++) {
+      storeRow(s.acc[r], co + (i0 + r) * n + j0, nb, beta);
+    }
+  }
+
+  /** bBlock[p·nb + j] = op(B)[kk + p][j0 + j] for p &lt; kb, j &lt; nb; reads run along memory. */
+  private void packB(boolean transB, int n, int k, int bo, int kk, int kb, int j0, int nb, float[] bBlock) {
+    if (!transB) {
+      for (int p = 0; p < kb; p++) {
+        System.arraycopy(f, bo + (kk + p) * n + j0, bBlock, p * nb, nb);
+      }
+    } else {
+      // B is stored n×k: row j0 + j of storage is column j of op(B)
+      for (int j = 0; j < nb; j++) {
+        int from = bo + (j0 + j) * k + kk;
+        for (int p = 0; p < kb; p++) {
+          bBlock[p * nb + j] = f[from + p];
+        }
+      }
+    }
   }
 
   /**
-   * Rows [i0, i1) of C = alpha·op(A)·B + beta·C with B k×n row-major in {@code b} at {@code bBase}.
-   * Four rows at a time, over column blocks of {@link #GEMM_NC}, four steps of k per pass: each
-   * accumulator element loaded and stored feeds sixteen multiply-adds, and each B element four
-   * (measured: twice the speed of one k step per pass). The four accumulator rows are separate
-   * arrays so the JIT vectorizes the inner loop (it will not when loads and stores hit one array at
-   * unrelated offsets). Rows past i1 get zero coefficients and are never stored.
+   * c_r[j] += Σ_p alpha·op(A)[i + r][kk + p] · bBlock[p·nb + j] for the rows r of one group of four.
+   * Four steps of k per pass: each accumulator element loaded and stored feeds sixteen multiply-adds
+   * and each B element four (measured: twice the speed of one step per pass). The four accumulator
+   * rows are separate arrays so the JIT vectorizes the inner loop (it will not when loads and stores
+   * hit one array at unrelated offsets). Rows past the group get zero coefficients.
    */
-  private void gemmRows(boolean transA, int m, int n, int k, float alpha, int ao, float[] b, int bBase,
-                        float beta, int co, int i0, int i1) {
-    int width = Math.min(GEMM_NC, n);
-    float[] acc0 = new float[width];
-    float[] acc1 = new float[width];
-    float[] acc2 = new float[width];
-    float[] acc3 = new float[width];
-    int k4 = k - k % 4;
-    for (int jj = 0; jj < n; jj += GEMM_NC) {
-      int nb = Math.min(GEMM_NC, n - jj);
-      for (int i = i0; i < i1; i += 4) {
-        int rows = Math.min(4, i1 - i);
-        Arrays.fill(acc0, 0f);
-        Arrays.fill(acc1, 0f);
-        Arrays.fill(acc2, 0f);
-        Arrays.fill(acc3, 0f);
-        for (int p = 0; p < k4; p += 4) {
-          float a00 = coef(transA, m, k, ao, alpha, i, rows, 0, p);
-          float a01 = coef(transA, m, k, ao, alpha, i, rows, 0, p + 1);
-          float a02 = coef(transA, m, k, ao, alpha, i, rows, 0, p + 2);
-          float a03 = coef(transA, m, k, ao, alpha, i, rows, 0, p + 3);
-          float a10 = coef(transA, m, k, ao, alpha, i, rows, 1, p);
-          float a11 = coef(transA, m, k, ao, alpha, i, rows, 1, p + 1);
-          float a12 = coef(transA, m, k, ao, alpha, i, rows, 1, p + 2);
-          float a13 = coef(transA, m, k, ao, alpha, i, rows, 1, p + 3);
-          float a20 = coef(transA, m, k, ao, alpha, i, rows, 2, p);
-          float a21 = coef(transA, m, k, ao, alpha, i, rows, 2, p + 1);
-          float a22 = coef(transA, m, k, ao, alpha, i, rows, 2, p + 2);
-          float a23 = coef(transA, m, k, ao, alpha, i, rows, 2, p + 3);
-          float a30 = coef(transA, m, k, ao, alpha, i, rows, 3, p);
-          float a31 = coef(transA, m, k, ao, alpha, i, rows, 3, p + 1);
-          float a32 = coef(transA, m, k, ao, alpha, i, rows, 3, p + 2);
-          float a33 = coef(transA, m, k, ao, alpha, i, rows, 3, p + 3);
-          int b0 = bBase + p * n + jj;
-          int b1 = b0 + n;
-          int b2 = b1 + n;
-          int b3 = b2 + n;
-          for (int j = 0; j < nb; j++) {
-            float x0 = b[b0 + j];
-            float x1 = b[b1 + j];
-            float x2 = b[b2 + j];
-            float x3 = b[b3 + j];
-            acc0[j] += a00 * x0 + a01 * x1 + a02 * x2 + a03 * x3;
-            acc1[j] += a10 * x0 + a11 * x1 + a12 * x2 + a13 * x3;
-            acc2[j] += a20 * x0 + a21 * x1 + a22 * x2 + a23 * x3;
-            acc3[j] += a30 * x0 + a31 * x1 + a32 * x2 + a33 * x3;
-          }
-        }
-        for (int p = k4; p < k; p++) {
-          float a0 = coef(transA, m, k, ao, alpha, i, rows, 0, p);
-          float a1 = coef(transA, m, k, ao, alpha, i, rows, 1, p);
-          float a2 = coef(transA, m, k, ao, alpha, i, rows, 2, p);
-          float a3 = coef(transA, m, k, ao, alpha, i, rows, 3, p);
-          int bRow = bBase + p * n + jj;
-          for (int j = 0; j < nb; j++) {
-            float bv = b[bRow + j];
-            acc0[j] += a0 * bv;
-            acc1[j] += a1 * bv;
-            acc2[j] += a2 * bv;
-            acc3[j] += a3 * bv;
-          }
-        }
-        storeRow(acc0, co + i * n + jj, nb, beta);
-        if (rows > 1) {
-          storeRow(acc1, co + (i + 1) * n + jj, nb, beta);
-        }
-        if (rows > 2) {
-          storeRow(acc2, co + (i + 2) * n + jj, nb, beta);
-        }
-        if (rows > 3) {
-          storeRow(acc3, co + (i + 3) * n + jj, nb, beta);
-        }
+  private void gemmKernel(boolean transA, int m, int k, float alpha, int ao, int i, int rows, int kk, int kb,
+                          float[] b, int nb, float[] acc0, float[] acc1, float[] acc2, float[] acc3) {
+    int kb4 = kb - kb % 4;
+    for (int p = 0; p < kb4; p += 4) {
+      int q = kk + p;
+      float a00 = coef(transA, m, k, ao, alpha, i, rows, 0, q);
+      float a01 = coef(transA, m, k, ao, alpha, i, rows, 0, q + 1);
+      float a02 = coef(transA, m, k, ao, alpha, i, rows, 0, q + 2);
+      float a03 = coef(transA, m, k, ao, alpha, i, rows, 0, q + 3);
+      float a10 = coef(transA, m, k, ao, alpha, i, rows, 1, q);
+      float a11 = coef(transA, m, k, ao, alpha, i, rows, 1, q + 1);
+      float a12 = coef(transA, m, k, ao, alpha, i, rows, 1, q + 2);
+      float a13 = coef(transA, m, k, ao, alpha, i, rows, 1, q + 3);
+      float a20 = coef(transA, m, k, ao, alpha, i, rows, 2, q);
+      float a21 = coef(transA, m, k, ao, alpha, i, rows, 2, q + 1);
+      float a22 = coef(transA, m, k, ao, alpha, i, rows, 2, q + 2);
+      float a23 = coef(transA, m, k, ao, alpha, i, rows, 2, q + 3);
+      float a30 = coef(transA, m, k, ao, alpha, i, rows, 3, q);
+      float a31 = coef(transA, m, k, ao, alpha, i, rows, 3, q + 1);
+      float a32 = coef(transA, m, k, ao, alpha, i, rows, 3, q + 2);
+      float a33 = coef(transA, m, k, ao, alpha, i, rows, 3, q + 3);
+      int b0 = p * nb;
+      int b1 = b0 + nb;
+      int b2 = b1 + nb;
+      int b3 = b2 + nb;
+      for (int j = 0; j < nb; j++) {
+        float x0 = b[b0 + j];
+        float x1 = b[b1 + j];
+        float x2 = b[b2 + j];
+        float x3 = b[b3 + j];
+        acc0[j] += a00 * x0 + a01 * x1 + a02 * x2 + a03 * x3;
+        acc1[j] += a10 * x0 + a11 * x1 + a12 * x2 + a13 * x3;
+        acc2[j] += a20 * x0 + a21 * x1 + a22 * x2 + a23 * x3;
+        acc3[j] += a30 * x0 + a31 * x1 + a32 * x2 + a33 * x3;
+      }
+    }
+    for (int p = kb4; p < kb; p++) {
+      float a0 = coef(transA, m, k, ao, alpha, i, rows, 0, kk + p);
+      float a1 = coef(transA, m, k, ao, alpha, i, rows, 1, kk + p);
+      float a2 = coef(transA, m, k, ao, alpha, i, rows, 2, kk + p);
+      float a3 = coef(transA, m, k, ao, alpha, i, rows, 3, kk + p);
+      int bRow = p * nb;
+      for (int j = 0; j < nb; j++) {
+        float bv = b[bRow + j];
+        acc0[j] += a0 * bv;
+        acc1[j] += a1 * bv;
+        acc2[j] += a2 * bv;
+        acc3[j] += a3 * bv;
       }
     }
   }

@@ -9,7 +9,7 @@ import java.util.List;
 /**
  * The Java device against the reference, with three threads so every parallel split is exercised
  * even on a one- or two-core machine, and GEMM shapes large enough to cross the inline threshold,
- * the four-row groups and the column blocks.
+ * the four-row groups, full and shortened row tiles, column blocks and blocks of k.
  */
 class JavaOpsConformanceTest extends OpsConformanceTest {
   @Override
@@ -22,6 +22,9 @@ class JavaOpsConformanceTest extends OpsConformanceTest {
     List<int[]> shapes = new ArrayList<>(super.gemmShapes());
     shapes.add(new int[] {130, 300, 67});
     shapes.add(new int[] {3, 517, 2});
+    shapes.add(new int[] {200, 600, 5}); // full 64-row tiles, three column blocks
+    shapes.add(new int[] {9, 20, 600}); // three blocks of k
+    shapes.add(new int[] {70, 3, 300});
     return shapes;
   }
 }
