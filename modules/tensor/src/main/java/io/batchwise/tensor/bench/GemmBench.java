@@ -17,7 +17,9 @@ import java.lang.management.ManagementFactory;
  * layer. Each figure is the median of several timed calls after one warm-up call (the first call
  * compiles the kernel); GFLOP counts 2·m·n·k.
  *
- * <p>Usage: {@code GemmBench [reps] [V1,V2,...]} (defaults: 5 repetitions, all versions). Run with
+ * <p>Usage: {@code GemmBench [reps] [V1,V2,...] [nn:MxNxK,tn:MxNxK,...]} (defaults: 5
+ * repetitions, all versions, the shapes above; a third argument replaces the shapes, each named by
+ * its layout: n = as stored, t = transposed, for A then B). Run with
  * {@code LD_PRELOAD=$JAVA_HOME/lib/libjsig.so}.
  */
 public final class GemmBench {
@@ -35,7 +37,7 @@ public final class GemmBench {
     }
   }
 
-  private static final List<Shape> SHAPES = List.of(
+  private static final List<Shape> DEFAULT_SHAPES = List.of(
       new Shape("1024^3 (nn)", false, false, 1024, 1024, 1024),
       new Shape("conv fwd 64x576x25088 (nn)", false, false, 64, 25088, 576),
       new Shape("conv dW 64x25088.T (nt)", false, true, 64, 576, 25088),
@@ -77,8 +79,9 @@ public final class GemmBench {
     } else {
       versions.addAll(Arrays.asList(ClGemm.Version.values()));
     }
+    List<Shape> shapes = args.length > 2 ? parseShapes(args[2]) : DEFAULT_SHAPES;
     OpenCLDevice device = OpenCLDevice.listDevices(null).get(0);
-    long need = SHAPES.stream().mapToLong(Shape::floats).max().orElseThrow();
+    long need = shapes.stream().mapToLong(Shape::floats).max().orElseThrow();
     // One arena for every call: Aparapi leaks a pin whenever a kernel argument changes array.
     float[] arena = new float[Math.toIntExact(need)];
     SplittableRandom rnd = new SplittableRandom(1);
@@ -100,7 +103,7 @@ public final class GemmBench {
     System.out.println(head);
     int cores = Runtime.getRuntime().availableProcessors();
     StringBuilder cpuTable = new StringBuilder();
-    for (Shape s : SHAPES) {
+    for (Shape s : shapes) {
       StringBuilder row = new StringBuilder(String.format("%-30s", s.name));
       StringBuilder cpuRow = new StringBuilder(String.format("%-30s", s.name));
       double[] g = new double[versions.size()];
@@ -121,6 +124,20 @@ public final class GemmBench {
         + "the cores to themselves; the machine is shared):%n", cores);
     System.out.print(cpuTable);
     gemms.values().forEach(ClGemm::close);
+  }
+
+  private static List<Shape> parseShapes(String spec) {
+    List<Shape> out = new ArrayList<>();
+    for (String item : spec.split(",")) {
+      String[] parts = item.trim().split(":");
+      String[] dims = parts[1].split("x");
+      if (parts.length != 2 || parts[0].length() != 2 || dims.length != 3) {
+        throw new IllegalArgumentException("shape must look like nt:64x576x25088, got " + item);
+      }
+      out.add(new Shape(item.trim(), parts[0].charAt(0) == 't', parts[0].charAt(1) == 't',
+          Integer.parseInt(dims[0]), Integer.parseInt(dims[1]), Integer.parseInt(dims[2])));
+    }
+    return out;
   }
 
   /**

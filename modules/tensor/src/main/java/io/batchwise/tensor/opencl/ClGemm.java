@@ -62,11 +62,18 @@ public final class ClGemm implements AutoCloseable {
      * V8, with the other layouts' 8×32 tiles visited in blocks of 4 tile columns (row block major
      * inside a block), so a block's panels of B stay in L2 while all rows of A pass.
      */
-    V9
+    V9,
+    /**
+     * Picks per call among the kernels above by what measured fastest on each kind of product
+     * (see {@link ClGemm#family}): V6's 8×16 tiles for conv-shaped products with few rows
+     * (m ≤ 256), V9 for the rest, and for transB alone V8's local-memory kernel on long
+     * reductions (k ≥ 2048, a convolution's weight gradient) or V5's dot-product tiles otherwise.
+     */
+    V10
   }
 
   /** The version {@link #ClGemm(OpenCLDevice)} uses. */
-  public static final Version DEFAULT = Version.V9;
+  public static final Version DEFAULT = Version.V10;
 
   /** Work-items per work-group for the tiled versions; PoCL runs one group per task. */
   private static final int TILE_GROUP = Integer.getInteger("batchwise.gemm.group", 8);
@@ -132,7 +139,8 @@ public final class ClGemm implements AutoCloseable {
         Range r = device.createRange2D(roundUp(n, 16), roundUp(m, 16), 16, 16);
         kernels.gemm_v2(r, arena, m, n, k, ta, tb, aOff, bOff, cOff, alpha, beta);
       }
-      case V3, V4, V5, V6, V7, V8, V9 -> tiled(arena, transA, transB, m, n, k, alpha, aOff, bOff, beta, cOff);
+      case V3, V4, V5, V6, V7, V8, V9, V10 ->
+          tiled(arena, transA, transB, m, n, k, alpha, aOff, bOff, beta, cOff);
     }
   }
 
@@ -143,9 +151,27 @@ public final class ClGemm implements AutoCloseable {
         int bOff, int cOff, float alpha, float beta);
   }
 
+  /**
+   * The kernel family a call runs: the instance's version, or for {@link Version#V10} the one that
+   * measured fastest on this kind of product (GemmBench, 2-core AVX-512 EPYC under PoCL 3.1: on
+   * 64×25088×576 V6 reached 115–133 GFLOP per CPU-second against 70–100 for V7–V9, on 1024³ and the
+   * transA 576×25088×64 product V9 reached 130–160 against 85–100 for V6; for transB alone V8 led
+   * at k = 25088 and V5 at k = 800).
+   */
+  static Version family(Version v, boolean transA, boolean transB, int m, int k) {
+    if (v != Version.V10) {
+      return v;
+    }
+    if (transB && !transA) {
+      return k >= 2048 ? Version.V8 : Version.V5;
+    }
+    return m <= 256 && !transB ? Version.V6 : Version.V9;
+  }
+
   private void tiled(float[] f, boolean transA, boolean transB, int m, int n, int k, float alpha,
       int aOff, int bOff, float beta, int cOff) {
-    if (transB && !transA && version.compareTo(Version.V8) >= 0) {
+    Version v = family(version, transA, transB, m, k);
+    if (transB && !transA && v.compareTo(Version.V8) >= 0) {
       int tm = ceilDiv(m, 8);
       int tn = ceilDiv(n, 32);
       int group = Math.min(8, tm);
@@ -153,27 +179,26 @@ public final class ClGemm implements AutoCloseable {
       kernels.gemm_v8_nt(r, f, m, n, k, tm, tn, aOff, bOff, cOff, alpha, beta);
       return;
     }
-    boolean dotNt = version.compareTo(Version.V5) >= 0;
-    if (transB && !transA && dotNt) {
+    if (transB && !transA && v.compareTo(Version.V5) >= 0) {
       int tm = ceilDiv(m, 4);
       int tn = ceilDiv(n, 4);
       kernels.gemm_d4_nt(range1(tm * tn, TILE_GROUP), f, m, n, k, tm, tn, aOff, bOff, cOff, alpha,
           beta);
       return;
     }
-    TiledKernel kernel = pick(transA, transB);
+    TiledKernel kernel = pick(v, transA, transB);
     // tt computes C^T (n×m) = B_stored (n×k) · A_stored (k×m), so its tiles count over (n, m).
     int rows = transA && transB ? n : m;
     int cols = transA && transB ? m : n;
     int tm = ceilDiv(rows, 8);
-    int tn = ceilDiv(cols, version.compareTo(Version.V7) >= 0 ? 32 : 16);
+    int tn = ceilDiv(cols, v.compareTo(Version.V7) >= 0 ? 32 : 16);
     kernel.launch(range1(tm * tn, TILE_GROUP), f, m, n, k, tm, tn, aOff, bOff, cOff, alpha, beta);
   }
 
-  private TiledKernel pick(boolean transA, boolean transB) {
+  private TiledKernel pick(Version v, boolean transA, boolean transB) {
     int layout = (transA ? 2 : 0) + (transB ? 1 : 0);
     GemmKernels g = kernels;
-    return switch (version) {
+    return switch (v) {
       case V3 -> switch (layout) {
         case 0 -> g::gemm_v3_nn;
         case 1 -> g::gemm_v3_nt;

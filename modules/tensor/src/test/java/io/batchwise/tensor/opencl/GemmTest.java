@@ -78,6 +78,10 @@ class GemmTest {
     check(ClGemm.DEFAULT, 20, 150, 300, false, true, 1f, 1f, false, rnd);
     check(ClGemm.DEFAULT, 150, 300, 20, true, false, 1f, 0f, true, rnd);
     check(ClGemm.DEFAULT, 16, 50, 80, false, true, 1f, 0f, true, rnd);
+    // Shapes on which the default switches kernel family: a long transB reduction, many rows.
+    check(ClGemm.DEFAULT, 10, 40, 2100, false, true, 1f, 0.5f, false, rnd);
+    check(ClGemm.DEFAULT, 300, 37, 20, false, false, 1f, 0f, true, rnd);
+    check(ClGemm.DEFAULT, 300, 37, 20, true, false, 1f, 0f, true, rnd);
   }
 
   @Test
