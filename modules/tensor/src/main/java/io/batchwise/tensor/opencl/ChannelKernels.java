@@ -14,6 +14,8 @@ import com.aparapi.opencl.OpenCL.GlobalReadWrite;
 public interface ChannelKernels extends OpenCL<ChannelKernels> {
   /** Work-group size of the reductions; must equal {@code RWG} in channels.cl. */
   int REDUCTION_GROUP = 64;
+  /** Below this inner size the reductions run the {@code *_serial} kernels (one item per channel). */
+  int SERIAL_BELOW_INNER = 16;
 
   ChannelKernels channel_sum(Range r, @GlobalReadWrite("F") float[] f, @Arg("x") int x,
       @Arg("out") int out, @Arg("outer") int outer, @Arg("c") int c, @Arg("inner") int inner,
@@ -28,14 +30,33 @@ public interface ChannelKernels extends OpenCL<ChannelKernels> {
       @Arg("center") int center, @Arg("out") int out, @Arg("outer") int outer, @Arg("c") int c,
       @Arg("inner") int inner);
 
+  /** One work-item per channel, serial fixed-order sums: for small inner (e.g. dense [N, C]). */
+  ChannelKernels channel_sum_serial(Range r, @GlobalReadWrite("F") float[] f, @Arg("x") int x,
+      @Arg("out") int out, @Arg("outer") int outer, @Arg("c") int c, @Arg("inner") int inner,
+      @Arg("beta") float beta);
+
+  ChannelKernels channel_moments_serial(Range r, @GlobalReadWrite("F") float[] f,
+      @GlobalReadWrite("D") double[] d, @Arg("x") int x, @Arg("shift") int shift,
+      @Arg("out") int out, @Arg("outer") int outer, @Arg("c") int c, @Arg("inner") int inner);
+
+  ChannelKernels channel_grad_moments_serial(Range r, @GlobalReadWrite("F") float[] f,
+      @GlobalReadWrite("D") double[] d, @Arg("dy") int dy, @Arg("x") int x,
+      @Arg("center") int center, @Arg("out") int out, @Arg("outer") int outer, @Arg("c") int c,
+      @Arg("inner") int inner);
+
+  // The per-element kernels take the strided addressing of channels.cl: over a 3-D range
+  // (i < n0, j, o), element o·s2 + j·s1 + i of channel j·c1 + i·c0.
+
   ChannelKernels add_channel_bias(Range r, @GlobalReadWrite("F") float[] f, @Arg("y") int y,
-      @Arg("bias") int bias, @Arg("outer") int outer, @Arg("c") int c, @Arg("inner") int inner);
+      @Arg("bias") int bias, @Arg("n0") int n0, @Arg("s1") int s1, @Arg("s2") int s2,
+      @Arg("c1") int c1, @Arg("c0") int c0);
 
   ChannelKernels channel_affine(Range r, @GlobalReadWrite("F") float[] f, @Arg("x") int x,
-      @Arg("a") int a, @Arg("b") int b, @Arg("y") int y, @Arg("outer") int outer,
-      @Arg("c") int c, @Arg("inner") int inner);
+      @Arg("a") int a, @Arg("b") int b, @Arg("y") int y, @Arg("n0") int n0, @Arg("s1") int s1,
+      @Arg("s2") int s2, @Arg("c1") int c1, @Arg("c0") int c0);
 
   ChannelKernels channel_affine2(Range r, @GlobalReadWrite("F") float[] f, @Arg("dy") int dy,
       @Arg("x") int x, @Arg("a") int a, @Arg("b") int b, @Arg("d") int d, @Arg("dx") int dx,
-      @Arg("outer") int outer, @Arg("c") int c, @Arg("inner") int inner);
+      @Arg("n0") int n0, @Arg("s1") int s1, @Arg("s2") int s2, @Arg("c1") int c1,
+      @Arg("c0") int c0);
 }

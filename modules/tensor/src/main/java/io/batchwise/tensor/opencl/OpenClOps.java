@@ -33,8 +33,15 @@ import io.batchwise.tensor.Window2d;
  * labels rejected with an {@link IllegalArgumentException}).
  */
 public final class OpenClOps implements Ops {
-  /** Which im2col kernel {@link #im2col} launches; v2 measured faster here (see KernelBench). */
-  public enum Im2colVersion { V1, V2 }
+  /**
+   * Which im2col kernel {@link #im2col} launches: V1 one element per work-item (2-D range), V2 a
+   * column of one channel per work-item, V3 like V2 over a 3-D range without per-element integer
+   * division. V3 is the default: fastest in KernelBench on PoCL.
+   */
+  public enum Im2colVersion { V1, V2, V3 }
+
+  /** Plane sizes (h·w, oh·ow) must stay below this for the kernels' float-reciprocal division. */
+  static final int MAX_PLANE = 1 << 20;
 
   private final OpenClDevice device;
   private final com.aparapi.device.OpenCLDevice cl;
@@ -47,7 +54,7 @@ public final class OpenClOps implements Ops {
   private final ChannelKernels channels;
   private final LossKernels loss;
   private final ClGemm gemm;
-  private Im2colVersion im2colVersion = Im2colVersion.V2;
+  private Im2colVersion im2colVersion = Im2colVersion.V3;
 
   OpenClOps(OpenClDevice device, com.aparapi.device.OpenCLDevice cl, ElementwiseKernels elementwise,
       LayoutKernels layout, PoolingKernels pooling, ChannelKernels channels, LossKernels loss,
@@ -88,6 +95,41 @@ public final class OpenClOps implements Ops {
     }
     int global = (int) ((n + group - 1) / group * group);
     return cl.createRange(global, group);
+  }
+
+  /**
+   * A 2-D range (n0 rounded up, n1) with work-groups (l0, 1), l0 the smallest power of two
+   * covering n0 up to the group size: dimension 0 is what PoCL vectorizes, dimension 1 indexes
+   * planes or rows (uniform inside a work-group).
+   */
+  private Range range2(int n0, int n1) {
+    int l0 = local0(n0);
+    return cl.createRange2D(roundUp(n0, l0), n1, l0, 1);
+  }
+
+  private Range range3(int n0, int n1, int n2) {
+    int l0 = local0(n0);
+    return cl.createRange3D(roundUp(n0, l0), n1, n2, l0, 1, 1);
+  }
+
+  private int local0(int n0) {
+    int l0 = Integer.highestOneBit(Math.max(1, n0 - 1)) << 1;
+    return Math.max(1, Math.min(group, n0 <= 1 ? 1 : l0));
+  }
+
+  private static int roundUp(int n, int m) {
+    long r = ((long) n + m - 1) / m * m;
+    if (r > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("launch of " + n + " work-items is too large");
+    }
+    return (int) r;
+  }
+
+  private static void checkPlanes(String op, Window2d g) {
+    if ((long) g.h() * g.w() >= MAX_PLANE || (long) g.oh() * g.ow() >= MAX_PLANE) {
+      throw new IllegalArgumentException(op + ": planes of " + g.h() + "x" + g.w()
+          + " are too large for the OpenCL kernels (limit " + MAX_PLANE + " cells)");
+    }
   }
 
   // ---------------------------------------------------------------- memory
@@ -133,7 +175,7 @@ public final class OpenClOps implements Ops {
     int xo = floats(device, "nchwToCnhw", "x", x, size);
     int yo = floats(device, "nchwToCnhw", "y", y, size);
     if (size > 0) {
-      layout.nchw_to_cnhw(range(size), f, xo, yo, n, c, inner);
+      layout.nchw_to_cnhw(range3(inner, c, n), f, xo, yo, n, c, inner);
     }
   }
 
@@ -143,7 +185,7 @@ public final class OpenClOps implements Ops {
     int xo = floats(device, "cnhwToNchw", "x", x, size);
     int yo = floats(device, "cnhwToNchw", "y", y, size);
     if (size > 0) {
-      layout.cnhw_to_nchw(range(size), f, xo, yo, n, c, inner);
+      layout.cnhw_to_nchw(range3(inner, c, n), f, xo, yo, n, c, inner);
     }
   }
 
@@ -153,18 +195,18 @@ public final class OpenClOps implements Ops {
   public void im2col(Tensor x, Window2d g, Tensor col) {
     int xo = floats(device, "im2col", "x", x, inputSize(g));
     int co = floats(device, "im2col", "col", col, colSize(g));
+    checkPlanes("im2col", g);
     int cols = g.colCols();
     if (cols == 0) {
       return;
     }
-    int lx = Math.min(64, group);
-    int gx = (cols + lx - 1) / lx * lx;
-    if (im2colVersion == Im2colVersion.V1) {
-      layout.im2col_v1(cl.createRange2D(gx, g.colRows(), lx, 1), f, xo, co, g.n(), g.c(), g.h(),
+    switch (im2colVersion) {
+      case V1 -> layout.im2col_v1(range2(cols, g.colRows()), f, xo, co, g.n(), g.c(), g.h(),
           g.w(), g.kh(), g.kw(), g.sh(), g.sw(), g.ph(), g.pw(), g.oh(), g.ow());
-    } else {
-      layout.im2col_v2(cl.createRange2D(gx, g.c(), lx, 1), f, xo, co, g.n(), g.c(), g.h(), g.w(),
+      case V2 -> layout.im2col_v2(range2(cols, g.c()), f, xo, co, g.n(), g.c(), g.h(), g.w(),
           g.kh(), g.kw(), g.sh(), g.sw(), g.ph(), g.pw(), g.oh(), g.ow());
+      case V3 -> layout.im2col_v3(range3(g.oh() * g.ow(), g.n(), g.c()), f, xo, co, g.n(), g.c(),
+          g.h(), g.w(), g.kh(), g.kw(), g.sh(), g.sw(), g.ph(), g.pw(), g.oh(), g.ow());
     }
   }
 
@@ -173,8 +215,9 @@ public final class OpenClOps implements Ops {
     int co = floats(device, "col2im", "col", col, colSize(g));
     long size = inputSize(g);
     int xo = floats(device, "col2im", "dx", dx, size);
+    checkPlanes("col2im", g);
     if (size > 0) {
-      layout.col2im(range(size), f, co, xo, g.n(), g.c(), g.h(), g.w(), g.kh(), g.kw(), g.sh(),
+      layout.col2im(range3(g.h() * g.w(), g.c(), g.n()), f, co, xo, g.n(), g.c(), g.h(), g.w(), g.kh(), g.kw(), g.sh(),
           g.sw(), g.ph(), g.pw(), g.oh(), g.ow());
     }
   }
@@ -187,8 +230,9 @@ public final class OpenClOps implements Ops {
     long out = outputSize(g);
     int yo = floats(device, "maxPoolForward", "y", y, out);
     int ao = floats(device, "maxPoolForward", "argmax", argmax, out);
+    checkPlanes("maxPoolForward", g);
     if (out > 0) {
-      pooling.max_pool_forward(range(out), f, xo, yo, ao, g.n(), g.c(), g.h(), g.w(), g.kh(),
+      pooling.max_pool_forward(range2(g.oh() * g.ow(), g.n() * g.c()), f, xo, yo, ao, g.n(), g.c(), g.h(), g.w(), g.kh(),
           g.kw(), g.sh(), g.sw(), g.ph(), g.pw(), g.oh(), g.ow());
     }
   }
@@ -200,9 +244,26 @@ public final class OpenClOps implements Ops {
     int ao = floats(device, "maxPoolBackward", "argmax", argmax, out);
     long size = inputSize(g);
     int xo = floats(device, "maxPoolBackward", "dx", dx, size);
-    if (size > 0) {
-      pooling.max_pool_backward(range(size), f, yo, ao, xo, g.n(), g.c(), g.h(), g.w(), g.kh(),
+    checkPlanes("maxPoolBackward", g);
+    if (size > 0 && tiles(g)) {
+      zeroUncovered(g, xo, size);
+      pooling.max_pool_backward_tiled(range2(g.oh() * g.ow(), g.n() * g.c()), f, yo, ao, xo, g.h(),
+          g.w(), g.kh(), g.kw(), g.oh(), g.ow());
+    } else if (size > 0) {
+      pooling.max_pool_backward(range2(g.h() * g.w(), g.n() * g.c()), f, yo, ao, xo, g.n(), g.c(), g.h(), g.w(), g.kh(),
           g.kw(), g.sh(), g.sw(), g.ph(), g.pw(), g.oh(), g.ow());
+    }
+  }
+
+  /** Whether the windows tile the input: the backward fast path writes each window once. */
+  private static boolean tiles(Window2d g) {
+    return g.sh() == g.kh() && g.sw() == g.kw() && g.ph() == 0 && g.pw() == 0;
+  }
+
+  /** Cells past the last full window get no write from the tiled kernels: zero dx first. */
+  private void zeroUncovered(Window2d g, int dxOffset, long size) {
+    if (g.h() % g.kh() != 0 || g.w() % g.kw() != 0) {
+      elementwise.fill(range(size), f, dxOffset, (int) size, 0f);
     }
   }
 
@@ -211,8 +272,9 @@ public final class OpenClOps implements Ops {
     int xo = floats(device, "avgPoolForward", "x", x, inputSize(g));
     long out = outputSize(g);
     int yo = floats(device, "avgPoolForward", "y", y, out);
+    checkPlanes("avgPoolForward", g);
     if (out > 0) {
-      pooling.avg_pool_forward(range(out), f, xo, yo, g.n(), g.c(), g.h(), g.w(), g.kh(), g.kw(),
+      pooling.avg_pool_forward(range2(g.oh() * g.ow(), g.n() * g.c()), f, xo, yo, g.n(), g.c(), g.h(), g.w(), g.kh(), g.kw(),
           g.sh(), g.sw(), g.ph(), g.pw(), g.oh(), g.ow());
     }
   }
@@ -222,8 +284,13 @@ public final class OpenClOps implements Ops {
     int yo = floats(device, "avgPoolBackward", "dy", dy, outputSize(g));
     long size = inputSize(g);
     int xo = floats(device, "avgPoolBackward", "dx", dx, size);
-    if (size > 0) {
-      pooling.avg_pool_backward(range(size), f, yo, xo, g.n(), g.c(), g.h(), g.w(), g.kh(), g.kw(),
+    checkPlanes("avgPoolBackward", g);
+    if (size > 0 && tiles(g)) {
+      zeroUncovered(g, xo, size);
+      pooling.avg_pool_backward_tiled(range2(g.oh() * g.ow(), g.n() * g.c()), f, yo, xo, g.h(),
+          g.w(), g.kh(), g.kw(), g.oh(), g.ow());
+    } else if (size > 0) {
+      pooling.avg_pool_backward(range2(g.h() * g.w(), g.n() * g.c()), f, yo, xo, g.n(), g.c(), g.h(), g.w(), g.kh(), g.kw(),
           g.sh(), g.sw(), g.ph(), g.pw(), g.oh(), g.ow());
     }
   }
@@ -246,7 +313,7 @@ public final class OpenClOps implements Ops {
     int yo = floats(device, "globalAvgPoolBackward", "dy", dy, (long) n * c);
     int xo = floats(device, "globalAvgPoolBackward", "dx", dx, size);
     if (size > 0) {
-      pooling.global_avg_pool_backward(range(size), f, yo, xo, n * c, inner);
+      pooling.global_avg_pool_backward(range2(inner, n * c), f, yo, xo, n * c, inner);
     }
   }
 
@@ -341,7 +408,8 @@ public final class OpenClOps implements Ops {
     int yo = floats(device, "addChannelBias", "y", y, size);
     int bo = floats(device, "addChannelBias", "bias", bias, c);
     if (size > 0) {
-      channels.add_channel_bias(range(size), f, yo, bo, outer, c, inner);
+      ChannelLayout l = new ChannelLayout(outer, c, inner);
+      channels.add_channel_bias(l.range(), f, yo, bo, l.n0, l.s1, l.s2, l.c1, l.c0);
     }
   }
 
@@ -350,7 +418,9 @@ public final class OpenClOps implements Ops {
     long size = dims("channelSum", "outer, c, inner", outer, c, inner);
     int xo = floats(device, "channelSum", "x", x, size);
     int oo = floats(device, "channelSum", "out", out, c);
-    if (c > 0) {
+    if (c > 0 && serial(inner)) {
+      channels.channel_sum_serial(range(c), f, xo, oo, outer, c, inner, beta);
+    } else if (c > 0) {
       channels.channel_sum(reductionRange(c), f, xo, oo, outer, c, inner, beta);
     }
   }
@@ -361,7 +431,9 @@ public final class OpenClOps implements Ops {
     int xo = floats(device, "channelMoments", "x", x, size);
     int so = floats(device, "channelMoments", "shift", shift, c);
     int oo = doubles(device, "channelMoments", "out", out, 2L * c);
-    if (c > 0) {
+    if (c > 0 && serial(inner)) {
+      channels.channel_moments_serial(range(c), f, d, xo, so, oo, outer, c, inner);
+    } else if (c > 0) {
       channels.channel_moments(reductionRange(c), f, d, xo, so, oo, outer, c, inner);
     }
   }
@@ -374,8 +446,56 @@ public final class OpenClOps implements Ops {
     int xo = floats(device, "channelGradMoments", "x", x, size);
     int co = floats(device, "channelGradMoments", "center", center, c);
     int oo = doubles(device, "channelGradMoments", "out", out, 2L * c);
-    if (c > 0) {
+    if (c > 0 && serial(inner)) {
+      channels.channel_grad_moments_serial(range(c), f, d, dyo, xo, co, oo, outer, c, inner);
+    } else if (c > 0) {
       channels.channel_grad_moments(reductionRange(c), f, d, dyo, xo, co, oo, outer, c, inner);
+    }
+  }
+
+  /**
+   * Whether the reductions take the one-item-per-channel kernels. Chosen from the shape alone, so
+   * identical inputs always take the same path (and give bit-identical sums).
+   */
+  private static boolean serial(int inner) {
+    return inner < ChannelKernels.SERIAL_BELOW_INNER;
+  }
+
+  /**
+   * The strided 3-D addressing of the per-element channel kernels (see channels.cl): for
+   * inner &gt; 1 the range is (inner, c, outer) and the channel is dimension 1; for inner == 1 it is
+   * (c, 1, outer) and the channel is dimension 0. No kernel divides.
+   */
+  private final class ChannelLayout {
+    final int n0;
+    final int n1;
+    final int n2;
+    final int s1;
+    final int s2;
+    final int c1;
+    final int c0;
+
+    ChannelLayout(int outer, int c, int inner) {
+      n2 = outer;
+      if (inner == 1) {
+        n0 = c;
+        n1 = 1;
+        s1 = 0;
+        s2 = c;
+        c1 = 0;
+        c0 = 1;
+      } else {
+        n0 = inner;
+        n1 = c;
+        s1 = inner;
+        s2 = c * inner;
+        c1 = 1;
+        c0 = 0;
+      }
+    }
+
+    Range range() {
+      return range3(n0, n1, n2);
     }
   }
 
@@ -396,7 +516,8 @@ public final class OpenClOps implements Ops {
     int bo = floats(device, "channelAffine", "b", b, c);
     int yo = floats(device, "channelAffine", "y", y, size);
     if (size > 0) {
-      channels.channel_affine(range(size), f, xo, ao, bo, yo, outer, c, inner);
+      ChannelLayout l = new ChannelLayout(outer, c, inner);
+      channels.channel_affine(l.range(), f, xo, ao, bo, yo, l.n0, l.s1, l.s2, l.c1, l.c0);
     }
   }
 
@@ -411,7 +532,9 @@ public final class OpenClOps implements Ops {
     int doff = floats(device, "channelAffine2", "d", dd, c);
     int dxo = floats(device, "channelAffine2", "dx", dx, size);
     if (size > 0) {
-      channels.channel_affine2(range(size), f, dyo, xo, ao, bo, doff, dxo, outer, c, inner);
+      ChannelLayout l = new ChannelLayout(outer, c, inner);
+      channels.channel_affine2(l.range(), f, dyo, xo, ao, bo, doff, dxo, l.n0, l.s1, l.s2,
+          l.c1, l.c0);
     }
   }
 

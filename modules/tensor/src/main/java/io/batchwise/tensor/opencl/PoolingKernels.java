@@ -5,7 +5,11 @@ import com.aparapi.opencl.OpenCL;
 import com.aparapi.opencl.OpenCL.Arg;
 import com.aparapi.opencl.OpenCL.GlobalReadWrite;
 
-/** Pooling kernels of {@code pooling.cl}; {@code F} is the FLOAT arena. */
+/**
+ * Pooling kernels of {@code pooling.cl}; {@code F} is the FLOAT arena. Forward kernels and the
+ * tiled backward kernels run over 2-D ranges (cells of an output plane, n·c planes); the general
+ * backward gathers run over (cells of an input plane, n·c planes).
+ */
 @OpenCL.Resource("io/batchwise/tensor/opencl/pooling.cl")
 public interface PoolingKernels extends OpenCL<PoolingKernels> {
 
@@ -36,4 +40,13 @@ public interface PoolingKernels extends OpenCL<PoolingKernels> {
 
   PoolingKernels global_avg_pool_backward(Range r, @GlobalReadWrite("F") float[] f,
       @Arg("dy") int dy, @Arg("dx") int dx, @Arg("planes") int planes, @Arg("inner") int inner);
+
+  /** Fast path for windows that tile the input (stride = kernel, no padding); 2-D range (oh·ow, n·c). */
+  PoolingKernels max_pool_backward_tiled(Range r, @GlobalReadWrite("F") float[] f,
+      @Arg("dy") int dy, @Arg("argmax") int argmax, @Arg("dx") int dx, @Arg("h") int h,
+      @Arg("w") int w, @Arg("kh") int kh, @Arg("kw") int kw, @Arg("oh") int oh, @Arg("ow") int ow);
+
+  PoolingKernels avg_pool_backward_tiled(Range r, @GlobalReadWrite("F") float[] f,
+      @Arg("dy") int dy, @Arg("dx") int dx, @Arg("h") int h, @Arg("w") int w, @Arg("kh") int kh,
+      @Arg("kw") int kw, @Arg("oh") int oh, @Arg("ow") int ow);
 }

@@ -7,6 +7,10 @@
 //     outer slice o = 0, 1, ..., in that order;
 //  2. the RWG partial sums are combined by a fixed binary tree in local memory;
 //  3. RWG is a compile-time constant, and the host launches exactly c work-groups of RWG.
+// When inner is small (a dense layer's [N, C] has inner = 1) the host instead launches the *_serial
+// versions: one work-item per channel sums o = 0, 1, ... and i = 0, 1, ... in order (vectorized
+// across channels, which are contiguous). The host picks the version from the shape alone, so
+// identical inputs still take the identical path.
 #pragma OPENCL EXTENSION cl_khr_fp64 : enable
 
 #define RWG 64
@@ -118,34 +122,107 @@ __kernel void channel_grad_moments(__global float* F, __global double* D, int dy
   }
 }
 
-// y[o][ch][i] += bias[ch]; one work-item per element.
-__kernel void add_channel_bias(__global float* F, int y, int bias, int outer, int c, int inner) {
-  int idx = get_global_id(0);
-  if (idx >= outer * c * inner) {
+__kernel void channel_sum_serial(__global float* F, int x, int out, int outer, int c, int inner,
+                                 float beta) {
+  int ch = get_global_id(0);
+  if (ch >= c) {
     return;
   }
-  int ch = (idx / inner) % c;
-  F[y + idx] += F[bias + ch];
+  double s = 0.0;
+  for (int o = 0; o < outer; o++) {
+    int base = x + (o * c + ch) * inner;
+    for (int i = 0; i < inner; i++) {
+      s += (double) F[base + i];
+    }
+  }
+  if (beta != 0.0f) {
+    s += (double) beta * (double) F[out + ch];
+  }
+  F[out + ch] = (float) s;
+}
+
+__kernel void channel_moments_serial(__global float* F, __global double* D, int x, int shift,
+                                     int out, int outer, int c, int inner) {
+  int ch = get_global_id(0);
+  if (ch >= c) {
+    return;
+  }
+  double k = (double) F[shift + ch];
+  double s1 = 0.0;
+  double s2 = 0.0;
+  for (int o = 0; o < outer; o++) {
+    int base = x + (o * c + ch) * inner;
+    for (int i = 0; i < inner; i++) {
+      double d = (double) F[base + i] - k;
+      s1 += d;
+      s2 += d * d;
+    }
+  }
+  D[out + 2 * ch] = s1;
+  D[out + 2 * ch + 1] = s2;
+}
+
+__kernel void channel_grad_moments_serial(__global float* F, __global double* D, int dy, int x,
+                                          int center, int out, int outer, int c, int inner) {
+  int ch = get_global_id(0);
+  if (ch >= c) {
+    return;
+  }
+  double k = (double) F[center + ch];
+  double s1 = 0.0;
+  double s2 = 0.0;
+  for (int o = 0; o < outer; o++) {
+    int off = (o * c + ch) * inner;
+    for (int i = 0; i < inner; i++) {
+      double g = (double) F[dy + off + i];
+      s1 += g;
+      s2 += g * ((double) F[x + off + i] - k);
+    }
+  }
+  D[out + 2 * ch] = s1;
+  D[out + 2 * ch + 1] = s2;
+}
+
+// Per-element channel kernels use a 3-D range (i < n0, j < n1, o < n2) and address element
+// o*s2 + j*s1 + i of channel j*c1 + i*c0: no integer division or remainder at all (PoCL runs
+// those scalar, per work-item, even when they are uniform; measured 3-5x slower):
+//   inner > 1:  (n0, n1, n2) = (inner, c, outer), s1 = inner, s2 = c*inner, c1 = 1, c0 = 0;
+//   inner == 1: (n0, n1, n2) = (c, 1, outer),     s1 = 0,     s2 = c,       c1 = 0, c0 = 1.
+
+// y += bias[ch].
+__kernel void add_channel_bias(__global float* F, int y, int bias, int n0, int s1, int s2,
+                               int c1, int c0) {
+  int i = get_global_id(0);
+  if (i >= n0) {
+    return;
+  }
+  int j = get_global_id(1);
+  int e = get_global_id(2) * s2 + j * s1 + i;
+  F[y + e] += F[bias + j * c1 + i * c0];
 }
 
 // y = x * a[ch] + b[ch]; y may alias x (each work-item reads then writes its own element).
-__kernel void channel_affine(__global float* F, int x, int a, int b, int y, int outer, int c,
-                             int inner) {
-  int idx = get_global_id(0);
-  if (idx >= outer * c * inner) {
+__kernel void channel_affine(__global float* F, int x, int a, int b, int y, int n0, int s1,
+                             int s2, int c1, int c0) {
+  int i = get_global_id(0);
+  if (i >= n0) {
     return;
   }
-  int ch = (idx / inner) % c;
-  F[y + idx] = fma(F[x + idx], F[a + ch], F[b + ch]);
+  int j = get_global_id(1);
+  int e = get_global_id(2) * s2 + j * s1 + i;
+  int ch = j * c1 + i * c0;
+  F[y + e] = fma(F[x + e], F[a + ch], F[b + ch]);
 }
 
 // dx = dy * a[ch] + x * b[ch] + d[ch]; dx may alias dy.
 __kernel void channel_affine2(__global float* F, int dy, int x, int a, int b, int d, int dx,
-                              int outer, int c, int inner) {
-  int idx = get_global_id(0);
-  if (idx >= outer * c * inner) {
+                              int n0, int s1, int s2, int c1, int c0) {
+  int i = get_global_id(0);
+  if (i >= n0) {
     return;
   }
-  int ch = (idx / inner) % c;
-  F[dx + idx] = F[dy + idx] * F[a + ch] + F[x + idx] * F[b + ch] + F[d + ch];
+  int j = get_global_id(1);
+  int e = get_global_id(2) * s2 + j * s1 + i;
+  int ch = j * c1 + i * c0;
+  F[dx + e] = F[dy + e] * F[a + ch] + F[x + e] * F[b + ch] + F[d + ch];
 }

@@ -1,30 +1,39 @@
-// Layout permutes, im2col and col2im. F is the device's FLOAT arena; x, y, col, dx are offsets.
+// Layout permutes, im2col and col2im. F is the FLOAT arena; x, y, col, dx are offsets.
 // Geometry follows io.batchwise.tensor.Window2d: oh = (h + 2ph - kh) / sh + 1, likewise ow.
+//
+// Why 2-D and 3-D ranges: PoCL vectorizes the loop over dimension 0 of a work-group, and integer
+// division or remainder runs scalar per work-item, even when its operands are uniform across the
+// work-group (measured: q % c made a per-element kernel 3-5x slower). Kernels therefore take
+// channel and batch indices straight from dimensions 1 and 2, and split a within-plane index
+// with the float-reciprocal fdiv below instead of '/'.
 
-// y[c][n][i] = x[n][c][i]; one work-item per element of x, i fastest (contiguous reads and writes).
-__kernel void nchw_to_cnhw(__global float* F, int x, int y, int n, int c, int inner) {
-  int idx = get_global_id(0);
-  if (idx >= n * c * inner) {
-    return;
-  }
-  int i = idx % inner;
-  int t = idx / inner;
-  int ch = t % c;
-  int b = t / c;
-  F[y + (ch * n + b) * inner + i] = F[x + idx];
+// floor(a / b) for 0 <= a < 2^20 and b >= 1, given inv = 1.0f / b: (a + 0.5) / b lies at least
+// 0.5 / b from an integer, and the float error of (a + 0.5) * inv is below that for such a.
+// The host checks that plane sizes stay below 2^20.
+inline int fdiv(int a, float inv) {
+  return (int) (((float) a + 0.5f) * inv);
 }
 
-// y[n][c][i] = x[c][n][i].
-__kernel void cnhw_to_nchw(__global float* F, int x, int y, int n, int c, int inner) {
-  int idx = get_global_id(0);
-  if (idx >= n * c * inner) {
+// y[c][n][i] = x[n][c][i]; 3-D range (i < inner, ch < c, b < n).
+__kernel void nchw_to_cnhw(__global float* F, int x, int y, int n, int c, int inner) {
+  int i = get_global_id(0);
+  if (i >= inner) {
     return;
   }
-  int i = idx % inner;
-  int t = idx / inner;
-  int b = t % n;
-  int ch = t / n;
-  F[y + (b * c + ch) * inner + i] = F[x + idx];
+  int ch = get_global_id(1);
+  int b = get_global_id(2);
+  F[y + (ch * n + b) * inner + i] = F[x + (b * c + ch) * inner + i];
+}
+
+// y[n][c][i] = x[c][n][i]; 3-D range (i < inner, ch < c, b < n).
+__kernel void cnhw_to_nchw(__global float* F, int x, int y, int n, int c, int inner) {
+  int i = get_global_id(0);
+  if (i >= inner) {
+    return;
+  }
+  int ch = get_global_id(1);
+  int b = get_global_id(2);
+  F[y + (b * c + ch) * inner + i] = F[x + (ch * n + b) * inner + i];
 }
 
 // im2col v1: a 2-D range, dim 0 = column j = (b, oy, ox), dim 1 = row r = (ch, ky, kx); one
@@ -87,36 +96,69 @@ __kernel void im2col_v2(__global float* F, int x, int col, int n, int c, int h, 
   }
 }
 
-// col2im as a gather: one work-item per dx cell (b, ch, y, x) sums every col entry that read it,
-// in ascending (oy, ox) order. No atomics, so the result is deterministic.
-__kernel void col2im(__global float* F, int col, int dx, int n, int c, int h, int w,
-                     int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow) {
-  int idx = get_global_id(0);
-  if (idx >= n * c * h * w) {
+// im2col v3: a 3-D range (p < oh*ow, b < n, ch < c); each work-item writes the kh*kw rows of its
+// channel for column (b, p). The only division left per work-item is fdiv(p, 1/ow).
+__kernel void im2col_v3(__global float* F, int x, int col, int n, int c, int h, int w,
+                        int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow) {
+  int p = get_global_id(0);
+  int b = get_global_id(1);
+  int ch = get_global_id(2);
+  if (p >= oh * ow) {
     return;
   }
-  int xx = idx % w;
-  int t = idx / w;
-  int yy = t % h;
-  t /= h;
-  int ch = t % c;
-  int b = t / c;
+  int cols = n * oh * ow;
+  int oy = fdiv(p, 1.0f / (float) ow);
+  int ox = p - oy * ow;
+  int iy0 = oy * sh - ph;
+  int ix0 = ox * sw - pw;
+  int plane = x + (b * c + ch) * h * w;
+  int out = col + ch * kh * kw * cols + b * oh * ow + p;
+  for (int ky = 0; ky < kh; ky++) {
+    int iy = iy0 + ky;
+    bool rowIn = iy >= 0 && iy < h;
+    for (int kx = 0; kx < kw; kx++) {
+      int ix = ix0 + kx;
+      float v = 0.0f;
+      if (rowIn && ix >= 0 && ix < w) {
+        v = F[plane + iy * w + ix];
+      }
+      F[out] = v;
+      out += cols;
+    }
+  }
+}
+
+// col2im as a gather: 3-D range (p < h*w, ch < c, b < n); each work-item sums every col entry that read
+// its cell, in ascending (oy, ox) order. No atomics, so the result is deterministic.
+__kernel void col2im(__global float* F, int col, int dx, int n, int c, int h, int w,
+                     int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow) {
+  int p = get_global_id(0);
+  int ch = get_global_id(1);
+  int b = get_global_id(2);
+  if (p >= h * w) {
+    return;
+  }
+  int q = b * c + ch;
+  float invSh = 1.0f / (float) sh;
+  float invSw = 1.0f / (float) sw;
+  int yy = fdiv(p, 1.0f / (float) w);
+  int xx = p - yy * w;
   int cols = n * oh * ow;
   // Window oy covers rows oy*sh - ph .. oy*sh - ph + kh - 1.
   int ty = yy + ph - kh + 1;
-  int oy0 = ty <= 0 ? 0 : (ty + sh - 1) / sh;
-  int oy1 = min(oh - 1, (yy + ph) / sh);
+  int oy0 = ty <= 0 ? 0 : fdiv(ty + sh - 1, invSh);
+  int oy1 = min(oh - 1, fdiv(yy + ph, invSh));
   int tx = xx + pw - kw + 1;
-  int ox0 = tx <= 0 ? 0 : (tx + sw - 1) / sw;
-  int ox1 = min(ow - 1, (xx + pw) / sw);
+  int ox0 = tx <= 0 ? 0 : fdiv(tx + sw - 1, invSw);
+  int ox1 = min(ow - 1, fdiv(xx + pw, invSw));
+  int base = col + ch * kh * kw * cols + b * oh * ow;
   float s = 0.0f;
   for (int oy = oy0; oy <= oy1; oy++) {
     int ky = yy + ph - oy * sh;
     for (int ox = ox0; ox <= ox1; ox++) {
       int kx = xx + pw - ox * sw;
-      int r = (ch * kh + ky) * kw + kx;
-      s += F[col + r * cols + (b * oh + oy) * ow + ox];
+      s += F[base + (ky * kw + kx) * cols + oy * ow + ox];
     }
   }
-  F[dx + idx] = s;
+  F[dx + q * h * w + p] = s;
 }

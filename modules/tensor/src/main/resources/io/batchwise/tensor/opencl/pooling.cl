@@ -1,21 +1,26 @@
-// Pooling kernels over NCHW planes. F is the FLOAT arena. Backward passes are gathers (one
-// work-item per dx cell), so they overwrite dx and need no atomics.
+// Pooling kernels over NCHW planes. F is the FLOAT arena. Ranges are 2-D: dimension 0 a cell
+// inside a plane, dimension 1 the plane q = b*c + ch (see layout.cl for why: no vector integer
+// division). Backward passes are gathers (one work-item per dx cell), so they overwrite dx and
+// need no atomics.
+
+// floor(a / b) for 0 <= a < 2^20 and b >= 1, given inv = 1.0f / b (see layout.cl).
+inline int fdiv(int a, float inv) {
+  return (int) (((float) a + 0.5f) * inv);
+}
 
 // One work-item per output cell. Padded cells never win; ties go to the first cell in row-major
-// window order (strict >). A window with no real cell (impossible when pad < kernel) gives 0 and
-// argmax -1.
+// window order (strict >). A window with no real cell gives 0 and argmax -1.
 __kernel void max_pool_forward(__global float* F, int x, int y, int argmax, int n, int c, int h,
                                int w, int kh, int kw, int sh, int sw, int ph, int pw, int oh,
                                int ow) {
-  int idx = get_global_id(0);
-  if (idx >= n * c * oh * ow) {
+  int p = get_global_id(0);
+  int q = get_global_id(1);
+  if (p >= oh * ow) {
     return;
   }
-  int ox = idx % ow;
-  int t = idx / ow;
-  int oy = t % oh;
-  int plane = t / oh;
-  int base = x + plane * h * w;
+  int oy = fdiv(p, 1.0f / (float) ow);
+  int ox = p - oy * ow;
+  int base = x + q * h * w;
   float best = 0.0f;
   int arg = -1;
   for (int ky = 0; ky < kh; ky++) {
@@ -35,54 +40,56 @@ __kernel void max_pool_forward(__global float* F, int x, int y, int argmax, int 
       }
     }
   }
-  F[y + idx] = best;
-  F[argmax + idx] = (float) arg;
+  int o = q * oh * ow + p;
+  F[y + o] = best;
+  F[argmax + o] = (float) arg;
 }
 
-// dx cell (plane, yy, xx) = sum of dy over the windows containing it whose argmax names it.
+// dx cell (q, yy, xx) = sum of dy over the windows containing it whose argmax names it, in
+// ascending (oy, ox) order.
 __kernel void max_pool_backward(__global float* F, int dy, int argmax, int dx, int n, int c,
                                 int h, int w, int kh, int kw, int sh, int sw, int ph, int pw,
                                 int oh, int ow) {
-  int idx = get_global_id(0);
-  if (idx >= n * c * h * w) {
+  int p = get_global_id(0);
+  int q = get_global_id(1);
+  if (p >= h * w) {
     return;
   }
-  int xx = idx % w;
-  int t = idx / w;
-  int yy = t % h;
-  int plane = t / h;
-  int me = yy * w + xx;
+  float invSh = 1.0f / (float) sh;
+  float invSw = 1.0f / (float) sw;
+  int yy = fdiv(p, 1.0f / (float) w);
+  int xx = p - yy * w;
   int ty = yy + ph - kh + 1;
-  int oy0 = ty <= 0 ? 0 : (ty + sh - 1) / sh;
-  int oy1 = min(oh - 1, (yy + ph) / sh);
+  int oy0 = ty <= 0 ? 0 : fdiv(ty + sh - 1, invSh);
+  int oy1 = min(oh - 1, fdiv(yy + ph, invSh));
   int tx = xx + pw - kw + 1;
-  int ox0 = tx <= 0 ? 0 : (tx + sw - 1) / sw;
-  int ox1 = min(ow - 1, (xx + pw) / sw);
-  int obase = plane * oh * ow;
+  int ox0 = tx <= 0 ? 0 : fdiv(tx + sw - 1, invSw);
+  int ox1 = min(ow - 1, fdiv(xx + pw, invSw));
+  int obase = q * oh * ow;
+  float me = (float) p;
   float s = 0.0f;
   for (int oy = oy0; oy <= oy1; oy++) {
     for (int ox = ox0; ox <= ox1; ox++) {
       int o = obase + oy * ow + ox;
-      if ((int) F[argmax + o] == me) {
+      if (F[argmax + o] == me) {
         s += F[dy + o];
       }
     }
   }
-  F[dx + idx] = s;
+  F[dx + q * h * w + p] = s;
 }
 
 // Divisor kh*kw: padded cells count as zeros.
 __kernel void avg_pool_forward(__global float* F, int x, int y, int n, int c, int h, int w,
                                int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow) {
-  int idx = get_global_id(0);
-  if (idx >= n * c * oh * ow) {
+  int p = get_global_id(0);
+  int q = get_global_id(1);
+  if (p >= oh * ow) {
     return;
   }
-  int ox = idx % ow;
-  int t = idx / ow;
-  int oy = t % oh;
-  int plane = t / oh;
-  int base = x + plane * h * w;
+  int oy = fdiv(p, 1.0f / (float) ow);
+  int ox = p - oy * ow;
+  int base = x + q * h * w;
   float s = 0.0f;
   for (int ky = 0; ky < kh; ky++) {
     int iy = oy * sh - ph + ky;
@@ -96,54 +103,100 @@ __kernel void avg_pool_forward(__global float* F, int x, int y, int n, int c, in
       }
     }
   }
-  F[y + idx] = s / (float) (kh * kw);
+  F[y + q * oh * ow + p] = s / (float) (kh * kw);
 }
 
 __kernel void avg_pool_backward(__global float* F, int dy, int dx, int n, int c, int h, int w,
                                 int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow) {
-  int idx = get_global_id(0);
-  if (idx >= n * c * h * w) {
+  int p = get_global_id(0);
+  int q = get_global_id(1);
+  if (p >= h * w) {
     return;
   }
-  int xx = idx % w;
-  int t = idx / w;
-  int yy = t % h;
-  int plane = t / h;
+  float invSh = 1.0f / (float) sh;
+  float invSw = 1.0f / (float) sw;
+  int yy = fdiv(p, 1.0f / (float) w);
+  int xx = p - yy * w;
   int ty = yy + ph - kh + 1;
-  int oy0 = ty <= 0 ? 0 : (ty + sh - 1) / sh;
-  int oy1 = min(oh - 1, (yy + ph) / sh);
+  int oy0 = ty <= 0 ? 0 : fdiv(ty + sh - 1, invSh);
+  int oy1 = min(oh - 1, fdiv(yy + ph, invSh));
   int tx = xx + pw - kw + 1;
-  int ox0 = tx <= 0 ? 0 : (tx + sw - 1) / sw;
-  int ox1 = min(ow - 1, (xx + pw) / sw);
-  int obase = dy + plane * oh * ow;
+  int ox0 = tx <= 0 ? 0 : fdiv(tx + sw - 1, invSw);
+  int ox1 = min(ow - 1, fdiv(xx + pw, invSw));
+  int obase = dy + q * oh * ow;
   float s = 0.0f;
   for (int oy = oy0; oy <= oy1; oy++) {
     for (int ox = ox0; ox <= ox1; ox++) {
       s += F[obase + oy * ow + ox];
     }
   }
-  F[dx + idx] = s / (float) (kh * kw);
+  F[dx + q * h * w + p] = s / (float) (kh * kw);
 }
 
-// One work-item per (n, c) plane.
+// One work-item per (n, c) plane; 1-D range over planes.
 __kernel void global_avg_pool_forward(__global float* F, int x, int y, int planes, int inner) {
-  int p = get_global_id(0);
-  if (p >= planes) {
+  int q = get_global_id(0);
+  if (q >= planes) {
     return;
   }
-  int base = x + p * inner;
+  int base = x + q * inner;
   float s = 0.0f;
   for (int i = 0; i < inner; i++) {
     s += F[base + i];
   }
-  F[y + p] = s / (float) inner;
+  F[y + q] = s / (float) inner;
 }
 
-// One work-item per dx element.
+// Range (i < inner, plane q).
 __kernel void global_avg_pool_backward(__global float* F, int dy, int dx, int planes, int inner) {
-  int idx = get_global_id(0);
-  if (idx >= planes * inner) {
+  int i = get_global_id(0);
+  int q = get_global_id(1);
+  if (i >= inner) {
     return;
   }
-  F[dx + idx] = F[dy + idx / inner] / (float) inner;
+  F[dx + q * inner + i] = F[dy + q] / (float) inner;
+}
+
+// Backward fast paths for windows that tile the input (stride == kernel, no padding: the usual
+// 2x2/2 pooling). One work-item per output cell writes its whole window of dx, so no work-item
+// loops a data-dependent number of times. Cells past the last full window (h % kh rows, w % kw
+// columns) belong to no window; the host zeroes dx first when such cells exist.
+__kernel void max_pool_backward_tiled(__global float* F, int dy, int argmax, int dx, int h,
+                                      int w, int kh, int kw, int oh, int ow) {
+  int p = get_global_id(0);
+  int q = get_global_id(1);
+  if (p >= oh * ow) {
+    return;
+  }
+  int oy = fdiv(p, 1.0f / (float) ow);
+  int ox = p - oy * ow;
+  int o = q * oh * ow + p;
+  float g = F[dy + o];
+  float arg = F[argmax + o];
+  int base = dx + q * h * w;
+  for (int ky = 0; ky < kh; ky++) {
+    int row = (oy * kh + ky) * w + ox * kw;
+    for (int kx = 0; kx < kw; kx++) {
+      F[base + row + kx] = (float) (row + kx) == arg ? g : 0.0f;
+    }
+  }
+}
+
+__kernel void avg_pool_backward_tiled(__global float* F, int dy, int dx, int h, int w, int kh,
+                                      int kw, int oh, int ow) {
+  int p = get_global_id(0);
+  int q = get_global_id(1);
+  if (p >= oh * ow) {
+    return;
+  }
+  int oy = fdiv(p, 1.0f / (float) ow);
+  int ox = p - oy * ow;
+  float g = F[dy + q * oh * ow + p] / (float) (kh * kw);
+  int base = dx + q * h * w;
+  for (int ky = 0; ky < kh; ky++) {
+    int row = (oy * kh + ky) * w + ox * kw;
+    for (int kx = 0; kx < kw; kx++) {
+      F[base + row + kx] = g;
+    }
+  }
 }

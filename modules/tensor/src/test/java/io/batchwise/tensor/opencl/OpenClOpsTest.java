@@ -235,6 +235,7 @@ class OpenClOpsTest {
   void im2colBothVersionsAndCol2imMatchReference() {
     RandomTensors r = new RandomTensors(4);
     OpenClOps ops = cl.ops();
+    OpenClOps.Im2colVersion before = ops.im2colVersion();
     try {
       for (int t = 0; t < 25; t++) {
         Window2d g = randomWindow(r, false);
@@ -252,7 +253,7 @@ class OpenClOpsTest {
         same("col2im " + name, dx, SUMS);
       }
     } finally {
-      ops.im2colVersion(OpenClOps.Im2colVersion.V2);
+      ops.im2colVersion(before);
     }
   }
 
@@ -274,8 +275,15 @@ class OpenClOpsTest {
   @Test
   void poolingMatchesReference() {
     RandomTensors r = new RandomTensors(6);
+    List<Window2d> windows = new ArrayList<>(List.of(
+        new Window2d(2, 3, 8, 8, 2, 2, 2, 2, 0, 0), // tiled fast path
+        new Window2d(2, 3, 7, 9, 2, 2, 2, 2, 0, 0), // tiled, uncovered last row and column
+        new Window2d(1, 2, 9, 10, 3, 3, 3, 3, 0, 0),
+        new Window2d(3, 20, 24, 24, 2, 2, 2, 2, 0, 0))); // LeNet's first pooling
     for (int t = 0; t < 25; t++) {
-      Window2d g = randomWindow(r, true);
+      windows.add(randomWindow(r, true));
+    }
+    for (Window2d g : windows) {
       String name = g.toString();
       Tensor[] x = both(r, g.n(), g.c(), g.h(), g.w());
       Tensor[] y = out(g.n(), g.c(), g.oh(), g.ow());
@@ -328,7 +336,7 @@ class OpenClOpsTest {
   void channelOpsMatchReference() {
     RandomTensors r = new RandomTensors(8);
     int[][] shapes = {{0, 3, 5}, {1, 1, 1}, {64, 7, 1}, {3, 5, 63}, {2, 4, 65}, {5, 3, 130},
-        {4, 20, 49}, {1, 2, 1000}};
+        {4, 20, 49}, {1, 2, 1000}, {6, 3, 9}, {9, 300, 1}};
     for (int[] s : shapes) {
       int outer = s[0];
       int c = s[1];
@@ -370,10 +378,12 @@ class OpenClOpsTest {
 
   @Test
   void channelMomentsAreBitIdenticalForIdenticalInputs() {
+    bitIdentical(16, 5, 577); // one work-group per channel
+    bitIdentical(64, 5, 1); // one work-item per channel (dense layers)
+  }
+
+  private void bitIdentical(int outer, int c, int inner) {
     RandomTensors r = new RandomTensors(9);
-    int outer = 16;
-    int c = 5;
-    int inner = 577;
     float[] values = r.normal(outer * c * inner, 3f, 2f);
     Tensor x1 = track(cl.upload(values, outer, c, inner));
     Tensor x2 = track(cl.upload(values, outer, c, inner));
