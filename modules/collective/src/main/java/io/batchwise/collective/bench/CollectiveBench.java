@@ -1,0 +1,246 @@
+package io.batchwise.collective.bench;
+
+import io.batchwise.collective.CollectiveConfig;
+import io.batchwise.collective.CollectiveServer;
+import io.batchwise.collective.Communicator;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Benchmark of the collective with one JVM per rank on 127.0.0.1, printed as tables in one run:
+ * <ul>
+ *   <li>latency p50/p99 (microseconds) of an all-reduce of 2C+1 doubles, C = 16, 64, 256 (the
+ *       SyncBN forward message), per rank count;</li>
+ *   <li>the switch point: median time of recursive doubling versus the ring from 4 KB to 1 MB;</li>
+ *   <li>bus bandwidth (GB/s, = 2(n-1)/n * bytes / time, the NCCL convention) of 1, 4, 16 MB float
+ *       all-reduces by the ring.</li>
+ * </ul>
+ * Each rank joins two groups over the same processes: one that always uses recursive doubling and
+ * one that always uses the ring, so both are measured side by side. Times are taken on rank 0.
+ *
+ * <p>Usage: {@code CollectiveBench [--ranks 2,4] [--iters 2000] [--json FILE]}. The Spark
+ * baselines of the issue (allGather, treeAggregate) are not part of this module.
+ */
+public final class CollectiveBench {
+  private static final int[] CHANNELS = {16, 64, 256};
+  private static final int[] SWITCH_BYTES = {4 << 10, 16 << 10, 64 << 10, 256 << 10, 1 << 20};
+  private static final int[] BANDWIDTH_MB = {1, 4, 16};
+
+  private CollectiveBench() {}
+
+  public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].equals("--child")) {
+      child(args);
+      return;
+    }
+    int[] ranks = {2, 4};
+    int iters = 2000;
+    Path json = null;
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--ranks" -> ranks = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt)
+            .toArray();
+        case "--iters" -> iters = Integer.parseInt(args[++i]);
+        case "--json" -> json = Path.of(args[++i]);
+        default -> throw new IllegalArgumentException("unknown option " + args[i]
+            + " (use --ranks 2,4 --iters 2000 --json FILE)");
+      }
+    }
+    Map<Integer, List<String>> results = new LinkedHashMap<>();
+    for (int n : ranks) {
+      results.put(n, runGroup(n, iters));
+    }
+    print(results);
+    if (json != null) {
+      Files.writeString(json, toJson(results));
+      System.out.println("wrote " + json);
+    }
+  }
+
+  private static List<String> runGroup(int n, int iters) throws Exception {
+    String java = System.getProperty("java.home") + "/bin/java";
+    String secret = HexFormat.of().formatHex(CollectiveConfig.newSecret());
+    List<Process> procs = new ArrayList<>();
+    List<BufferedReader> outs = new ArrayList<>();
+    try {
+      for (int r = 0; r < n; r++) {
+        Process p = new ProcessBuilder(java, "-Xmx1g", "-cp", System.getProperty("java.class.path"),
+            CollectiveBench.class.getName(), "--child", String.valueOf(r), String.valueOf(n),
+            secret, String.valueOf(iters))
+            .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        procs.add(p);
+        outs.add(new BufferedReader(new InputStreamReader(p.getInputStream(),
+            StandardCharsets.UTF_8)));
+      }
+      StringBuilder rd = new StringBuilder();
+      StringBuilder ring = new StringBuilder();
+      for (BufferedReader o : outs) {
+        String[] ports = o.readLine().split(" ");
+        rd.append(rd.length() > 0 ? "," : "").append("127.0.0.1:").append(ports[1]);
+        ring.append(ring.length() > 0 ? "," : "").append("127.0.0.1:").append(ports[2]);
+      }
+      for (Process p : procs) {
+        PrintWriter w = new PrintWriter(p.getOutputStream(), true, StandardCharsets.UTF_8);
+        w.println(rd + " " + ring);
+      }
+      List<String> lines = new ArrayList<>();
+      for (String l; (l = outs.get(0).readLine()) != null && !l.equals("END"); ) {
+        lines.add(l);
+      }
+      for (Process p : procs) {
+        p.waitFor();
+      }
+      return lines;
+    } finally {
+      for (Process p : procs) {
+        p.destroyForcibly();
+      }
+    }
+  }
+
+  private static void child(String[] args) throws IOException {
+    int rank = Integer.parseInt(args[1]);
+    int n = Integer.parseInt(args[2]);
+    byte[] secret = HexFormat.of().parseHex(args[3]);
+    int iters = Integer.parseInt(args[4]);
+    CollectiveConfig.Builder base = CollectiveConfig.builder().secret(secret).rank(rank).size(n)
+        .timeout(Duration.ofSeconds(120));
+    CollectiveServer rdServer = CollectiveServer.bind(base.jobId("bench-rd")
+        .smallMessageMaxBytes(Integer.MAX_VALUE / 2).build(), new InetSocketAddress("127.0.0.1", 0));
+    CollectiveServer ringServer = CollectiveServer.bind(base.jobId("bench-ring")
+        .smallMessageMaxBytes(0).build(), new InetSocketAddress("127.0.0.1", 0));
+    System.out.println("PORTS " + rdServer.localAddress().getPort() + " "
+        + ringServer.localAddress().getPort());
+    System.out.flush();
+    String[] lists = new BufferedReader(new InputStreamReader(System.in)).readLine().split(" ");
+    Communicator rd = rdServer.join(parse(lists[0]));
+    Communicator ring = ringServer.join(parse(lists[1]));
+    boolean report = rank == 0;
+
+    for (int c : CHANNELS) {
+      double[] msg = new double[2 * c + 1];
+      long[] t = new long[iters];
+      for (int i = 0; i < iters / 4; i++) {
+        rd.allReduceSum(msg);
+      }
+      for (int i = 0; i < iters; i++) {
+        long t0 = System.nanoTime();
+        rd.allReduceSum(msg);
+        t[i] = System.nanoTime() - t0;
+      }
+      Arrays.sort(t);
+      if (report) {
+        System.out.printf(Locale.ROOT, "LAT %d %.1f %.1f%n", c, t[iters / 2] / 1e3,
+            t[(int) (iters * 0.99)] / 1e3);
+      }
+    }
+    for (int bytes : SWITCH_BYTES) {
+      float[] msg = new float[bytes / 4];
+      int reps = Math.max(20, Math.min(400, (int) (20_000_000L / bytes)));
+      double a = median(rd, msg, reps);
+      double b = median(ring, msg, reps);
+      if (report) {
+        System.out.printf(Locale.ROOT, "SW %d %.1f %.1f%n", bytes, a / 1e3, b / 1e3);
+      }
+    }
+    for (int mb : BANDWIDTH_MB) {
+      float[] msg = new float[(mb << 20) / 4];
+      double t = median(ring, msg, 10);
+      double busbw = 2.0 * (n - 1) / n * (mb << 20) / t; // bytes per ns = GB/s
+      if (report) {
+        System.out.printf(Locale.ROOT, "BW %d %.2f %.3f%n", mb, t / 1e6, busbw);
+      }
+    }
+    rd.barrier();
+    ring.barrier();
+    if (report) {
+      System.out.println("END");
+    }
+    System.out.flush();
+    rd.close();
+    ring.close();
+    System.exit(0);
+  }
+
+  private static double median(Communicator c, float[] msg, int reps) {
+    for (int i = 0; i < Math.max(3, reps / 5); i++) {
+      c.allReduceSum(msg);
+    }
+    long[] t = new long[reps];
+    for (int i = 0; i < reps; i++) {
+      long t0 = System.nanoTime();
+      c.allReduceSum(msg);
+      t[i] = System.nanoTime() - t0;
+    }
+    Arrays.sort(t);
+    return t[reps / 2];
+  }
+
+  private static List<InetSocketAddress> parse(String list) {
+    List<InetSocketAddress> out = new ArrayList<>();
+    for (String e : list.split(",")) {
+      out.add(CollectiveConfig.parseEndpoint(e));
+    }
+    return out;
+  }
+
+  private static void print(Map<Integer, List<String>> results) {
+    System.out.println("\nAll-reduce of 2C+1 doubles (recursive doubling), microseconds");
+    System.out.println("ranks      C      p50      p99");
+    results.forEach((n, lines) -> lines.stream().filter(l -> l.startsWith("LAT ")).forEach(l -> {
+      String[] f = l.split(" ");
+      System.out.printf(Locale.ROOT, "%5d %6s %8s %8s%n", n, f[1], f[2], f[3]);
+    }));
+    System.out.println("\nSwitch point: median microseconds, recursive doubling vs ring");
+    System.out.println("ranks    bytes   doubling     ring");
+    results.forEach((n, lines) -> lines.stream().filter(l -> l.startsWith("SW ")).forEach(l -> {
+      String[] f = l.split(" ");
+      System.out.printf(Locale.ROOT, "%5d %8s %10s %8s%n", n, f[1], f[2], f[3]);
+    }));
+    System.out.println("\nRing all-reduce of floats: median time and bus bandwidth");
+    System.out.println("ranks   MB    ms   busbw GB/s");
+    results.forEach((n, lines) -> lines.stream().filter(l -> l.startsWith("BW ")).forEach(l -> {
+      String[] f = l.split(" ");
+      System.out.printf(Locale.ROOT, "%5d %4s %6s %8s%n", n, f[1], f[2], f[3]);
+    }));
+  }
+
+  private static String toJson(Map<Integer, List<String>> results) {
+    StringBuilder lat = new StringBuilder();
+    StringBuilder sw = new StringBuilder();
+    StringBuilder bw = new StringBuilder();
+    results.forEach((n, lines) -> {
+      for (String l : lines) {
+        String[] f = l.split(" ");
+        switch (f[0]) {
+          case "LAT" -> lat.append(lat.length() > 0 ? ",\n    " : "").append(String.format(
+              Locale.ROOT, "{\"ranks\": %d, \"C\": %s, \"p50_us\": %s, \"p99_us\": %s}", n, f[1],
+              f[2], f[3]));
+          case "SW" -> sw.append(sw.length() > 0 ? ",\n    " : "").append(String.format(
+              Locale.ROOT, "{\"ranks\": %d, \"bytes\": %s, \"doubling_us\": %s, \"ring_us\": %s}",
+              n, f[1], f[2], f[3]));
+          case "BW" -> bw.append(bw.length() > 0 ? ",\n    " : "").append(String.format(
+              Locale.ROOT, "{\"ranks\": %d, \"MB\": %s, \"ms\": %s, \"busbw_GBps\": %s}", n, f[1],
+              f[2], f[3]));
+          default -> { }
+        }
+      }
+    });
+    return "{\n  \"latency\": [\n    " + lat + "\n  ],\n  \"switch\": [\n    " + sw
+        + "\n  ],\n  \"bandwidth\": [\n    " + bw + "\n  ],\n  \"spark_baselines\": null\n}\n";
+  }
+}
