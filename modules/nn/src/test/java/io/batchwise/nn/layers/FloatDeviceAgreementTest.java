@@ -7,7 +7,9 @@ import io.batchwise.nn.Layer;
 import io.batchwise.nn.Mode;
 import io.batchwise.nn.Parameter;
 import io.batchwise.nn.StateBuffer;
+import io.batchwise.nn.models.Models;
 import io.batchwise.nn.norm.BatchNorm;
+import io.batchwise.nn.norm.NormFactory;
 import io.batchwise.nn.testing.TestDevices;
 import io.batchwise.tensor.Device;
 import io.batchwise.tensor.Tensor;
@@ -102,7 +104,9 @@ class FloatDeviceAgreementTest {
         new Case("Dropout", () -> new Dropout(0.25, 99), new int[] {3, 5, 4}, 2),
         new Case("BatchNorm NCHW", () -> new BatchNorm(3), new int[] {3, 5, 4}, 4),
         new Case("BatchNorm NC", () -> new BatchNorm(7), new int[] {7}, 5),
-        new Case("small net", FloatDeviceAgreementTest::net, new int[] {2, 9, 9}, 4));
+        new Case("small net", FloatDeviceAgreementTest::net, new int[] {2, 9, 9}, 4),
+        new Case("lenet-bn", () -> Models.create("lenet-bn", NormFactory.byName("bn")), Models.inputShape(), 4),
+        new Case("resnet20", () -> Models.create("resnet20", NormFactory.byName("bn")), Models.inputShape(), 2));
   }
 
   static Stream<Arguments> specsAndCases() {
