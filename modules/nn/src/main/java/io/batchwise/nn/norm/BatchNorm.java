@@ -98,6 +98,15 @@ public class BatchNorm extends AbstractLayer {
   private double[] gammaHost;
   private double count;
   private boolean batchStats;
+  // Added by the norm family: a statistics freeze and a PreciseBN observer (see their setters).
+  private boolean statisticsFrozen;
+  private ForwardObserver observer;
+
+  /** Sees the local forward sums before they are reduced (PreciseBN accumulates them). */
+  interface ForwardObserver {
+    /** @param shift the shift K (running mean) of the sums; @param localSums 2C+1 values, not to be kept */
+    void observe(double[] shift, double[] localSums);
+  }
 
   /** PyTorch defaults, any channel count. */
   public BatchNorm() {
@@ -125,6 +134,29 @@ public class BatchNorm extends AbstractLayer {
 
   public Options options() {
     return options;
+  }
+
+  /** Per-sample input shape ([C] or [C, H, W]) given to init; null before init. */
+  public int[] inputShape() {
+    return inShape == null ? null : inShape.clone();
+  }
+
+  /**
+   * Freezes the statistics: from now on TRAIN forwards normalize with the running statistics and
+   * leave them alone (as EVAL does), while γ and β still get gradients. Used for the last epochs of
+   * training ({@link NormFreeze}).
+   */
+  public void freezeStatistics(boolean frozen) {
+    this.statisticsFrozen = frozen;
+  }
+
+  public boolean statisticsFrozen() {
+    return statisticsFrozen;
+  }
+
+  /** Installs (or with null removes) the PreciseBN observer of the local forward sums. */
+  void observeForward(ForwardObserver o) {
+    this.observer = o;
   }
 
   @Override
@@ -212,7 +244,7 @@ public class BatchNorm extends AbstractLayer {
     System.arraycopy(g, 0, gammaHost, 0, c);
     double[] a = new double[c];
     double[] shift = new double[c];
-    batchStats = mode == Mode.TRAIN;
+    batchStats = mode == Mode.TRAIN && !statisticsFrozen;
     if (batchStats) {
       double[] k = read(runningMean);
       double[] sums = new double[2 * c + 1];
@@ -221,6 +253,9 @@ public class BatchNorm extends AbstractLayer {
         moments.read(0, sums, 0, 2 * c);
       }
       sums[2 * c] = (double) n * inner;
+      if (observer != null) {
+        observer.observe(k, sums);
+      }
       reduceForward(sums);
       count = sums[2 * c];
       if (count == 0) {

@@ -202,8 +202,8 @@ class SyncBatchNormTest {
   @Test
   void withoutAReducerItIsLocalBatchNorm() {
     try (Device d = smallDevice(); SyncBatchNorm s = new SyncBatchNorm(2); BatchNorm b = new BatchNorm(2)) {
-      Seen a = runSteps(s, d, new int[] {2, 3}, 0, 4, 4);
-      Seen c = runSteps(b, d, new int[] {2, 3}, 0, 4, 4);
+      Seen a = runSteps(s, d, new int[] {2, 1, 3}, 0, 4, 4);
+      Seen c = runSteps(b, d, new int[] {2, 1, 3}, 0, 4, 4);
       for (int i = 0; i < STEPS; i++) {
         assertArrayEquals(c.y.get(i), a.y.get(i));
         assertArrayEquals(c.dx.get(i), a.dx.get(i));
