@@ -41,8 +41,14 @@ public final class TrainStep implements AutoCloseable {
   private final float[] xHost;
   private final float[] yHost;
 
-  /** What one step measured on this worker. */
-  public record Result(int samples, double lossSum, int correct) {}
+  /**
+   * What one step measured on this worker: samples, the sum of their losses, how many the TRAIN-mode
+   * forward classified correctly, and wall-clock nanoseconds per phase (upload includes copying the
+   * batch out of the data set; forward includes the loss and reading the logits back for accuracy;
+   * sync is the gradient all-reduce, zero on one worker).
+   */
+  public record Result(int samples, double lossSum, int correct, long uploadNanos, long forwardNanos,
+      long backwardNanos, long syncNanos, long optimizerNanos) {}
 
   /**
    * @param model an initialized model on {@code device} for inputs of {@code sampleShape}
@@ -92,21 +98,31 @@ public final class TrainStep implements AutoCloseable {
     if (n > maxBatch) {
       throw new IllegalArgumentException("batch of " + n + " exceeds the step's maximum " + maxBatch);
     }
+    long t0 = System.nanoTime();
     data.copyImages(indices, 0, n, xHost, 0);
     data.copyLabels(indices, 0, n, yHost, 0);
-    return run(xHost, yHost, n, globalBatch, lr);
+    return run(xHost, yHost, n, globalBatch, lr, System.nanoTime() - t0);
   }
 
   /**
    * Trains on {@code n} samples already in host arrays (NCHW images, float class ids).
    */
   public Result run(float[] images, float[] labels, int n, long globalBatch, double lr) {
+    return run(images, labels, n, globalBatch, lr, 0L);
+  }
+
+  private Result run(float[] images, float[] labels, int n, long globalBatch, double lr, long prepNanos) {
+    if (n > maxBatch) {
+      throw new IllegalArgumentException("batch of " + n + " exceeds the step's maximum " + maxBatch);
+    }
+    long t0 = System.nanoTime();
     Tensor x = xBuf.slice(0, withBatch(n));
     Tensor y = yBuf.slice(0, n);
     if (n > 0) {
       x.write(0, images, 0, n * sampleSize);
       y.write(0, labels, 0, n);
     }
+    long t1 = System.nanoTime();
     Tensor logits = model.forward(x, Mode.TRAIN);
     double lossSum = loss.forward(logits, y);
     int correct = 0;
@@ -118,12 +134,16 @@ public final class TrainStep implements AutoCloseable {
         }
       }
     }
+    long t2 = System.nanoTime();
     Tensor dlogits = loss.backward(globalBatch > 0 ? 1.0 / globalBatch : 0.0);
     model.backward(dlogits);
+    long t3 = System.nanoTime();
     List<Parameter> params = sgd.parameters();
     sync.sum(params);
+    long t4 = System.nanoTime();
     sgd.step(lr);
-    return new Result(n, lossSum, correct);
+    long t5 = System.nanoTime();
+    return new Result(n, lossSum, correct, prepNanos + (t1 - t0), t2 - t1, t3 - t2, t4 - t3, t5 - t4);
   }
 
   public Device device() {

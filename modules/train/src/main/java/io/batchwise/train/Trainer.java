@@ -106,6 +106,7 @@ public final class Trainer {
     List<EpochMetrics> epochs = new ArrayList<>();
     Map<String, float[]> weights = new LinkedHashMap<>();
     double totalTrainSeconds = 0;
+    long[] phaseNanos = new long[5];
     long totalTrainSamples = 0;
     CheckpointDirectory checkpoints = config.checkpoints()
         ? new CheckpointDirectory(new LocalCheckpointStorage(), folder.checkpoints().toString()) : null;
@@ -132,6 +133,11 @@ public final class Trainer {
                   "training diverged: loss is %s at epoch %d, step %d (lr %.4g); try a lower --lr",
                   r.lossSum(), e + 1, b + 1, lr));
             }
+            phaseNanos[0] += r.uploadNanos();
+            phaseNanos[1] += r.forwardNanos();
+            phaseNanos[2] += r.backwardNanos();
+            phaseNanos[3] += r.syncNanos();
+            phaseNanos[4] += r.optimizerNanos();
             lossSum += r.lossSum();
             correct += r.correct();
             samples += r.samples();
@@ -190,6 +196,12 @@ public final class Trainer {
     summary.put("lr", config.lr());
     summary.put("lr_schedule", config.schedule());
     summary.put("optimizer", sgd.toString());
+    Map<String, Object> phases = new LinkedHashMap<>();
+    String[] phaseNames = {"upload", "forward", "backward", "gradient_sync", "optimizer"};
+    for (int i = 0; i < phaseNames.length; i++) {
+      phases.put(phaseNames[i], phaseNanos[i] * 1e-9);
+    }
+    summary.put("train_phase_seconds", phases);
     List<Object> perEpoch = new ArrayList<>();
     for (EpochMetrics m : epochs) {
       perEpoch.add(m.testAccuracy());
