@@ -104,9 +104,11 @@ public final class KernelBench {
     rows.add(new Row("im2col v1", "1x28x28 k5", (d, ops, t) -> im2col(d, ops, t, conv1, "V1")));
     rows.add(new Row("im2col v2", "1x28x28 k5", (d, ops, t) -> im2col(d, ops, t, conv1, "V2")));
     rows.add(new Row("im2col v3", "1x28x28 k5", (d, ops, t) -> im2col(d, ops, t, conv1, "V3")));
+    rows.add(new Row("im2col v4", "1x28x28 k5", (d, ops, t) -> im2col(d, ops, t, conv1, "V4")));
     rows.add(new Row("im2col v1", "20x12x12 k5", (d, ops, t) -> im2col(d, ops, t, conv2, "V1")));
     rows.add(new Row("im2col v2", "20x12x12 k5", (d, ops, t) -> im2col(d, ops, t, conv2, "V2")));
     rows.add(new Row("im2col v3", "20x12x12 k5", (d, ops, t) -> im2col(d, ops, t, conv2, "V3")));
+    rows.add(new Row("im2col v4", "20x12x12 k5", (d, ops, t) -> im2col(d, ops, t, conv2, "V4")));
     rows.add(new Row("col2im", "20x12x12 k5", (d, ops, t) -> {
       Tensor col = t.random(conv2.colRows(), conv2.colCols());
       Tensor dx = t.random(N, 20, 12, 12);

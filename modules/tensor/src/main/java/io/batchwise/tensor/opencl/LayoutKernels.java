@@ -6,7 +6,7 @@ import com.aparapi.opencl.OpenCL.Arg;
 import com.aparapi.opencl.OpenCL.GlobalReadWrite;
 
 /**
- * Layout permutes (3-D ranges: inner, c, n), im2col (three versions) and col2im of {@code layout.cl}. {@code F} is the FLOAT
+ * Layout permutes (3-D ranges: inner, c, n), im2col (four versions) and col2im of {@code layout.cl}. {@code F} is the FLOAT
  * arena; the window parameters are those of {@link io.batchwise.tensor.Window2d} with its derived
  * {@code oh, ow}.
  */
@@ -33,6 +33,12 @@ public interface LayoutKernels extends OpenCL<LayoutKernels> {
 
   /** 3-D range: (oh·ow, n, c), kh·kw elements per work-item, no per-element integer division. */
   LayoutKernels im2col_v3(Range r, @GlobalReadWrite("F") float[] f, @Arg("x") int x,
+      @Arg("col") int col, @Arg("n") int n, @Arg("c") int c, @Arg("h") int h, @Arg("w") int w,
+      @Arg("kh") int kh, @Arg("kw") int kw, @Arg("sh") int sh, @Arg("sw") int sw,
+      @Arg("ph") int ph, @Arg("pw") int pw, @Arg("oh") int oh, @Arg("ow") int ow);
+
+  /** 3-D range: (oh·ow, n, c·kh·kw), one element per work-item, branch-free. */
+  LayoutKernels im2col_v4(Range r, @GlobalReadWrite("F") float[] f, @Arg("x") int x,
       @Arg("col") int col, @Arg("n") int n, @Arg("c") int c, @Arg("h") int h, @Arg("w") int w,
       @Arg("kh") int kh, @Arg("kw") int kw, @Arg("sh") int sh, @Arg("sw") int sw,
       @Arg("ph") int ph, @Arg("pw") int pw, @Arg("oh") int oh, @Arg("ow") int ow);

@@ -36,9 +36,10 @@ public final class OpenClOps implements Ops {
   /**
    * Which im2col kernel {@link #im2col} launches: V1 one element per work-item (2-D range), V2 a
    * column of one channel per work-item, V3 like V2 over a 3-D range without per-element integer
-   * division. V3 is the default: fastest in KernelBench on PoCL.
+   * division, V4 one element per work-item over a 3-D range, branch-free. The default is the
+   * fastest in KernelBench on PoCL.
    */
-  public enum Im2colVersion { V1, V2, V3 }
+  public enum Im2colVersion { V1, V2, V3, V4 }
 
   /** Plane sizes (h·w, oh·ow) must stay below this for the kernels' float-reciprocal division. */
   static final int MAX_PLANE = 1 << 20;
@@ -54,7 +55,7 @@ public final class OpenClOps implements Ops {
   private final ChannelKernels channels;
   private final LossKernels loss;
   private final ClGemm gemm;
-  private Im2colVersion im2colVersion = Im2colVersion.V3;
+  private Im2colVersion im2colVersion = Im2colVersion.V4;
 
   OpenClOps(OpenClDevice device, com.aparapi.device.OpenCLDevice cl, ElementwiseKernels elementwise,
       LayoutKernels layout, PoolingKernels pooling, ChannelKernels channels, LossKernels loss,
@@ -126,9 +127,11 @@ public final class OpenClOps implements Ops {
   }
 
   private static void checkPlanes(String op, Window2d g) {
-    if ((long) g.h() * g.w() >= MAX_PLANE || (long) g.oh() * g.ow() >= MAX_PLANE) {
+    if ((long) g.h() * g.w() >= MAX_PLANE || (long) g.oh() * g.ow() >= MAX_PLANE
+        || g.colRows() >= MAX_PLANE) {
       throw new IllegalArgumentException(op + ": planes of " + g.h() + "x" + g.w()
-          + " are too large for the OpenCL kernels (limit " + MAX_PLANE + " cells)");
+          + " or " + g.colRows() + " im2col rows are too large for the OpenCL kernels (limit "
+          + MAX_PLANE + ")");
     }
   }
 
@@ -207,6 +210,8 @@ public final class OpenClOps implements Ops {
           g.kh(), g.kw(), g.sh(), g.sw(), g.ph(), g.pw(), g.oh(), g.ow());
       case V3 -> layout.im2col_v3(range3(g.oh() * g.ow(), g.n(), g.c()), f, xo, co, g.n(), g.c(),
           g.h(), g.w(), g.kh(), g.kw(), g.sh(), g.sw(), g.ph(), g.pw(), g.oh(), g.ow());
+      case V4 -> layout.im2col_v4(range3(g.oh() * g.ow(), g.n(), g.colRows()), f, xo, co, g.n(),
+          g.c(), g.h(), g.w(), g.kh(), g.kw(), g.sh(), g.sw(), g.ph(), g.pw(), g.oh(), g.ow());
     }
   }
 

@@ -128,6 +128,32 @@ __kernel void im2col_v3(__global float* F, int x, int col, int n, int c, int h, 
   }
 }
 
+// im2col v4: one element per work-item like v1, over a 3-D range (p < oh*ow, b < n,
+// r = (ch*kh + ky)*kw + kx < c*kh*kw) with float-reciprocal index splits and a branch-free load
+// (an index outside the input is clamped to the plane start and the value replaced by 0), so
+// PoCL vectorizes the work-group loop without masks.
+__kernel void im2col_v4(__global float* F, int x, int col, int n, int c, int h, int w,
+                        int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow) {
+  int p = get_global_id(0);
+  if (p >= oh * ow) {
+    return;
+  }
+  int b = get_global_id(1);
+  int r = get_global_id(2);
+  int oy = fdiv(p, 1.0f / (float) ow);
+  int ox = p - oy * ow;
+  int t = fdiv(r, 1.0f / (float) kw);
+  int kx = r - t * kw;
+  int ch = fdiv(t, 1.0f / (float) kh);
+  int ky = t - ch * kh;
+  int iy = oy * sh - ph + ky;
+  int ix = ox * sw - pw + kx;
+  bool in = iy >= 0 && iy < h && ix >= 0 && ix < w;
+  int plane = x + (b * c + ch) * h * w;
+  float v = F[plane + (in ? iy * w + ix : 0)];
+  F[col + r * (n * oh * ow) + b * oh * ow + p] = in ? v : 0.0f;
+}
+
 // col2im as a gather: 3-D range (p < h*w, ch < c, b < n); each work-item sums every col entry that read
 // its cell, in ascending (oy, ox) order. No atomics, so the result is deterministic.
 __kernel void col2im(__global float* F, int col, int dx, int n, int c, int h, int w,

@@ -26,11 +26,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The OpenCL kernels (on PoCL here) against the double-precision {@link ReferenceDevice}: every op
- * over random shapes with odd sizes, empty batches and padding, plus properties the reference
- * cannot show: bit-identical channel statistics for identical inputs, shifted moments that keep a
- * tiny variance under a huge mean, dropout masks equal to {@link DropoutHash} bit for bit, both
- * im2col versions, and arena cells around outputs left untouched.
+ * OpenCL-specific checks that complement {@link OpenClOpsConformanceTest}: launch sizes around
+ * work-group boundaries, every im2col version, the tiled and gather pooling backward paths, the
+ * per-group and per-channel reduction kernels, bit-identical channel statistics for identical
+ * inputs, shifted moments that keep a tiny variance under a huge mean, dropout masks equal to
+ * {@link DropoutHash} bit for bit, host-side label checks, and arena cells around outputs left
+ * untouched. Values are compared with the double-precision {@link ReferenceDevice}.
  *
  * <p>Skipped, loudly, where the machine has no OpenCL device.
  */
