@@ -9,6 +9,7 @@ import java.util.Random;
  * 1/(1 − p), so {@link Mode#EVAL} is the identity. The mask of training step t is
  * {@code ops.dropoutMask(mix(seed, t), 1 − p)}: a pure function of (seed, t), identical on every
  * device; t counts TRAIN forwards. {@link #holdMask} freezes t (gradient checks need a fixed mask).
+ * In EVAL (or with p = 0) forward returns its input and backward its dy, without a copy.
  */
 public final class Dropout extends AbstractLayer {
   private final double p;

@@ -4,7 +4,10 @@ import io.batchwise.nn.Mode;
 import io.batchwise.tensor.Tensor;
 import java.util.Random;
 
-/** Reshapes {@code [N, d1, d2, ...]} to {@code [N, d1·d2·…]} as a view (no copy), and back in backward. */
+/**
+ * Reshapes {@code [N, d1, d2, ...]} to {@code [N, d1·d2·…]} as a view (no copy), and back in backward.
+ * The returned tensors are views of the caller's input and dy, valid as long as those are.
+ */
 public final class Flatten extends AbstractLayer {
   @Override
   protected String describe() {

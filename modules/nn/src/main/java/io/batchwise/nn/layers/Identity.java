@@ -4,7 +4,13 @@ import io.batchwise.nn.Mode;
 import io.batchwise.tensor.Tensor;
 import java.util.Random;
 
-/** y = x; returns its input (and the output gradient) unchanged. The {@code none} normalization. */
+/**
+ * y = x; returns its input (and the output gradient) unchanged. The {@code none} normalization.
+ *
+ * <p>Ownership: forward returns the caller's own input tensor and backward the caller's dy, not a
+ * layer buffer (allowed: both stay valid as long as the {@link io.batchwise.nn.Layer} contract
+ * keeps its input valid). Callers never close what a layer returns.
+ */
 public final class Identity extends AbstractLayer {
   @Override
   protected String describe() {
