@@ -78,6 +78,35 @@ class HandshakeTest {
   }
 
   @Test
+  void idleConnectionFloodIsBoundedAndHarmless() throws Exception {
+    try (LocalGroup g = new LocalGroup(2, SECRET, b -> { })) {
+      InetSocketAddress target = g.endpoints.get(0);
+      List<Socket> idle = new java.util.ArrayList<>();
+      try {
+        for (int i = 0; i < 80; i++) {
+          idle.add(new Socket(target.getAddress(), target.getPort()));
+        }
+        // Beyond the bound of pending handshakes the rank hangs up at once.
+        Socket last = idle.get(idle.size() - 1);
+        last.setSoTimeout(5000);
+        assertEquals(-1, last.getInputStream().read());
+        List<Object> out = g.run(c -> {
+          float[] a = {c.rank(), 1};
+          c.allReduceSum(a);
+          return a;
+        });
+        for (Object o : out) {
+          assertArrayEquals(new float[] {1, 2}, (float[]) o);
+        }
+      } finally {
+        for (Socket s : idle) {
+          s.close();
+        }
+      }
+    }
+  }
+
+  @Test
   void portScansGarbageAndForgedHandshakesDoNotDisturbARunningGroup() throws Exception {
     try (LocalGroup g = new LocalGroup(2, SECRET, b -> { })) {
       AtomicBoolean stop = new AtomicBoolean();

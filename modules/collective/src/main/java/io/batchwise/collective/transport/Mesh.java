@@ -85,6 +85,10 @@ public final class Mesh implements Communicator, Links {
   private final long spinNanos;
   private final long timeoutNanos;
   private final int maxDataPayload;
+  /** Connections accepted but not yet authenticated (bounded, so floods cannot pile up). */
+  private final java.util.concurrent.atomic.AtomicInteger pendingHandshakes =
+      new java.util.concurrent.atomic.AtomicInteger();
+  static final int MAX_PENDING_HANDSHAKES = 64;
   private volatile CollectiveException broken;
   private volatile Thread waiter;
   private volatile boolean closing;
@@ -340,6 +344,19 @@ public final class Mesh implements Communicator, Links {
 
   int maxDataPayload() {
     return maxDataPayload;
+  }
+
+  /** Counts an accepted connection into the handshake; false when too many are pending. */
+  boolean admitHandshake() {
+    if (pendingHandshakes.incrementAndGet() > MAX_PENDING_HANDSHAKES) {
+      pendingHandshakes.decrementAndGet();
+      return false;
+    }
+    return true;
+  }
+
+  void handshakeEnded() {
+    pendingHandshakes.decrementAndGet();
   }
 
   long handshakeMillis() {

@@ -45,6 +45,7 @@ final class PeerConnection extends ChannelInboundHandlerAdapter {
   private byte[] myNonce;
   private byte[] peerNonce;
   private ScheduledFuture<?> handshakeDeadline;
+  private boolean admitted;
 
   /** A handler for an accepted connection (server side). */
   static PeerConnection accepted(Mesh mesh, FrameDecoder decoder) {
@@ -66,6 +67,17 @@ final class PeerConnection extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
+    if (!client) {
+      admitted = mesh.admitHandshake();
+      if (!admitted) {
+        LOG.log(Level.WARNING, "rank {0}: refused connection {1}: more than {2} connections are "
+            + "already in their handshake", mesh.rank(), ctx.channel().remoteAddress(),
+            Mesh.MAX_PENDING_HANDSHAKES);
+        state = State.CLOSED;
+        ctx.close();
+        return;
+      }
+    }
     handshakeDeadline = ctx.executor().schedule(
         () -> refuse(ctx, "handshake not completed within " + mesh.handshakeMillis() + " ms"),
         mesh.handshakeMillis(), TimeUnit.MILLISECONDS);
@@ -196,6 +208,7 @@ final class PeerConnection extends ChannelInboundHandlerAdapter {
 
   private void open(ChannelHandlerContext ctx) {
     handshakeDeadline.cancel(false);
+    releaseAdmission();
     decoder.allowData(mesh.maxDataPayload());
     if (!mesh.register(peer, ctx.channel())) {
       refuse(ctx, "rank " + peer + " is already connected");
@@ -225,8 +238,16 @@ final class PeerConnection extends ChannelInboundHandlerAdapter {
     ctx.close();
   }
 
+  private void releaseAdmission() {
+    if (admitted) {
+      admitted = false;
+      mesh.handshakeEnded();
+    }
+  }
+
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
+    releaseAdmission();
     if (handshakeDeadline != null) {
       handshakeDeadline.cancel(false);
     }
