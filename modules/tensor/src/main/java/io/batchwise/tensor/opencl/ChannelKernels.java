@@ -59,4 +59,18 @@ public interface ChannelKernels extends OpenCL<ChannelKernels> {
       @Arg("x") int x, @Arg("a") int a, @Arg("b") int b, @Arg("d") int d, @Arg("dx") int dx,
       @Arg("n0") int n0, @Arg("s1") int s1, @Arg("s2") int s2, @Arg("c1") int c1,
       @Arg("c0") int c0);
+
+  /** Explicit-float16 versions for inner &gt;= {@link #VECTOR}: 3-D range (⌈inner/16⌉, c, outer). */
+  int VECTOR = 16;
+
+  ChannelKernels add_channel_bias_v2(Range r, @GlobalReadWrite("F") float[] f, @Arg("y") int y,
+      @Arg("bias") int bias, @Arg("c") int c, @Arg("inner") int inner);
+
+  ChannelKernels channel_affine_v2(Range r, @GlobalReadWrite("F") float[] f, @Arg("x") int x,
+      @Arg("a") int a, @Arg("b") int b, @Arg("y") int y, @Arg("c") int c,
+      @Arg("inner") int inner);
+
+  ChannelKernels channel_affine2_v2(Range r, @GlobalReadWrite("F") float[] f, @Arg("dy") int dy,
+      @Arg("x") int x, @Arg("a") int a, @Arg("b") int b, @Arg("d") int d, @Arg("dx") int dx,
+      @Arg("c") int c, @Arg("inner") int inner);
 }

@@ -412,7 +412,9 @@ public final class OpenClOps implements Ops {
     long size = dims("addChannelBias", "outer, c, inner", outer, c, inner);
     int yo = floats(device, "addChannelBias", "y", y, size);
     int bo = floats(device, "addChannelBias", "bias", bias, c);
-    if (size > 0) {
+    if (size > 0 && vectorRows(inner)) {
+      channels.add_channel_bias_v2(vectorRange(outer, c, inner), f, yo, bo, c, inner);
+    } else if (size > 0) {
       ChannelLayout l = new ChannelLayout(outer, c, inner);
       channels.add_channel_bias(l.range(), f, yo, bo, l.n0, l.s1, l.s2, l.c1, l.c0);
     }
@@ -464,6 +466,16 @@ public final class OpenClOps implements Ops {
    */
   private static boolean serial(int inner) {
     return inner < ChannelKernels.SERIAL_BELOW_INNER;
+  }
+
+  /** Rows of at least 16 elements take the explicit-float16 channel kernels (the _v2 ones). */
+  private static boolean vectorRows(int inner) {
+    return inner >= ChannelKernels.VECTOR;
+  }
+
+  /** One work-item per 16-element chunk of each (o, ch) row; a whole row per work-group. */
+  private Range vectorRange(int outer, int c, int inner) {
+    return range3((inner + ChannelKernels.VECTOR - 1) / ChannelKernels.VECTOR, c, outer);
   }
 
   /**
@@ -520,7 +532,9 @@ public final class OpenClOps implements Ops {
     int ao = floats(device, "channelAffine", "a", a, c);
     int bo = floats(device, "channelAffine", "b", b, c);
     int yo = floats(device, "channelAffine", "y", y, size);
-    if (size > 0) {
+    if (size > 0 && vectorRows(inner)) {
+      channels.channel_affine_v2(vectorRange(outer, c, inner), f, xo, ao, bo, yo, c, inner);
+    } else if (size > 0) {
       ChannelLayout l = new ChannelLayout(outer, c, inner);
       channels.channel_affine(l.range(), f, xo, ao, bo, yo, l.n0, l.s1, l.s2, l.c1, l.c0);
     }
@@ -536,7 +550,10 @@ public final class OpenClOps implements Ops {
     int bo = floats(device, "channelAffine2", "b", b, c);
     int doff = floats(device, "channelAffine2", "d", dd, c);
     int dxo = floats(device, "channelAffine2", "dx", dx, size);
-    if (size > 0) {
+    if (size > 0 && vectorRows(inner)) {
+      channels.channel_affine2_v2(vectorRange(outer, c, inner), f, dyo, xo, ao, bo, doff, dxo, c,
+          inner);
+    } else if (size > 0) {
       ChannelLayout l = new ChannelLayout(outer, c, inner);
       channels.channel_affine2(l.range(), f, dyo, xo, ao, bo, doff, dxo, l.n0, l.s1, l.s2,
           l.c1, l.c0);

@@ -226,3 +226,67 @@ __kernel void channel_affine2(__global float* F, int dy, int x, int a, int b, in
   int ch = j * c1 + i * c0;
   F[dx + e] = F[dy + e] * F[a + ch] + F[x + e] * F[b + ch] + F[d + ch];
 }
+
+// v2 of the per-element channel kernels, for inner >= 16: 3-D range (k < ceil(inner/16), ch < c,
+// o < outer); each work-item handles 16 consecutive elements of one (o, ch) row with explicit
+// float16 loads and stores (vload16/vstore16: the arena is only float-aligned), and a scalar tail
+// for the last partial chunk. PoCL's own cross-work-item vectorizer gives up on these kernels
+// (the per-channel loads through the same arena pointer); explicit vectors ran 3x faster.
+#define CV 16
+
+__kernel void add_channel_bias_v2(__global float* F, int y, int bias, int c, int inner) {
+  int i0 = get_global_id(0) * CV;
+  if (i0 >= inner) {
+    return;
+  }
+  int ch = get_global_id(1);
+  int e = y + (get_global_id(2) * c + ch) * inner + i0;
+  float bv = F[bias + ch];
+  if (i0 + CV <= inner) {
+    vstore16(vload16(0, F + e) + bv, 0, F + e);
+  } else {
+    for (int i = 0; i < inner - i0; i++) {
+      F[e + i] += bv;
+    }
+  }
+}
+
+__kernel void channel_affine_v2(__global float* F, int x, int a, int b, int y, int c, int inner) {
+  int i0 = get_global_id(0) * CV;
+  if (i0 >= inner) {
+    return;
+  }
+  int ch = get_global_id(1);
+  int e = (get_global_id(2) * c + ch) * inner + i0;
+  float av = F[a + ch];
+  float bv = F[b + ch];
+  if (i0 + CV <= inner) {
+    vstore16(fma(vload16(0, F + x + e), (float16) av, (float16) bv), 0, F + y + e);
+  } else {
+    for (int i = 0; i < inner - i0; i++) {
+      F[y + e + i] = fma(F[x + e + i], av, bv);
+    }
+  }
+}
+
+__kernel void channel_affine2_v2(__global float* F, int dy, int x, int a, int b, int d, int dx,
+                                 int c, int inner) {
+  int i0 = get_global_id(0) * CV;
+  if (i0 >= inner) {
+    return;
+  }
+  int ch = get_global_id(1);
+  int e = (get_global_id(2) * c + ch) * inner + i0;
+  float av = F[a + ch];
+  float bv = F[b + ch];
+  float dv = F[d + ch];
+  if (i0 + CV <= inner) {
+    float16 g = vload16(0, F + dy + e);
+    float16 v = vload16(0, F + x + e);
+    vstore16(g * av + v * bv + dv, 0, F + dx + e);
+  } else {
+    for (int i = 0; i < inner - i0; i++) {
+      F[dx + e + i] = F[dy + e + i] * av + F[x + e + i] * bv + dv;
+    }
+  }
+}
