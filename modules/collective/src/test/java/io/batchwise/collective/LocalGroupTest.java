@@ -109,6 +109,34 @@ class LocalGroupTest {
   }
 
   @Test
+  void connectFromAStaticEndpointListRetriesUntilThePeerListens() throws Exception {
+    int[] ports = new int[2];
+    for (int i = 0; i < 2; i++) {
+      try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+        ports[i] = s.getLocalPort();
+      }
+    }
+    List<java.net.InetSocketAddress> endpoints = List.of(
+        new java.net.InetSocketAddress("127.0.0.1", ports[0]),
+        new java.net.InetSocketAddress("127.0.0.1", ports[1]));
+    java.util.function.IntFunction<CollectiveConfig> cfg = r -> LocalGroup.config(2, SECRET)
+        .rank(r).endpoints(endpoints).build();
+    // Rank 1 starts first and must keep trying until rank 0 listens.
+    java.util.concurrent.CompletableFuture<Communicator> one =
+        java.util.concurrent.CompletableFuture.supplyAsync(() -> Communicator.connect(cfg.apply(1)));
+    Thread.sleep(300);
+    try (Communicator zero = Communicator.connect(cfg.apply(0)); Communicator c1 = one.get()) {
+      assertEquals(0, zero.rank());
+      assertEquals(1, c1.rank());
+      assertEquals(2, c1.size());
+      java.util.concurrent.CompletableFuture<Void> f =
+          java.util.concurrent.CompletableFuture.runAsync(c1::barrier);
+      zero.barrier();
+      f.get();
+    }
+  }
+
+  @Test
   void epollWhereItLoadsAndNioOnRequest() throws Exception {
     assertEquals(io.netty.channel.epoll.Epoll.isAvailable() ? "epoll" : "nio",
         io.batchwise.collective.transport.NettyTransport.choose("auto").name());
