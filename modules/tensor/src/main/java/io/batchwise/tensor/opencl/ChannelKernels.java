@@ -73,4 +73,18 @@ public interface ChannelKernels extends OpenCL<ChannelKernels> {
   ChannelKernels channel_affine2_v2(Range r, @GlobalReadWrite("F") float[] f, @Arg("dy") int dy,
       @Arg("x") int x, @Arg("a") int a, @Arg("b") int b, @Arg("d") int d, @Arg("dx") int dx,
       @Arg("c") int c, @Arg("inner") int inner);
+
+  /** Reductions with explicit double16 accumulators for inner &gt;= {@link #VECTOR}; same launch. */
+  ChannelKernels channel_sum_v2(Range r, @GlobalReadWrite("F") float[] f, @Arg("x") int x,
+      @Arg("out") int out, @Arg("outer") int outer, @Arg("c") int c, @Arg("inner") int inner,
+      @Arg("beta") float beta);
+
+  ChannelKernels channel_moments_v2(Range r, @GlobalReadWrite("F") float[] f,
+      @GlobalReadWrite("D") double[] d, @Arg("x") int x, @Arg("shift") int shift,
+      @Arg("out") int out, @Arg("outer") int outer, @Arg("c") int c, @Arg("inner") int inner);
+
+  ChannelKernels channel_grad_moments_v2(Range r, @GlobalReadWrite("F") float[] f,
+      @GlobalReadWrite("D") double[] d, @Arg("dy") int dy, @Arg("x") int x,
+      @Arg("center") int center, @Arg("out") int out, @Arg("outer") int outer, @Arg("c") int c,
+      @Arg("inner") int inner);
 }

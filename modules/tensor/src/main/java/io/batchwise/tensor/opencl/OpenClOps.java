@@ -56,6 +56,8 @@ public final class OpenClOps implements Ops {
   private final LossKernels loss;
   private final ClGemm gemm;
   private Im2colVersion im2colVersion = Im2colVersion.V4;
+  /** Whether rows of >= 16 elements use the double16 reductions (v2); false forces v1 (tests). */
+  private boolean vectorReductions = true;
 
   OpenClOps(OpenClDevice device, com.aparapi.device.OpenCLDevice cl, ElementwiseKernels elementwise,
       LayoutKernels layout, PoolingKernels pooling, ChannelKernels channels, LossKernels loss,
@@ -80,6 +82,19 @@ public final class OpenClOps implements Ops {
 
   public Im2colVersion im2colVersion() {
     return im2colVersion;
+  }
+
+  /**
+   * Selects the channel reductions for rows of at least 16 elements: true (default) the double16
+   * v2 kernels, false the scalar v1 kernels. Either is deterministic; they may differ in the last
+   * bits (different summation order), so all replicas of a job must use the same setting.
+   */
+  public void vectorReductions(boolean on) {
+    this.vectorReductions = on;
+  }
+
+  public boolean vectorReductions() {
+    return vectorReductions;
   }
 
   /** Launches the trivial {@code nop} kernel over n elements at offset 0 (launch-overhead probe). */
@@ -427,6 +442,8 @@ public final class OpenClOps implements Ops {
     int oo = floats(device, "channelSum", "out", out, c);
     if (c > 0 && serial(inner)) {
       channels.channel_sum_serial(range(c), f, xo, oo, outer, c, inner, beta);
+    } else if (c > 0 && vectorReductions && vectorRows(inner)) {
+      channels.channel_sum_v2(reductionRange(c), f, xo, oo, outer, c, inner, beta);
     } else if (c > 0) {
       channels.channel_sum(reductionRange(c), f, xo, oo, outer, c, inner, beta);
     }
@@ -440,6 +457,8 @@ public final class OpenClOps implements Ops {
     int oo = doubles(device, "channelMoments", "out", out, 2L * c);
     if (c > 0 && serial(inner)) {
       channels.channel_moments_serial(range(c), f, d, xo, so, oo, outer, c, inner);
+    } else if (c > 0 && vectorReductions && vectorRows(inner)) {
+      channels.channel_moments_v2(reductionRange(c), f, d, xo, so, oo, outer, c, inner);
     } else if (c > 0) {
       channels.channel_moments(reductionRange(c), f, d, xo, so, oo, outer, c, inner);
     }
@@ -455,6 +474,8 @@ public final class OpenClOps implements Ops {
     int oo = doubles(device, "channelGradMoments", "out", out, 2L * c);
     if (c > 0 && serial(inner)) {
       channels.channel_grad_moments_serial(range(c), f, d, dyo, xo, co, oo, outer, c, inner);
+    } else if (c > 0 && vectorReductions && vectorRows(inner)) {
+      channels.channel_grad_moments_v2(reductionRange(c), f, d, dyo, xo, co, oo, outer, c, inner);
     } else if (c > 0) {
       channels.channel_grad_moments(reductionRange(c), f, d, dyo, xo, co, oo, outer, c, inner);
     }

@@ -290,3 +290,137 @@ __kernel void channel_affine2_v2(__global float* F, int dy, int x, int a, int b,
     }
   }
 }
+
+// v2 of the three reductions, for inner >= 16: still one work-group of RWG per channel and the
+// same fixed tree, but work-item l walks the 16-element chunks k = l, l + RWG, ... of every row
+// (o = 0, 1, ...) with explicit double16 accumulators, then folds its 16 lanes in a fixed order
+// (sum_lanes). A partial last chunk goes through the scalar lane 0. Same inputs, same order,
+// same bits.
+double sum_lanes(double16 v) {
+  double8 a = v.lo + v.hi;
+  double4 b = a.lo + a.hi;
+  double2 c = b.lo + b.hi;
+  return c.lo + c.hi;
+}
+
+__kernel void channel_sum_v2(__global float* F, int x, int out, int outer, int c, int inner,
+                             float beta) {
+  __local double part[RWG];
+  int ch = get_group_id(0);
+  int l = get_local_id(0);
+  double16 acc = (double16) 0.0;
+  double tail = 0.0;
+  for (int o = 0; o < outer; o++) {
+    int base = x + (o * c + ch) * inner;
+    for (int i0 = l * CV; i0 < inner; i0 += RWG * CV) {
+      if (i0 + CV <= inner) {
+        acc += convert_double16(vload16(0, F + base + i0));
+      } else {
+        for (int i = i0; i < inner; i++) {
+          tail += (double) F[base + i];
+        }
+      }
+    }
+  }
+  part[l] = sum_lanes(acc) + tail;
+  barrier(CLK_LOCAL_MEM_FENCE);
+  for (int step = RWG / 2; step > 0; step >>= 1) {
+    if (l < step) {
+      part[l] += part[l + step];
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+  }
+  if (l == 0) {
+    double total = part[0];
+    if (beta != 0.0f) {
+      total += (double) beta * (double) F[out + ch];
+    }
+    F[out + ch] = (float) total;
+  }
+}
+
+__kernel void channel_moments_v2(__global float* F, __global double* D, int x, int shift,
+                                 int out, int outer, int c, int inner) {
+  __local double p1[RWG];
+  __local double p2[RWG];
+  int ch = get_group_id(0);
+  int l = get_local_id(0);
+  double k = (double) F[shift + ch];
+  double16 a1 = (double16) 0.0;
+  double16 a2 = (double16) 0.0;
+  double t1 = 0.0;
+  double t2 = 0.0;
+  for (int o = 0; o < outer; o++) {
+    int base = x + (o * c + ch) * inner;
+    for (int i0 = l * CV; i0 < inner; i0 += RWG * CV) {
+      if (i0 + CV <= inner) {
+        double16 d = convert_double16(vload16(0, F + base + i0)) - k;
+        a1 += d;
+        a2 += d * d;
+      } else {
+        for (int i = i0; i < inner; i++) {
+          double d = (double) F[base + i] - k;
+          t1 += d;
+          t2 += d * d;
+        }
+      }
+    }
+  }
+  p1[l] = sum_lanes(a1) + t1;
+  p2[l] = sum_lanes(a2) + t2;
+  barrier(CLK_LOCAL_MEM_FENCE);
+  for (int step = RWG / 2; step > 0; step >>= 1) {
+    if (l < step) {
+      p1[l] += p1[l + step];
+      p2[l] += p2[l + step];
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+  }
+  if (l == 0) {
+    D[out + 2 * ch] = p1[0];
+    D[out + 2 * ch + 1] = p2[0];
+  }
+}
+
+__kernel void channel_grad_moments_v2(__global float* F, __global double* D, int dy, int x,
+                                      int center, int out, int outer, int c, int inner) {
+  __local double p1[RWG];
+  __local double p2[RWG];
+  int ch = get_group_id(0);
+  int l = get_local_id(0);
+  double k = (double) F[center + ch];
+  double16 a1 = (double16) 0.0;
+  double16 a2 = (double16) 0.0;
+  double t1 = 0.0;
+  double t2 = 0.0;
+  for (int o = 0; o < outer; o++) {
+    int off = (o * c + ch) * inner;
+    for (int i0 = l * CV; i0 < inner; i0 += RWG * CV) {
+      if (i0 + CV <= inner) {
+        double16 g = convert_double16(vload16(0, F + dy + off + i0));
+        a1 += g;
+        a2 += g * (convert_double16(vload16(0, F + x + off + i0)) - k);
+      } else {
+        for (int i = i0; i < inner; i++) {
+          double g = (double) F[dy + off + i];
+          t1 += g;
+          t2 += g * ((double) F[x + off + i] - k);
+        }
+      }
+    }
+  }
+  p1[l] = sum_lanes(a1) + t1;
+  p2[l] = sum_lanes(a2) + t2;
+  barrier(CLK_LOCAL_MEM_FENCE);
+  for (int step = RWG / 2; step > 0; step >>= 1) {
+    if (l < step) {
+      p1[l] += p1[l + step];
+      p2[l] += p2[l + step];
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+  }
+  if (l == 0) {
+    D[out + 2 * ch] = p1[0];
+    D[out + 2 * ch + 1] = p2[0];
+  }
+}

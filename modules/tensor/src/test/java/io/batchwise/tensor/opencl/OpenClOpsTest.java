@@ -335,7 +335,21 @@ class OpenClOpsTest {
 
   @Test
   void channelOpsMatchReference() {
-    RandomTensors r = new RandomTensors(8);
+    channelOps(true);
+  }
+
+  @Test
+  void scalarChannelReductionsMatchReference() {
+    cl.ops().vectorReductions(false);
+    try {
+      channelOps(false);
+    } finally {
+      cl.ops().vectorReductions(true);
+    }
+  }
+
+  private void channelOps(boolean vector) {
+    RandomTensors r = new RandomTensors(vector ? 8 : 18);
     int[][] shapes = {{0, 3, 5}, {1, 1, 1}, {64, 7, 1}, {3, 5, 63}, {2, 4, 65}, {5, 3, 130},
         {4, 20, 49}, {1, 2, 1000}, {6, 3, 9}, {9, 300, 1}};
     for (int[] s : shapes) {
