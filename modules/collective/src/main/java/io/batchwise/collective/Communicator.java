@@ -17,8 +17,9 @@ import java.util.concurrent.CompletableFuture;
  * synchronous call; their data must not be touched until the future completes.
  *
  * <p>Failures raise {@link PeerLostException}, {@link CollectiveTimeoutException} or {@link
- * CollectiveMismatchException}; after one, the communicator is broken (every later call throws it
- * again) and should be closed.
+ * CollectiveMismatchException} (asynchronous calls complete exceptionally with a {@link
+ * java.util.concurrent.CompletionException} around them); after one, the communicator is broken
+ * (every later call throws it again) and should be closed.
  */
 public interface Communicator extends AutoCloseable {
 

@@ -113,8 +113,11 @@ public final class Mesh implements Communicator, Links {
     this.lastHeard = new AtomicLongArray(size);
     this.spinNanos = config.spinMicros() * 1000L;
     this.timeoutNanos = config.timeout().toNanos();
+    // DATA frames carry at most chunkBytes; the bound is looser (16 MB or the chunk, never above
+    // the hard cap) so that a peer configured with a larger chunk is reported as a mismatch
+    // instead of being cut off by the decoder.
     this.maxDataPayload = Math.min(WireFormat.HARD_MAX_PAYLOAD,
-        Math.max(config.chunkBytes(), config.smallMessageMaxBytes()) + 64);
+        Math.max(config.chunkBytes(), 16 << 20));
     this.group = transport.newGroup(1, r -> {
       Thread t = new Thread(r, "batchwise-collective-io-r" + rank);
       t.setDaemon(true);
