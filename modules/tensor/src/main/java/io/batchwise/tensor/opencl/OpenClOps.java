@@ -58,6 +58,8 @@ public final class OpenClOps implements Ops {
   private Im2colVersion im2colVersion = Im2colVersion.V4;
   /** Whether rows of >= 16 elements use the double16 reductions (v2); false forces v1 (tests). */
   private boolean vectorReductions = true;
+  /** Whether pooling takes its 2×2 and tiled fast paths; false forces the general kernels (tests). */
+  private boolean poolFastPaths = true;
 
   OpenClOps(OpenClDevice device, com.aparapi.device.OpenCLDevice cl, ElementwiseKernels elementwise,
       LayoutKernels layout, PoolingKernels pooling, ChannelKernels channels, LossKernels loss,
@@ -95,6 +97,11 @@ public final class OpenClOps implements Ops {
 
   public boolean vectorReductions() {
     return vectorReductions;
+  }
+
+  /** Enables (default) or disables the pooling fast paths (2×2 vector kernels, tiled backward). */
+  public void poolFastPaths(boolean on) {
+    this.poolFastPaths = on;
   }
 
   /** Launches the trivial {@code nop} kernel over n elements at offset 0 (launch-overhead probe). */
@@ -251,7 +258,10 @@ public final class OpenClOps implements Ops {
     int yo = floats(device, "maxPoolForward", "y", y, out);
     int ao = floats(device, "maxPoolForward", "argmax", argmax, out);
     checkPlanes("maxPoolForward", g);
-    if (out > 0) {
+    if (out > 0 && is2x2(g)) {
+      pooling.max_pool_forward_2x2(range3((g.ow() + 7) / 8, g.oh(), g.n() * g.c()), f, xo, yo, ao,
+          g.h(), g.w(), g.oh(), g.ow());
+    } else if (out > 0) {
       pooling.max_pool_forward(range2(g.oh() * g.ow(), g.n() * g.c()), f, xo, yo, ao, g.n(), g.c(), g.h(), g.w(), g.kh(),
           g.kw(), g.sh(), g.sw(), g.ph(), g.pw(), g.oh(), g.ow());
     }
@@ -265,7 +275,11 @@ public final class OpenClOps implements Ops {
     long size = inputSize(g);
     int xo = floats(device, "maxPoolBackward", "dx", dx, size);
     checkPlanes("maxPoolBackward", g);
-    if (size > 0 && tiles(g)) {
+    if (size > 0 && is2x2(g)) {
+      zeroUncovered(g, xo, size);
+      pooling.max_pool_backward_2x2(range3((g.ow() + 7) / 8, g.oh(), g.n() * g.c()), f, yo, ao, xo,
+          g.h(), g.w(), g.oh(), g.ow());
+    } else if (size > 0 && tiles(g)) {
       zeroUncovered(g, xo, size);
       pooling.max_pool_backward_tiled(range2(g.oh() * g.ow(), g.n() * g.c()), f, yo, ao, xo, g.h(),
           g.w(), g.kh(), g.kw(), g.oh(), g.ow());
@@ -275,9 +289,15 @@ public final class OpenClOps implements Ops {
     }
   }
 
+  /** LeNet's 2×2 stride-2 unpadded pooling has explicit-vector max-pooling kernels. */
+  private boolean is2x2(Window2d g) {
+    return poolFastPaths && g.kh() == 2 && g.kw() == 2 && g.sh() == 2 && g.sw() == 2 && g.ph() == 0
+        && g.pw() == 0;
+  }
+
   /** Whether the windows tile the input: the backward fast path writes each window once. */
-  private static boolean tiles(Window2d g) {
-    return g.sh() == g.kh() && g.sw() == g.kw() && g.ph() == 0 && g.pw() == 0;
+  private boolean tiles(Window2d g) {
+    return poolFastPaths && g.sh() == g.kh() && g.sw() == g.kw() && g.ph() == 0 && g.pw() == 0;
   }
 
   /** Cells past the last full window get no write from the tiled kernels: zero dx first. */

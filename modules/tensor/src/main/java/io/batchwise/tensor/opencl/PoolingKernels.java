@@ -49,4 +49,13 @@ public interface PoolingKernels extends OpenCL<PoolingKernels> {
   PoolingKernels avg_pool_backward_tiled(Range r, @GlobalReadWrite("F") float[] f,
       @Arg("dy") int dy, @Arg("dx") int dx, @Arg("h") int h, @Arg("w") int w, @Arg("kh") int kh,
       @Arg("kw") int kw, @Arg("oh") int oh, @Arg("ow") int ow);
+
+  /** 2×2 stride-2 unpadded max pooling, 8 outputs per work-item: 3-D range (⌈ow/8⌉, oh, n·c). */
+  PoolingKernels max_pool_forward_2x2(Range r, @GlobalReadWrite("F") float[] f, @Arg("x") int x,
+      @Arg("y") int y, @Arg("argmax") int argmax, @Arg("h") int h, @Arg("w") int w,
+      @Arg("oh") int oh, @Arg("ow") int ow);
+
+  PoolingKernels max_pool_backward_2x2(Range r, @GlobalReadWrite("F") float[] f,
+      @Arg("dy") int dy, @Arg("argmax") int argmax, @Arg("dx") int dx, @Arg("h") int h,
+      @Arg("w") int w, @Arg("oh") int oh, @Arg("ow") int ow);
 }

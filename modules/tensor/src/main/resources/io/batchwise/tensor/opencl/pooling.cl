@@ -200,3 +200,98 @@ __kernel void avg_pool_backward_tiled(__global float* F, int dy, int dx, int h, 
     }
   }
 }
+
+// 2x2 stride-2 unpadded max pooling (LeNet's), 8 outputs of one output row per work-item with
+// explicit vectors: the two input rows load as float16 and split into even and odd columns.
+// 3-D range (k < ceil(ow / 8), oy < oh, q < n*c). Ties keep the first cell in the order
+// (0,0), (0,1), (1,0), (1,1) (strict >), as in the general kernel.
+__kernel void max_pool_forward_2x2(__global float* F, int x, int y, int argmax, int h, int w,
+                                   int oh, int ow) {
+  int ox0 = get_global_id(0) * 8;
+  if (ox0 >= ow) {
+    return;
+  }
+  int oy = get_global_id(1);
+  int q = get_global_id(2);
+  int in0 = x + q * h * w + 2 * oy * w;
+  int o = q * oh * ow + oy * ow + ox0;
+  int cell0 = 2 * oy * w + 2 * ox0;
+  if (ox0 + 8 <= ow) {
+    float16 r0 = vload16(0, F + in0 + 2 * ox0);
+    float16 r1 = vload16(0, F + in0 + w + 2 * ox0);
+    float8 c = convert_float8((int8) (0, 2, 4, 6, 8, 10, 12, 14) + cell0);
+    float8 best = r0.even;
+    float8 arg = c;
+    int8 gt = isgreater(r0.odd, best);
+    best = select(best, r0.odd, gt);
+    arg = select(arg, c + 1.0f, gt);
+    gt = isgreater(r1.even, best);
+    best = select(best, r1.even, gt);
+    arg = select(arg, c + (float) w, gt);
+    gt = isgreater(r1.odd, best);
+    best = select(best, r1.odd, gt);
+    arg = select(arg, c + (float) (w + 1), gt);
+    vstore8(best, 0, F + y + o);
+    vstore8(arg, 0, F + argmax + o);
+  } else {
+    for (int j = 0; j < ow - ox0; j++) {
+      int p = in0 + 2 * (ox0 + j);
+      int cell = cell0 + 2 * j;
+      float best = F[p];
+      int arg = cell;
+      if (F[p + 1] > best) {
+        best = F[p + 1];
+        arg = cell + 1;
+      }
+      if (F[p + w] > best) {
+        best = F[p + w];
+        arg = cell + w;
+      }
+      if (F[p + w + 1] > best) {
+        best = F[p + w + 1];
+        arg = cell + w + 1;
+      }
+      F[y + o + j] = best;
+      F[argmax + o + j] = (float) arg;
+    }
+  }
+}
+
+// Its gradient: each work-item writes the 2x16 dx cells of its 8 windows (dy where argmax names
+// the cell, else 0). Cells past the last full window are zeroed by the host first.
+__kernel void max_pool_backward_2x2(__global float* F, int dy, int argmax, int dx, int h, int w,
+                                    int oh, int ow) {
+  int ox0 = get_global_id(0) * 8;
+  if (ox0 >= ow) {
+    return;
+  }
+  int oy = get_global_id(1);
+  int q = get_global_id(2);
+  int o = q * oh * ow + oy * ow + ox0;
+  int out0 = dx + q * h * w + 2 * oy * w + 2 * ox0;
+  int cell0 = 2 * oy * w + 2 * ox0;
+  if (ox0 + 8 <= ow) {
+    float8 g = vload8(0, F + dy + o);
+    float8 arg = vload8(0, F + argmax + o);
+    float8 c = convert_float8((int8) (0, 2, 4, 6, 8, 10, 12, 14) + cell0);
+    float8 zero = (float8) 0.0f;
+    uint16 mix = (uint16) (0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15);
+    float8 e0 = select(zero, g, isequal(arg, c));
+    float8 o0 = select(zero, g, isequal(arg, c + 1.0f));
+    float8 e1 = select(zero, g, isequal(arg, c + (float) w));
+    float8 o1 = select(zero, g, isequal(arg, c + (float) (w + 1)));
+    vstore16(shuffle2(e0, o0, mix), 0, F + out0);
+    vstore16(shuffle2(e1, o1, mix), 0, F + out0 + w);
+  } else {
+    for (int j = 0; j < ow - ox0; j++) {
+      float gj = F[dy + o + j];
+      float a = F[argmax + o + j];
+      float cell = (float) (cell0 + 2 * j);
+      int p = out0 + 2 * j;
+      F[p] = a == cell ? gj : 0.0f;
+      F[p + 1] = a == cell + 1.0f ? gj : 0.0f;
+      F[p + w] = a == cell + (float) w ? gj : 0.0f;
+      F[p + w + 1] = a == cell + (float) (w + 1) ? gj : 0.0f;
+    }
+  }
+}

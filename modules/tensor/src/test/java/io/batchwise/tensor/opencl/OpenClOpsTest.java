@@ -275,12 +275,28 @@ class OpenClOpsTest {
 
   @Test
   void poolingMatchesReference() {
-    RandomTensors r = new RandomTensors(6);
+    pooling(6);
+  }
+
+  @Test
+  void generalPoolingKernelsMatchReference() {
+    cl.ops().poolFastPaths(false);
+    try {
+      pooling(16);
+    } finally {
+      cl.ops().poolFastPaths(true);
+    }
+  }
+
+  private void pooling(long seed) {
+    RandomTensors r = new RandomTensors(seed);
     List<Window2d> windows = new ArrayList<>(List.of(
         new Window2d(2, 3, 8, 8, 2, 2, 2, 2, 0, 0), // tiled fast path
         new Window2d(2, 3, 7, 9, 2, 2, 2, 2, 0, 0), // tiled, uncovered last row and column
         new Window2d(1, 2, 9, 10, 3, 3, 3, 3, 0, 0),
-        new Window2d(3, 20, 24, 24, 2, 2, 2, 2, 0, 0))); // LeNet's first pooling
+        new Window2d(3, 20, 24, 24, 2, 2, 2, 2, 0, 0), // LeNet's first pooling
+        new Window2d(2, 3, 35, 37, 2, 2, 2, 2, 0, 0), // 2x2: full 8-chunks, tails, odd sizes
+        new Window2d(1, 2, 4, 4, 2, 2, 2, 2, 0, 0)));
     for (int t = 0; t < 25; t++) {
       windows.add(randomWindow(r, true));
     }
