@@ -48,6 +48,19 @@ public final class Sequential implements Layer {
     return Collections.unmodifiableMap(children);
   }
 
+  /**
+   * Replaces the child named {@code name} by {@code layer}, keeping its place and name (used by the
+   * norm-conversion utility). After init the caller must pass a layer initialized for the same input
+   * shape and giving the same output shape.
+   */
+  public void replace(String name, Layer layer) {
+    if (layer == null) {
+      throw new IllegalArgumentException("Sequential: cannot replace '" + name + "' by null");
+    }
+    get(name);
+    children.put(name, layer);
+  }
+
   /** The child named {@code name}. */
   public Layer get(String name) {
     Layer l = children.get(name);

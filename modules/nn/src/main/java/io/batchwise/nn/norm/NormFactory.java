@@ -23,6 +23,15 @@ public interface NormFactory {
     return KnownNorms.byName(name);
   }
 
+  /**
+   * As {@link #byName(String)}, with the context some names need beyond C: {@code syncbn} and
+   * {@code brn} take its reducer, {@code gn} its group count, {@code ghostbn} its virtual batch size,
+   * {@code brn} its schedule (see {@link NormContext} for the defaults).
+   */
+  static NormFactory byName(String name, NormContext context) {
+    return KnownNorms.byName(name, context);
+  }
+
   /** The registered names, in a stable order. */
   static List<String> names() {
     return KnownNorms.names();
