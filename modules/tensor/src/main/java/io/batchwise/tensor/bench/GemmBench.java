@@ -92,9 +92,9 @@ public final class GemmBench {
     for (ClGemm.Version v : versions) {
       gemms.put(v, new ClGemm(device, v));
     }
-    System.out.printf("GEMM GFLOP/s on %s, median of %d runs (default %s; CPU count %d)%n",
-        device.getShortDescription(), reps, ClGemm.DEFAULT, Runtime.getRuntime()
-            .availableProcessors());
+    System.out.printf("GEMM GFLOP/s on %s, median of %d runs (default %s; CPU count %d; load "
+        + "average %s)%n", device.getShortDescription(), reps, ClGemm.DEFAULT,
+        Runtime.getRuntime().availableProcessors(), loadAverage());
     StringBuilder head = new StringBuilder(String.format("%-30s", "shape"));
     for (ClGemm.Version v : versions) {
       head.append(String.format("%10s", v));
@@ -120,10 +120,16 @@ public final class GemmBench {
       System.out.println(row);
       cpuTable.append(cpuRow).append(System.lineSeparator());
     }
-    System.out.printf("%nSame runs, GFLOP per process-CPU-second x %d cores (what the kernels do with "
-        + "the cores to themselves; the machine is shared):%n", cores);
+    System.out.printf("%nSame runs, GFLOP per process-CPU-second x %d cores (what the kernels do "
+        + "with the cores to themselves; the machine is shared):%n", cores);
     System.out.print(cpuTable);
+    System.out.printf("load average at the end: %s%n", loadAverage());
     gemms.values().forEach(ClGemm::close);
+  }
+
+  /** The 1-minute load average, which says how disturbed the timings were. */
+  private static String loadAverage() {
+    return String.format("%.1f", OS.getSystemLoadAverage());
   }
 
   private static List<Shape> parseShapes(String spec) {

@@ -67,7 +67,8 @@ public final class ClGemm implements AutoCloseable {
      * Picks per call among the kernels above by what measured fastest on each kind of product
      * (see {@link ClGemm#family}): V6's 8×16 tiles for conv-shaped products with few rows
      * (m ≤ 256), V9 for the rest, and for transB alone V8's local-memory kernel on long
-     * reductions (k ≥ 2048, a convolution's weight gradient) or V5's dot-product tiles otherwise.
+     * reductions over enough columns (k ≥ 2048, n ≥ 128: a convolution's weight gradient) or V5's
+     * dot-product tiles otherwise.
      */
     V10
   }
@@ -75,7 +76,10 @@ public final class ClGemm implements AutoCloseable {
   /** The version {@link #ClGemm(OpenCLDevice)} uses. */
   public static final Version DEFAULT = Version.V10;
 
-  /** Work-items per work-group for the tiled versions; PoCL runs one group per task. */
+  /**
+   * Work-items per work-group for the 1D tiled launches (PoCL runs a group as one task, looping
+   * over its work-items); the system property {@code batchwise.gemm.group} overrides it.
+   */
   private static final int TILE_GROUP = Integer.getInteger("batchwise.gemm.group", 8);
 
   private final GemmKernels kernels;
@@ -114,7 +118,8 @@ public final class ClGemm implements AutoCloseable {
     }
     Objects.requireNonNull(arena, "arena");
     if (m < 0 || n < 0 || k < 0) {
-      throw new IllegalArgumentException("gemm sizes must be >= 0, got m=" + m + " n=" + n + " k=" + k);
+      throw new IllegalArgumentException(
+          "gemm sizes must be >= 0, got m=" + m + " n=" + n + " k=" + k);
     }
     checkRange(arena, "A", aOff, (long) m * k);
     checkRange(arena, "B", bOff, (long) k * n);
@@ -144,7 +149,7 @@ public final class ClGemm implements AutoCloseable {
     }
   }
 
-  /** One layout-specific tiled kernel: (range, F, m, n, k, tilesM, tilesN, offsets, alpha, beta). */
+  /** A layout-specific tiled kernel: (range, F, m, n, k, tilesM, tilesN, offsets, alpha, beta). */
   @FunctionalInterface
   private interface TiledKernel {
     void launch(Range r, float[] f, int m, int n, int k, int tilesM, int tilesN, int aOff,
@@ -158,19 +163,20 @@ public final class ClGemm implements AutoCloseable {
    * transA 576×25088×64 product V9 reached 130–160 against 85–100 for V6; for transB alone V8 led
    * at k = 25088 and V5 at k = 800).
    */
-  static Version family(Version v, boolean transA, boolean transB, int m, int k) {
+  static Version family(Version v, boolean transA, boolean transB, int m, int n, int k) {
     if (v != Version.V10) {
       return v;
     }
     if (transB && !transA) {
-      return k >= 2048 ? Version.V8 : Version.V5;
+      // V8 runs one work-group per 32 columns of C: with fewer than 4 groups a core would idle.
+      return k >= 2048 && n >= 128 ? Version.V8 : Version.V5;
     }
     return m <= 256 && !transB ? Version.V6 : Version.V9;
   }
 
   private void tiled(float[] f, boolean transA, boolean transB, int m, int n, int k, float alpha,
       int aOff, int bOff, float beta, int cOff) {
-    Version v = family(version, transA, transB, m, k);
+    Version v = family(version, transA, transB, m, n, k);
     if (transB && !transA && v.compareTo(Version.V8) >= 0) {
       int tm = ceilDiv(m, 8);
       int tn = ceilDiv(n, 32);

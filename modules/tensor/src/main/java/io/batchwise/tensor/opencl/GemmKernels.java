@@ -5,9 +5,10 @@ import com.aparapi.opencl.OpenCL;
 
 /**
  * The GEMM kernels of {@code gemm.cl}, bound through Aparapi's OpenCL interface mechanism. Method
- * names are kernel names and parameters follow the kernel's parameter order. Every kernel takes the
- * device's single float arena {@code F}: Aparapi re-pins an argument whenever a different Java array
- * is passed in it (leaking a JNI critical section), so one binding must always see the same array.
+ * names are kernel names and parameters follow the kernel's parameter order. Every kernel takes
+ * the device's single float arena {@code F}: Aparapi re-pins an argument whenever a different Java
+ * array is passed in it (leaking a JNI critical section), so one binding must always see the same
+ * array.
  */
 @OpenCL.Resource("io/batchwise/tensor/opencl/gemm.cl")
 interface GemmKernels extends OpenCL<GemmKernels> {

@@ -79,9 +79,22 @@ class GemmTest {
     check(ClGemm.DEFAULT, 150, 300, 20, true, false, 1f, 0f, true, rnd);
     check(ClGemm.DEFAULT, 16, 50, 80, false, true, 1f, 0f, true, rnd);
     // Shapes on which the default switches kernel family: a long transB reduction, many rows.
-    check(ClGemm.DEFAULT, 10, 40, 2100, false, true, 1f, 0.5f, false, rnd);
+    check(ClGemm.DEFAULT, 10, 130, 2100, false, true, 1f, 0.5f, false, rnd);
     check(ClGemm.DEFAULT, 300, 37, 20, false, false, 1f, 0f, true, rnd);
     check(ClGemm.DEFAULT, 300, 37, 20, true, false, 1f, 0f, true, rnd);
+  }
+
+  @Test
+  void defaultPicksTheMeasuredFamilyPerProduct() {
+    ClGemm.Version v = ClGemm.Version.V10;
+    assertEquals(ClGemm.Version.V6, ClGemm.family(v, false, false, 64, 25088, 576));
+    assertEquals(ClGemm.Version.V9, ClGemm.family(v, false, false, 1024, 1024, 1024));
+    assertEquals(ClGemm.Version.V9, ClGemm.family(v, true, false, 576, 25088, 64));
+    assertEquals(ClGemm.Version.V8, ClGemm.family(v, false, true, 64, 576, 25088));
+    assertEquals(ClGemm.Version.V5, ClGemm.family(v, false, true, 64, 500, 800));
+    assertEquals(ClGemm.Version.V5, ClGemm.family(v, false, true, 20, 25, 36864));
+    assertEquals(ClGemm.Version.V9, ClGemm.family(v, true, true, 64, 64, 64));
+    assertEquals(ClGemm.Version.V3, ClGemm.family(ClGemm.Version.V3, false, true, 1, 1, 1));
   }
 
   @Test
