@@ -1,0 +1,114 @@
+package io.batchwise.nn.bench;
+
+import io.batchwise.nn.Mode;
+import io.batchwise.nn.layers.Sequential;
+import io.batchwise.nn.loss.SoftmaxCrossEntropy;
+import io.batchwise.nn.models.Models;
+import io.batchwise.nn.norm.NormFactory;
+import io.batchwise.nn.optim.Sgd;
+import io.batchwise.nn.optim.SgdConfig;
+import io.batchwise.tensor.Device;
+import io.batchwise.tensor.DeviceOptions;
+import io.batchwise.tensor.Devices;
+import io.batchwise.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+
+/**
+ * Prints the share of training-step time spent in normalization layers (their forward + backward)
+ * for each model, at a given batch size on a given device. A step is forward (TRAIN), softmax
+ * cross-entropy forward and backward, backward and an SGD step; each normalization layer is wrapped
+ * in a timer. The issue's target: ≤ 10%.
+ *
+ * <p>Usage: {@code NormShareBench [--device auto] [--batch 64] [--steps 5] [--warmup 2]
+ * [--norm bn] [--models lenet-bn,resnet20]}. Timings on a shared machine are noisy: compare shares,
+ * not absolute times.
+ */
+public final class NormShareBench {
+  private NormShareBench() {
+  }
+
+  public static void main(String[] args) {
+    String device = "auto";
+    int batch = 64;
+    int steps = 5;
+    int warmup = 2;
+    String norm = "bn";
+    String models = "lenet-bn,resnet20";
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (i + 1 >= args.length) {
+        throw new IllegalArgumentException("option " + a + " needs a value");
+      }
+      String v = args[++i];
+      switch (a) {
+        case "--device" -> device = v;
+        case "--batch" -> batch = Integer.parseInt(v);
+        case "--steps" -> steps = Integer.parseInt(v);
+        case "--warmup" -> warmup = Integer.parseInt(v);
+        case "--norm" -> norm = v;
+        case "--models" -> models = v;
+        default -> throw new IllegalArgumentException("unknown option " + a
+            + "; valid: --device --batch --steps --warmup --norm --models");
+      }
+    }
+    try (Device d = Devices.open(device, DeviceOptions.DEFAULT)) {
+      System.out.printf(Locale.ROOT, "device: %s%nnorm: %s, batch %d, %d timed steps after %d warm-up%n%n",
+          d.description(), norm, batch, steps, warmup);
+      System.out.printf(Locale.ROOT, "%-10s %8s %12s %12s %12s %8s%n", "model", "layers", "step ms",
+          "norm fwd ms", "norm bwd ms", "share");
+      for (String m : models.split(",")) {
+        run(d, m.trim(), norm, batch, steps, warmup);
+      }
+    }
+  }
+
+  private static void run(Device d, String model, String norm, int batch, int steps, int warmup) {
+    NormFactory base = NormFactory.byName(norm);
+    List<TimedLayer> timed = new ArrayList<>();
+    NormFactory wrapped = c -> {
+      TimedLayer t = new TimedLayer(base.create(c));
+      timed.add(t);
+      return t;
+    };
+    Random rng = new Random(1);
+    try (Sequential net = Models.create(model, wrapped);
+         SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy(d)) {
+      net.init(d, Models.inputShape(), rng);
+      Tensor x = d.allocate(batch, Models.INPUT_SHAPE[0], Models.INPUT_SHAPE[1], Models.INPUT_SHAPE[2]);
+      float[] xv = new float[x.size()];
+      for (int i = 0; i < xv.length; i++) {
+        xv[i] = (float) rng.nextGaussian();
+      }
+      x.write(xv);
+      float[] yv = new float[batch];
+      for (int i = 0; i < batch; i++) {
+        yv[i] = rng.nextInt(Models.CLASSES);
+      }
+      Tensor labels = d.allocate(batch).write(yv);
+      try (Sgd sgd = new Sgd(net.parameters(), SgdConfig.DEFAULT)) {
+        long total = 0;
+        for (int s = 0; s < warmup + steps; s++) {
+          if (s == warmup) {
+            timed.forEach(TimedLayer::reset);
+            total = 0;
+          }
+          long t0 = System.nanoTime();
+          Tensor logits = net.forward(x, Mode.TRAIN);
+          loss.forward(logits, labels);
+          net.backward(loss.backwardForGlobalBatch(batch));
+          sgd.step(0.01);
+          total += System.nanoTime() - t0;
+        }
+        long fwd = timed.stream().mapToLong(t -> t.forwardNanos).sum();
+        long bwd = timed.stream().mapToLong(t -> t.backwardNanos).sum();
+        System.out.printf(Locale.ROOT, "%-10s %8d %12.2f %12.2f %12.2f %7.1f%%%n", model, timed.size(),
+            total / 1e6 / steps, fwd / 1e6 / steps, bwd / 1e6 / steps, 100.0 * (fwd + bwd) / total);
+      }
+      x.close();
+      labels.close();
+    }
+  }
+}
