@@ -1,0 +1,76 @@
+package io.batchwise.spark;
+
+import java.time.Duration;
+import org.apache.spark.SparkContext;
+
+/**
+ * Driver-side check that a barrier stage of W tasks can run: W must not exceed the number of
+ * task slots, i.e. Σ over executors of (executor cores / {@code spark.task.cpus}); in
+ * {@code local[k]} mode that is k / {@code spark.task.cpus}. It asks the scheduler the same
+ * question Spark's own barrier check asks ({@code maxNumConcurrentTasks} of the default resource
+ * profile).
+ *
+ * <p>On a cluster, executors register a few seconds after the SparkContext starts, so the check
+ * waits up to {@code wait} for enough slots to appear, then fails with an
+ * {@link InsufficientSlotsException} that names W, the slots found and what to change. It never
+ * waits longer, and it submits nothing.
+ */
+public final class SlotCheck {
+  private SlotCheck() {
+  }
+
+  /** Task slots the scheduler offers now for the default resource profile. */
+  public static int availableSlots(SparkContext sc) {
+    return sc.maxNumConcurrentTasks(sc.resourceProfileManager().defaultResourceProfile());
+  }
+
+  /**
+   * Returns the slots available once there are at least {@code tasks}; throws
+   * {@link InsufficientSlotsException} when there are fewer after {@code wait}.
+   */
+  public static int require(SparkContext sc, int tasks, Duration wait) {
+    if (tasks < 1) {
+      throw new IllegalArgumentException("a barrier stage needs at least 1 task, got " + tasks);
+    }
+    if (sc.conf().getBoolean("spark.dynamicAllocation.enabled", false)) {
+      throw new IllegalStateException("barrier stages cannot run with dynamic allocation: set "
+          + "spark.dynamicAllocation.enabled=false and give the job a fixed set of executors");
+    }
+    // In local mode the slots are known at once; waiting cannot add any.
+    long deadline = System.nanoTime() + (sc.isLocal() ? 0 : wait.toNanos());
+    int slots = availableSlots(sc);
+    while (slots < tasks && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(250);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+      slots = availableSlots(sc);
+    }
+    if (slots < tasks) {
+      throw new InsufficientSlotsException(message(sc, tasks, slots, wait), tasks, slots);
+    }
+    return slots;
+  }
+
+  private static String message(SparkContext sc, int tasks, int slots, Duration wait) {
+    int cpusPerTask = sc.conf().getInt("spark.task.cpus", 1);
+    int executors = Math.max(0, sc.statusTracker().getExecutorInfos().length - 1);
+    StringBuilder m = new StringBuilder()
+        .append(tasks).append(" barrier tasks (one per worker) must run at the same time, but ")
+        .append("the cluster offers only ").append(slots).append(" task slot")
+        .append(slots == 1 ? "" : "s").append(" (master ").append(sc.master())
+        .append(", spark.task.cpus=").append(cpusPerTask);
+    if (sc.isLocal()) {
+      m.append("). Use local[").append((long) tasks * cpusPerTask).append("] or fewer workers.");
+    } else {
+      m.append(", ").append(executors).append(" executor").append(executors == 1 ? "" : "s")
+          .append(" registered after waiting ").append(wait.toSeconds()).append(" s). Give the ")
+          .append("job more executor cores (e.g. cluster/cluster.sh start --workers ")
+          .append(tasks).append(", or --total-executor-cores / spark.executor.instances) ")
+          .append("or run fewer workers.");
+    }
+    return m.toString();
+  }
+}
