@@ -77,8 +77,10 @@ public final class ComputeBench {
     Map<String, Double> gemm = new LinkedHashMap<>();
     Double launchUs = null;
     Map<String, Double> ours = new LinkedHashMap<>();
+    Map<String, Double> oursCpu = new LinkedHashMap<>();
     for (int b : o.batches) {
       ours.put(Integer.toString(b), null);
+      oursCpu.put(Integer.toString(b), null);
     }
 
     if (!o.skipBatchwise) {
@@ -114,6 +116,7 @@ public final class ComputeBench {
           try {
             Throughput t = batchwiseLeNet(device, data.train(), b, o);
             ours.put(Integer.toString(b), t.median());
+            oursCpu.put(Integer.toString(b), t.medianPerCpuSecond());
             System.out.println("  batchwise " + t);
           } catch (RuntimeException e) {
             errors.put("batchwise batch " + b, e.toString());
@@ -129,23 +132,25 @@ public final class ComputeBench {
 
     Map<String, Map<String, Double>> dl4jByThreads = new LinkedHashMap<>();
     Map<String, Double> dl4j = new LinkedHashMap<>();
+    Map<String, Double> dl4jCpu = new LinkedHashMap<>();
     for (int b : o.batches) {
       dl4j.put(Integer.toString(b), null);
+      dl4jCpu.put(Integer.toString(b), null);
     }
     if (!o.skipDl4j) {
       for (int threads : o.dl4jThreads) {
         System.out.println("\n(c) Deeplearning4j LeNet-BN, OMP_NUM_THREADS=" + threads
             + " (child JVM)");
         try {
-          Map<String, Double> r = runDl4j(threads, o);
-          dl4jByThreads.put(Integer.toString(threads), r);
+          Map<String, double[]> r = runDl4j(threads, o);
+          Map<String, Double> medians = new LinkedHashMap<>();
+          r.forEach((batch, v) -> medians.put(batch, v[0]));
+          dl4jByThreads.put(Integer.toString(threads), medians);
           // The baseline gets its best thread count per batch size: we compare against DL4J at
           // its fastest on this machine, not at a setting that handicaps it.
           r.forEach((batch, v) -> {
-            Double best = dl4j.get(batch);
-            if (v != null && (best == null || v > best)) {
-              dl4j.put(batch, v);
-            }
+            keepMax(dl4j, batch, v[0]);
+            keepMax(dl4jCpu, batch, v[1]);
           });
         } catch (IOException | RuntimeException e) {
           errors.put("dl4j threads " + threads, e.toString());
@@ -157,17 +162,18 @@ public final class ComputeBench {
     Map<String, Object> ips = new LinkedHashMap<>();
     ips.put("batchwise", ours);
     ips.put("dl4j", dl4j);
-    Map<String, Double> ratio = new LinkedHashMap<>();
-    for (int b : o.batches) {
-      String k = Integer.toString(b);
-      Double a = ours.get(k);
-      Double d = dl4j.get(k);
-      ratio.put(k, a != null && d != null && d > 0 ? a / d : null);
-    }
+    Map<String, Double> ratio = ratios(o, ours, dl4j);
+    Map<String, Object> ipcs = new LinkedHashMap<>();
+    ipcs.put("batchwise", oursCpu);
+    ipcs.put("dl4j", dl4jCpu);
     json.put("gemm_gflops", gemm);
     json.put("launch_overhead_us", launchUs);
     json.put("images_per_second", ips);
     json.put("ratio_batchwise_to_dl4j", ratio);
+    json.put("images_per_cpu_second", ipcs);
+    json.put("ratio_per_cpu_second_batchwise_to_dl4j", ratios(o, oursCpu, dl4jCpu));
+    json.put("per_cpu_second_note", "training images per second of CPU time used by the whole "
+        + "process (all its threads); less sensitive to other load than wall-clock figures");
     json.put("dl4j_by_threads", dl4jByThreads);
     json.put("dl4j_note", "Deeplearning4j 1.0.0-M2.1, nd4j-native (OpenBLAS) linux-x86_64, "
         + "Nesterov momentum 0.9; dl4j = best over the thread counts tried");
@@ -180,7 +186,7 @@ public final class ComputeBench {
     json.put("load_average_at_end", loadAverage());
     json.put("errors", errors);
 
-    printSummary(o, gemm, launchUs, ours, dl4j, ratio);
+    printSummary(o, gemm, launchUs, ours, dl4j, ratio, oursCpu, dl4jCpu);
     Path out = o.out;
     Files.createDirectories(out.toAbsolutePath().getParent());
     Path tmp = out.resolveSibling(out.getFileName() + ".tmp");
@@ -191,6 +197,25 @@ public final class ComputeBench {
     if (!errors.isEmpty()) {
       System.out.println("some parts failed: " + errors.keySet());
     }
+  }
+
+  private static void keepMax(Map<String, Double> best, String key, double v) {
+    Double old = best.get(key);
+    if (Double.isFinite(v) && (old == null || v > old)) {
+      best.put(key, v);
+    }
+  }
+
+  private static Map<String, Double> ratios(Options o, Map<String, Double> ours,
+      Map<String, Double> theirs) {
+    Map<String, Double> ratio = new LinkedHashMap<>();
+    for (int b : o.batches) {
+      String k = Integer.toString(b);
+      Double a = ours.get(k);
+      Double d = theirs.get(k);
+      ratio.put(k, a != null && d != null && d > 0 ? a / d : null);
+    }
+    return ratio;
   }
 
   /** Median GFLOP/s of {@code reps} calls of C = A·B after one warm-up call (kernel compile). */
@@ -268,10 +293,14 @@ public final class ComputeBench {
   }
 
   private static final Pattern DL4J_LINE = Pattern.compile(
-      "\"batch\":(\\d+),\"threads\":\"[^\"]*\",\"median\":([0-9.]+)");
+      "\"batch\":(\\d+),\"threads\":\"[^\"]*\",\"median\":([0-9.]+),"
+          + "\"per_cpu_second\":([0-9.]+|NaN)");
 
-  /** Runs {@link Dl4jLeNetBench} in a child JVM with {@code OMP_NUM_THREADS=threads}. */
-  static Map<String, Double> runDl4j(int threads, Options o) throws IOException {
+  /**
+   * Runs {@link Dl4jLeNetBench} in a child JVM with {@code OMP_NUM_THREADS} and
+   * {@code OPENBLAS_NUM_THREADS} set to {@code threads}; returns, per batch size, {median images/s, median images per CPU-second}.
+   */
+  static Map<String, double[]> runDl4j(int threads, Options o) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> cmd = new ArrayList<>(List.of(java, "-Xmx4g", "-XX:+UseG1GC",
         "-cp", System.getProperty("java.class.path"), Dl4jLeNetBench.class.getName(),
@@ -279,9 +308,11 @@ public final class ComputeBench {
         "--rounds", Integer.toString(o.rounds), "--steps", Integer.toString(o.steps),
         "--data", o.data.toString()));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    // nd4j's own ops follow OpenMP; its OpenBLAS may keep a thread pool of its own.
     pb.environment().put("OMP_NUM_THREADS", Integer.toString(threads));
+    pb.environment().put("OPENBLAS_NUM_THREADS", Integer.toString(threads));
     Process p = pb.start();
-    Map<String, Double> result = new LinkedHashMap<>();
+    Map<String, double[]> result = new LinkedHashMap<>();
     try (BufferedReader r = new BufferedReader(
         new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
@@ -289,7 +320,8 @@ public final class ComputeBench {
         if (line.startsWith(Dl4jLeNetBench.RESULT_PREFIX)) {
           Matcher m = DL4J_LINE.matcher(line);
           if (m.find()) {
-            result.put(m.group(1), Double.parseDouble(m.group(2)));
+            result.put(m.group(1), new double[] {Double.parseDouble(m.group(2)),
+                Double.parseDouble(m.group(3))});
           }
         } else if (!line.startsWith("SLF4J:")) {
           System.out.println("  | " + line);
@@ -311,20 +343,26 @@ public final class ComputeBench {
   }
 
   private static void printSummary(Options o, Map<String, Double> gemm, Double launchUs,
-      Map<String, Double> ours, Map<String, Double> dl4j, Map<String, Double> ratio) {
+      Map<String, Double> ours, Map<String, Double> dl4j, Map<String, Double> ratio,
+      Map<String, Double> oursCpu, Map<String, Double> dl4jCpu) {
     System.out.println("\nSummary (medians; the machine may be shared, compare ratios):");
     for (Map.Entry<String, Double> e : gemm.entrySet()) {
       System.out.printf(Locale.ROOT, "  GEMM %-16s %s GFLOP/s%n", e.getKey(), fmt(e.getValue()));
     }
     System.out.printf(Locale.ROOT, "  kernel launch overhead  %s us%n", fmt(launchUs));
-    System.out.printf(Locale.ROOT, "  %-8s %14s %14s %10s%n", "batch", "batchwise img/s",
-        "dl4j img/s", "ratio");
+    System.out.printf(Locale.ROOT, "  %-6s %16s %12s %8s   %16s %12s %8s%n", "batch",
+        "batchwise img/s", "dl4j img/s", "ratio", "batchwise img/cpu-s", "dl4j img/cpu-s", "ratio");
+    Map<String, Double> cpuRatio = ratios(o, oursCpu, dl4jCpu);
     for (int b : o.batches) {
       String k = Integer.toString(b);
-      System.out.printf(Locale.ROOT, "  %-8s %14s %14s %10s%n", k, fmt(ours.get(k)),
-          fmt(dl4j.get(k)), ratio.get(k) == null ? "-" : String.format(Locale.ROOT, "%.2fx",
-              ratio.get(k)));
+      System.out.printf(Locale.ROOT, "  %-6s %16s %12s %8s   %16s %12s %8s%n", k,
+          fmt(ours.get(k)), fmt(dl4j.get(k)), times(ratio.get(k)),
+          fmt(oursCpu.get(k)), fmt(dl4jCpu.get(k)), times(cpuRatio.get(k)));
     }
+  }
+
+  private static String times(Double v) {
+    return v == null ? "-" : String.format(Locale.ROOT, "%.2fx", v);
   }
 
   private static String fmt(Double v) {

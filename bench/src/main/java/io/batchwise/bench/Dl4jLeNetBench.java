@@ -135,8 +135,9 @@ public final class Dl4jLeNetBench {
         rounds.append(rounds.length() == 0 ? "" : ",").append(String.format(Locale.ROOT, "%.2f", v));
       }
       System.out.printf(Locale.ROOT,
-          RESULT_PREFIX + "{\"batch\":%d,\"threads\":\"%s\",\"median\":%.2f,\"rounds\":[%s]}%n",
-          batch, threads, t.median(), rounds);
+          RESULT_PREFIX + "{\"batch\":%d,\"threads\":\"%s\",\"median\":%.2f,"
+              + "\"per_cpu_second\":%.2f,\"rounds\":[%s]}%n",
+          batch, threads, t.median(), t.medianPerCpuSecond(), rounds);
     }
   }
 
