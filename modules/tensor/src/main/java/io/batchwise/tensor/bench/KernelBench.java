@@ -105,15 +105,29 @@ public final class KernelBench {
     rows.add(new Row("im2col v2", "1x28x28 k5", (d, ops, t) -> im2col(d, ops, t, conv1, "V2")));
     rows.add(new Row("im2col v3", "1x28x28 k5", (d, ops, t) -> im2col(d, ops, t, conv1, "V3")));
     rows.add(new Row("im2col v4", "1x28x28 k5", (d, ops, t) -> im2col(d, ops, t, conv1, "V4")));
+    rows.add(new Row("im2col v5", "1x28x28 k5", (d, ops, t) -> im2col(d, ops, t, conv1, "V5")));
     rows.add(new Row("im2col v1", "20x12x12 k5", (d, ops, t) -> im2col(d, ops, t, conv2, "V1")));
     rows.add(new Row("im2col v2", "20x12x12 k5", (d, ops, t) -> im2col(d, ops, t, conv2, "V2")));
     rows.add(new Row("im2col v3", "20x12x12 k5", (d, ops, t) -> im2col(d, ops, t, conv2, "V3")));
     rows.add(new Row("im2col v4", "20x12x12 k5", (d, ops, t) -> im2col(d, ops, t, conv2, "V4")));
-    rows.add(new Row("col2im", "20x12x12 k5", (d, ops, t) -> {
-      Tensor col = t.random(conv2.colRows(), conv2.colCols());
-      Tensor dx = t.random(N, 20, 12, 12);
-      return () -> ops.col2im(col, conv2, dx);
-    }));
+    rows.add(new Row("im2col v5", "20x12x12 k5", (d, ops, t) -> im2col(d, ops, t, conv2, "V5")));
+    for (boolean vector : new boolean[] {false, true}) {
+      rows.add(new Row(vector ? "col2im v2" : "col2im v1", "20x12x12 k5", (d, ops, t) -> {
+        Tensor col = t.random(conv2.colRows(), conv2.colCols());
+        Tensor dx = t.random(N, 20, 12, 12);
+        if (ops instanceof OpenClOps clOps) {
+          return () -> {
+            clOps.vectorCol2im(vector);
+            try {
+              ops.col2im(col, conv2, dx);
+            } finally {
+              clOps.vectorCol2im(true);
+            }
+          };
+        }
+        return () -> ops.col2im(col, conv2, dx);
+      }));
+    }
     rows.add(new Row("nchwToCnhw", "64x20x576", (d, ops, t) -> {
       Tensor x = t.random(N, 20, 576);
       Tensor y = t.random(20, N, 576);

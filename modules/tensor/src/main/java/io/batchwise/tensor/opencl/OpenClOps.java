@@ -36,10 +36,12 @@ public final class OpenClOps implements Ops {
   /**
    * Which im2col kernel {@link #im2col} launches: V1 one element per work-item (2-D range), V2 a
    * column of one channel per work-item, V3 like V2 over a 3-D range without per-element integer
-   * division, V4 one element per work-item over a 3-D range, branch-free. The default is the
-   * fastest in KernelBench on PoCL.
+   * division, V4 one element per work-item over a 3-D range, branch-free, V5 eight consecutive
+   * columns per work-item with vector loads (stride 1 along x; other strides fall back to V4).
+   * The default is the fastest in KernelBench on PoCL. col2im likewise has a vector version for
+   * stride 1 ({@link #vectorCol2im}).
    */
-  public enum Im2colVersion { V1, V2, V3, V4 }
+  public enum Im2colVersion { V1, V2, V3, V4, V5 }
 
   /** Plane sizes (h·w, oh·ow) must stay below this for the kernels' float-reciprocal division. */
   static final int MAX_PLANE = 1 << 20;
@@ -55,11 +57,13 @@ public final class OpenClOps implements Ops {
   private final ChannelKernels channels;
   private final LossKernels loss;
   private final ClGemm gemm;
-  private Im2colVersion im2colVersion = Im2colVersion.V4;
+  private Im2colVersion im2colVersion = Im2colVersion.V5;
   /** Whether rows of >= 16 elements use the double16 reductions (v2); false forces v1 (tests). */
   private boolean vectorReductions = true;
   /** Whether pooling takes its 2×2 and tiled fast paths; false forces the general kernels (tests). */
   private boolean poolFastPaths = true;
+  /** Whether stride-1 col2im takes the vector kernel (v2); false forces the general gather. */
+  private boolean vectorCol2im = true;
 
   OpenClOps(OpenClDevice device, com.aparapi.device.OpenCLDevice cl, ElementwiseKernels elementwise,
       LayoutKernels layout, PoolingKernels pooling, ChannelKernels channels, LossKernels loss,
@@ -97,6 +101,11 @@ public final class OpenClOps implements Ops {
 
   public boolean vectorReductions() {
     return vectorReductions;
+  }
+
+  /** Enables (default) or disables the stride-1 vector col2im. */
+  public void vectorCol2im(boolean on) {
+    this.vectorCol2im = on;
   }
 
   /** Enables (default) or disables the pooling fast paths (2×2 vector kernels, tiled backward). */
@@ -232,6 +241,17 @@ public final class OpenClOps implements Ops {
           g.kh(), g.kw(), g.sh(), g.sw(), g.ph(), g.pw(), g.oh(), g.ow());
       case V3 -> layout.im2col_v3(range3(g.oh() * g.ow(), g.n(), g.c()), f, xo, co, g.n(), g.c(),
           g.h(), g.w(), g.kh(), g.kw(), g.sh(), g.sw(), g.ph(), g.pw(), g.oh(), g.ow());
+      case V5 -> {
+        if (g.sw() == 1) {
+          int kc = (g.ow() + 7) / 8;
+          layout.im2col_v5(range2(g.n() * g.oh() * kc, g.colRows()), f, xo, co, g.n(), g.c(),
+              g.h(), g.w(), g.kh(), g.kw(), g.sh(), g.ph(), g.pw(), g.oh(), g.ow(), kc);
+        } else {
+          layout.im2col_v4(range3(g.oh() * g.ow(), g.n(), g.colRows()), f, xo, co, g.n(),
+              g.c(), g.h(), g.w(), g.kh(), g.kw(), g.sh(), g.sw(), g.ph(), g.pw(), g.oh(),
+              g.ow());
+        }
+      }
       case V4 -> layout.im2col_v4(range3(g.oh() * g.ow(), g.n(), g.colRows()), f, xo, co, g.n(),
           g.c(), g.h(), g.w(), g.kh(), g.kw(), g.sh(), g.sw(), g.ph(), g.pw(), g.oh(), g.ow());
     }
@@ -243,7 +263,11 @@ public final class OpenClOps implements Ops {
     long size = inputSize(g);
     int xo = floats(device, "col2im", "dx", dx, size);
     checkPlanes("col2im", g);
-    if (size > 0) {
+    if (size > 0 && vectorCol2im && g.sh() == 1 && g.sw() == 1) {
+      int kc = (g.w() + 7) / 8;
+      layout.col2im_v2(range2(g.n() * g.h() * kc, g.c()), f, co, xo, g.n(), g.c(), g.h(), g.w(),
+          g.kh(), g.kw(), g.ph(), g.pw(), g.oh(), g.ow(), kc);
+    } else if (size > 0) {
       layout.col2im(range3(g.h() * g.w(), g.c(), g.n()), f, co, xo, g.n(), g.c(), g.h(), g.w(), g.kh(), g.kw(), g.sh(),
           g.sw(), g.ph(), g.pw(), g.oh(), g.ow());
     }

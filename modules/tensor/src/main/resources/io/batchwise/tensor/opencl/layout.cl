@@ -188,3 +188,89 @@ __kernel void col2im(__global float* F, int col, int dx, int n, int c, int h, in
   }
   F[dx + q * h * w + p] = s;
 }
+
+// im2col v5, stride 1 along x only (sw == 1): each work-item copies 8 consecutive output columns
+// ox0..ox0+7 of one (b, oy) and one row r = (ch, ky, kx); the 8 inputs are consecutive too, so
+// one vload8/vstore8 pair moves them when they lie inside the input row, and a scalar loop with
+// bounds checks handles padding edges and the last partial chunk. 2-D range
+// (j = (b*oh + oy)*kc + k < n*oh*kc with kc = ceil(ow / 8), r < c*kh*kw).
+__kernel void im2col_v5(__global float* F, int x, int col, int n, int c, int h, int w,
+                        int kh, int kw, int sh, int ph, int pw, int oh, int ow, int kc) {
+  int j = get_global_id(0);
+  if (j >= n * oh * kc) {
+    return;
+  }
+  int r = get_global_id(1);
+  int t = fdiv(j, 1.0f / (float) kc);
+  int ox0 = (j - t * kc) * 8;
+  int b = fdiv(t, 1.0f / (float) oh);
+  int oy = t - b * oh;
+  int rk = fdiv(r, 1.0f / (float) kw);
+  int kx = r - rk * kw;
+  int ch = fdiv(rk, 1.0f / (float) kh);
+  int ky = rk - ch * kh;
+  int iy = oy * sh - ph + ky;
+  int ix0 = ox0 - pw + kx;
+  int out = col + r * (n * oh * ow) + b * oh * ow + oy * ow + ox0;
+  int in = x + ((b * c + ch) * h + iy) * w;
+  bool rowIn = iy >= 0 && iy < h;
+  if (rowIn && ox0 + 8 <= ow && ix0 >= 0 && ix0 + 8 <= w) {
+    vstore8(vload8(0, F + in + ix0), 0, F + out);
+  } else {
+    int m = min(8, ow - ox0);
+    for (int e = 0; e < m; e++) {
+      int ix = ix0 + e;
+      F[out + e] = (rowIn && ix >= 0 && ix < w) ? F[in + ix] : 0.0f;
+    }
+  }
+}
+
+// col2im v2, stride 1 on both axes: each work-item sums the col entries of 8 consecutive dx cells
+// x0..x0+7 of one (b, y) and one channel, in ascending (oy, ox) order per cell like v1 (ky and kx
+// descending), with vload8 rows of col where all 8 source columns exist. 2-D range
+// (j = (b*h + y)*kc + k < n*h*kc with kc = ceil(w / 8), ch < c).
+__kernel void col2im_v2(__global float* F, int col, int dx, int n, int c, int h, int w, int kh,
+                        int kw, int ph, int pw, int oh, int ow, int kc) {
+  int j = get_global_id(0);
+  if (j >= n * h * kc) {
+    return;
+  }
+  int ch = get_global_id(1);
+  int t = fdiv(j, 1.0f / (float) kc);
+  int x0 = (j - t * kc) * 8;
+  int b = fdiv(t, 1.0f / (float) h);
+  int yy = t - b * h;
+  int cols = n * oh * ow;
+  int m = min(8, w - x0);
+  float8 s = (float8) 0.0f;
+  for (int ky = kh - 1; ky >= 0; ky--) {
+    int oy = yy + ph - ky;
+    if (oy < 0 || oy >= oh) {
+      continue;
+    }
+    for (int kx = kw - 1; kx >= 0; kx--) {
+      int ox0 = x0 + pw - kx;
+      int src = col + ((ch * kh + ky) * kw + kx) * cols + (b * oh + oy) * ow;
+      if (m == 8 && ox0 >= 0 && ox0 + 8 <= ow) {
+        s += vload8(0, F + src + ox0);
+      } else {
+        float v[8];
+        for (int e = 0; e < 8; e++) {
+          int ox = ox0 + e;
+          v[e] = (e < m && ox >= 0 && ox < ow) ? F[src + ox] : 0.0f;
+        }
+        s += vload8(0, v);
+      }
+    }
+  }
+  int out = dx + ((b * c + ch) * h + yy) * w + x0;
+  if (m == 8) {
+    vstore8(s, 0, F + out);
+  } else {
+    float v[8];
+    vstore8(s, 0, v);
+    for (int e = 0; e < m; e++) {
+      F[out + e] = v[e];
+    }
+  }
+}

@@ -238,8 +238,15 @@ class OpenClOpsTest {
     OpenClOps ops = cl.ops();
     OpenClOps.Im2colVersion before = ops.im2colVersion();
     try {
+      List<Window2d> windows = new ArrayList<>(List.of(
+          new Window2d(2, 3, 12, 12, 5, 5, 1, 1, 0, 0), // LeNet's second conv: 8 = one chunk
+          new Window2d(2, 1, 28, 28, 5, 5, 1, 1, 0, 0), // LeNet's first conv: 24 = three chunks
+          new Window2d(2, 3, 19, 21, 3, 3, 1, 1, 1, 1), // ResNet-style padding, tails
+          new Window2d(1, 2, 17, 18, 3, 3, 2, 1, 1, 1))); // stride 1 along x only
       for (int t = 0; t < 25; t++) {
-        Window2d g = randomWindow(r, false);
+        windows.add(randomWindow(r, false));
+      }
+      for (Window2d g : windows) {
         String name = g.toString();
         Tensor[] x = both(r, g.n(), g.c(), g.h(), g.w());
         for (OpenClOps.Im2colVersion v : OpenClOps.Im2colVersion.values()) {
@@ -249,12 +256,16 @@ class OpenClOpsTest {
           same("im2col " + v + " " + name, col, EXACT);
         }
         Tensor[] col = both(r, g.colRows(), g.colCols());
-        Tensor[] dx = out(g.n(), g.c(), g.h(), g.w());
-        run((o, i) -> o.col2im(col[i], g, dx[i]));
-        same("col2im " + name, dx, SUMS);
+        for (boolean vector : new boolean[] {true, false}) {
+          ops.vectorCol2im(vector);
+          Tensor[] dx = out(g.n(), g.c(), g.h(), g.w());
+          run((o, i) -> o.col2im(col[i], g, dx[i]));
+          same("col2im vector=" + vector + " " + name, dx, SUMS);
+        }
       }
     } finally {
       ops.im2colVersion(before);
+      ops.vectorCol2im(true);
     }
   }
 
