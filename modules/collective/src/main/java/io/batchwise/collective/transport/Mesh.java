@@ -96,7 +96,7 @@ public final class Mesh implements Communicator, Links {
   private CompletableFuture<?> tail = CompletableFuture.completedFuture(null);
   private volatile ExecutorService asyncThread;
 
-  @SuppressWarnings("unchecked")
+  @SuppressWarnings({"unchecked", "rawtypes"})
   private Mesh(CollectiveConfig config, InetSocketAddress bindAddress) {
     this.config = config;
     this.rank = config.rank();

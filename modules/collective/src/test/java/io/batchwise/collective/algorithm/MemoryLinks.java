@@ -21,7 +21,7 @@ final class MemoryLinks {
   private final BlockingQueue<Frame>[][] queues;
   private final EmbeddedChannel[][] decoders;
 
-  @SuppressWarnings("unchecked")
+  @SuppressWarnings({"unchecked", "rawtypes"})
   MemoryLinks(int size) {
     this.size = size;
     queues = new BlockingQueue[size][size];
