@@ -2,6 +2,7 @@ package io.batchwise.tensor.bench;
 
 import com.aparapi.device.OpenCLDevice;
 import io.batchwise.tensor.opencl.ClGemm;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -9,13 +10,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.lang.management.ManagementFactory;
 
 /**
  * Prints GFLOP/s of every {@link ClGemm.Version} on the shapes that matter: 1024³, the conv-shaped
- * forward product 64×576×25088 (Cout × C·K·K × N·H·W), its two backward products, and a dense
- * layer. Each figure is the median of several timed calls after one warm-up call (the first call
- * compiles the kernel); GFLOP counts 2·m·n·k.
+ * forward product 64×576×25088 (Cout × C·K·K × N·H·W), its two backward products, a dense layer
+ * and LeNet's second convolution at batch 64. Each figure is the median of several timed calls
+ * after one warm-up call (the first call compiles the kernel); GFLOP counts 2·m·n·k. A second table
+ * divides by the CPU time the process used, which stays meaningful on a shared machine.
  *
  * <p>Usage: {@code GemmBench [reps] [V1,V2,...] [nn:MxNxK,tn:MxNxK,...]} (defaults: 5
  * repetitions, all versions, the shapes above; a third argument replaces the shapes, each named by
@@ -42,7 +43,8 @@ public final class GemmBench {
       new Shape("conv fwd 64x576x25088 (nn)", false, false, 64, 25088, 576),
       new Shape("conv dW 64x25088.T (nt)", false, true, 64, 576, 25088),
       new Shape("conv dcol W.T x dY (tn)", true, false, 576, 25088, 64),
-      new Shape("dense 64x800 x W.T 500 (nt)", false, true, 64, 500, 800));
+      new Shape("dense 64x800 x W.T 500 (nt)", false, true, 64, 500, 800),
+      new Shape("LeNet conv2 fwd 50x4096x500", false, false, 50, 4096, 500));
 
   private GemmBench() {
   }

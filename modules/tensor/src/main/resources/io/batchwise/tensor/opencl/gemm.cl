@@ -1,4 +1,10 @@
-// Batchwise GEMM kernels, numbered versions (v1 slowest, highest number = newest experiment).
+// Batchwise GEMM kernels, numbered versions (v1 slowest, highest number = newest experiment);
+// ClGemm.Version documents each and measures which to use (V10 picks per product among them).
+//   v1  naive, one work-item per C element            v2  16x16 local-memory tiles
+//   v3  8x16 float16 register tiles, tj fastest        v4  same, ti fastest (shares B panels)
+//   d4  4x4 dot-product tiles for B^T (ClGemm V5)      v6  v4 with A broadcast from memory
+//   v7  8x32 tiles                                     v8  B^T via local-memory transposed blocks
+//   v9  v7 in blocked tile order
 //
 // Every kernel computes C = alpha * op(A) * op(B) + beta * C on ONE float arena F:
 //   A(i,p) = F[aOff + (ta ? p*m + i : i*k + p)]   (A stored m x k, or k x m when transposed)
