@@ -52,6 +52,8 @@ public class BatchNorm extends AbstractLayer {
                         boolean unbiasedRunningVariance) {
     public static final Options PYTORCH = new Options(0.1, 1e-5, MomentumConvention.NEW_WEIGHT, true);
     public static final Options KERAS = new Options(0.99, 1e-3, MomentumConvention.OLD_WEIGHT, false);
+    /** PyTorch's conventions with a cumulative average of the batch statistics (momentum = None). */
+    public static final Options PYTORCH_CUMULATIVE = new Options(0, 1e-5, MomentumConvention.CUMULATIVE, true);
 
     public Options {
       if (!(momentum >= 0 && momentum <= 1)) {
@@ -64,7 +66,15 @@ public class BatchNorm extends AbstractLayer {
 
     /** Weight of the new batch statistic in the running average. */
     public double newWeight() {
+      if (convention == MomentumConvention.CUMULATIVE) {
+        throw new IllegalStateException("a cumulative average has no fixed weight; use newWeight(t)");
+      }
       return convention == MomentumConvention.NEW_WEIGHT ? momentum : 1 - momentum;
+    }
+
+    /** Weight of the t-th batch statistic (t ≥ 1): 1/t for a cumulative average, else {@link #newWeight()}. */
+    public double newWeight(long t) {
+      return convention == MomentumConvention.CUMULATIVE ? 1.0 / t : newWeight();
     }
 
     public Options withMomentum(double m) {
@@ -101,6 +111,7 @@ public class BatchNorm extends AbstractLayer {
   // Added by the norm family: a statistics freeze and a PreciseBN observer (see their setters).
   private boolean statisticsFrozen;
   private ForwardObserver observer;
+  private Tensor batchesTracked;
 
   /** Sees the local forward sums before they are reduced (PreciseBN accumulates them). */
   interface ForwardObserver {
@@ -189,6 +200,9 @@ public class BatchNorm extends AbstractLayer {
     coefB = device.allocate(channels);
     coefD = device.allocate(channels);
     center = device.allocate(channels);
+    if (options.convention() == MomentumConvention.CUMULATIVE) {
+      batchesTracked = device.zeros(1); // FLOAT: exact up to 2^24 batches
+    }
     centerHost = new double[channels];
     invstd = new double[channels];
     gammaHost = new double[channels];
@@ -215,6 +229,10 @@ public class BatchNorm extends AbstractLayer {
 
   @Override
   public List<StateBuffer> state() {
+    if (batchesTracked != null) {
+      return List.of(new StateBuffer("running_mean", runningMean), new StateBuffer("running_var", runningVar),
+          new StateBuffer("num_batches_tracked", batchesTracked));
+    }
     return List.of(new StateBuffer("running_mean", runningMean), new StateBuffer("running_var", runningVar));
   }
 
@@ -268,7 +286,14 @@ public class BatchNorm extends AbstractLayer {
       }
       double[] rm = k.clone();
       double[] rv = read(runningVar);
-      double w = options.newWeight();
+      double w;
+      if (batchesTracked != null) {
+        long t = (long) batchesTracked.toFloatArray()[0] + 1;
+        batchesTracked.write(new float[] {t});
+        w = options.newWeight(t);
+      } else {
+        w = options.newWeight();
+      }
       double bessel = options.unbiasedRunningVariance() ? count / (count - 1) : 1.0;
       double[] mean = new double[c];
       for (int ch = 0; ch < c; ch++) {
@@ -359,7 +384,7 @@ public class BatchNorm extends AbstractLayer {
   @Override
   public void close() {
     super.close();
-    for (Tensor t : new Tensor[] {runningMean, runningVar, moments, coefA, coefB, coefD, center}) {
+    for (Tensor t : new Tensor[] {runningMean, runningVar, moments, coefA, coefB, coefD, center, batchesTracked}) {
       if (t != null) {
         t.close();
       }

@@ -78,6 +78,10 @@ public class BatchRenorm extends AbstractLayer {
     if (options == null || schedule == null) {
       throw new IllegalArgumentException("BatchRenorm needs options and a schedule");
     }
+    if (options.convention() == MomentumConvention.CUMULATIVE) {
+      throw new IllegalArgumentException("BatchRenorm supports EMA running statistics only, not a cumulative "
+          + "average (use PreciseBn for exact population statistics)");
+    }
     this.expectedChannels = channels;
     this.options = options;
     this.schedule = schedule;

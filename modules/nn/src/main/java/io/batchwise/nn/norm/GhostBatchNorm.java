@@ -71,6 +71,10 @@ public class GhostBatchNorm extends AbstractLayer {
     if (virtualBatch < 2) {
       throw new IllegalArgumentException("GhostBatchNorm virtual batch must be ≥ 2, got " + virtualBatch);
     }
+    if (options.convention() == MomentumConvention.CUMULATIVE) {
+      throw new IllegalArgumentException("GhostBatchNorm supports EMA running statistics only, not a cumulative "
+          + "average (use PreciseBn for exact population statistics)");
+    }
     this.expectedChannels = channels;
     this.virtualBatch = virtualBatch;
     this.options = options;

@@ -2,6 +2,7 @@ package io.batchwise.nn.norm;
 
 import io.batchwise.nn.Layer;
 import io.batchwise.nn.Mode;
+import io.batchwise.nn.StateBuffer;
 import io.batchwise.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,6 +50,8 @@ public final class PreciseBn implements AutoCloseable {
   private final List<BatchNorm> layers;
   private final List<double[]> shifts = new ArrayList<>();
   private final List<double[]> savedVar = new ArrayList<>();
+  // Every other state buffer (e.g. num_batches_tracked of a cumulative average), restored as well.
+  private final List<List<double[]>> savedOther = new ArrayList<>();
   private final List<double[]> sums = new ArrayList<>();
   private final List<Boolean> frozen = new ArrayList<>();
   private boolean done;
@@ -65,6 +68,11 @@ public final class PreciseBn implements AutoCloseable {
       double[] acc = new double[2 * c + 1];
       shifts.add(k);
       savedVar.add(bn.runningVar().toDoubleArray());
+      List<double[]> other = new ArrayList<>();
+      for (StateBuffer sb : bn.state()) {
+        other.add(sb.value().toDoubleArray());
+      }
+      savedOther.add(other);
       sums.add(acc);
       frozen.add(bn.statisticsFrozen());
       bn.freezeStatistics(false);
@@ -116,6 +124,10 @@ public final class PreciseBn implements AutoCloseable {
 
   private void restore() {
     for (int i = 0; i < layers.size(); i++) {
+      List<StateBuffer> st = layers.get(i).state();
+      for (int j = 0; j < st.size(); j++) {
+        st.get(j).value().write(savedOther.get(i).get(j));
+      }
       layers.get(i).runningMean().write(shifts.get(i));
       layers.get(i).runningVar().write(savedVar.get(i));
     }
