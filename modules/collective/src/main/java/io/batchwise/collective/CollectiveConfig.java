@@ -29,12 +29,12 @@ import java.util.Objects;
  */
 public final class CollectiveConfig {
   /**
-   * Default switch point between recursive doubling and the ring: 32 KB. Measured with
-   * CollectiveBench (one JVM per rank on loopback, on a 2-core machine heavily shared with other
-   * jobs, load ~20, so only the crossing is meaningful, not the times): at 4 ranks recursive
-   * doubling won at 4 and 16 KB (608 vs 1131 us, 811 vs 2207 us) and the ring from 64 KB (2554
-   * vs 4241 us); at 2 ranks both move the same bytes and stayed within noise up to 64 KB.
-   * Re-measure on the target cluster and set it per job.
+   * Default switch point between recursive doubling and the ring: 32 KB. From CollectiveBench (one
+   * JVM per rank on loopback) on a 2-core machine heavily shared with other jobs (load 20-35), so
+   * only rough: in two of three runs at 4 ranks recursive doubling won at 4 and 16 KB (e.g. 608
+   * vs 1131 us, 811 vs 2207 us) and the ring from 64 KB (2554 vs 4241 us); the third run favoured
+   * recursive doubling up to 1 MB. At 2 ranks both move the same bytes and stayed within noise up
+   * to 64 KB, the ring winning from 256 KB. Re-measure on an idle or target machine.
    */
   public static final int DEFAULT_SMALL_MESSAGE_MAX_BYTES = 32 << 10;
   public static final int DEFAULT_CHUNK_BYTES = 256 << 10;
