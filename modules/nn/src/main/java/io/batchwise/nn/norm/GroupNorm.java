@@ -23,7 +23,9 @@ import java.util.Random;
  *   <li>eps = 1e-5; γ starts at 1, β at 0.</li>
  *   <li>Numerics: the (sample, group) statistics are computed as [outer = 1, c = N·G, inner =
  *       (C/G)·H·W] rows by the channel kernels: a float sum gives a shift near the mean, then shifted
- *       sums in double (exact when |mean| ≫ std).</li>
+ *       sums in double (exact when |mean| ≫ std). Normalization and affine are one per-(sample,
+ *       channel) affine kernel; backward is one reduction over (sample, channel) planes and one
+ *       affine kernel (4 + 2 launches per step).</li>
  * </ol>
  */
 public class GroupNorm extends AbstractLayer {
@@ -38,10 +40,8 @@ public class GroupNorm extends AbstractLayer {
   private int groupSize;
   private Parameter gamma;
   private Parameter beta;
-  private Tensor zerosC;
-  private Tensor chanMoments;
   private final TensorSlot out = slot();
-  private final TensorSlot xhat = slot();
+  private final TensorSlot center = slot();
   private final TensorSlot dx = slot();
   private final TensorSlot shift = slot();
   private final TensorSlot coefA = slot();
@@ -49,6 +49,8 @@ public class GroupNorm extends AbstractLayer {
   private final TensorSlot coefD = slot();
   private final TensorSlot moments = new TensorSlot(DType.DOUBLE);
   private double[] invstd;
+  private double[] gammaHost;
+  private double[] centerHost;
 
   /** G groups (must divide the channel count given at init), eps 1e-5. */
   public GroupNorm(int groups) {
@@ -124,8 +126,6 @@ public class GroupNorm extends AbstractLayer {
     beta = parameter("bias", Parameter.Kind.NORM, channels);
     ops.fill(gamma.value(), 1f);
     ops.fill(beta.value(), 0f);
-    zerosC = device.zeros(channels);
-    chanMoments = device.allocate(DType.DOUBLE, 2 * channels);
     return s;
   }
 
@@ -138,31 +138,43 @@ public class GroupNorm extends AbstractLayer {
     }
     int rows = n * groups;
     int m = groupSize;
+    int per = channels / groups;
     Tensor k = shift.get(device, rows);
     Tensor mom = moments.get(device, 2 * rows);
-    // 1. A shift near each row's mean (float), then shifted sums in double.
+    // 1. Per (sample, group) row: a float sum gives a shift near the mean, then shifted sums in double.
     ops.channelSum(x, 1, rows, m, 0f, k);
     ops.scale(k, (float) (1.0 / m));
     ops.channelMoments(x, 1, rows, m, k, mom);
     double[] kh = k.toDoubleArray();
     double[] sums = mom.toDoubleArray();
     invstd = new double[rows];
-    double[] a = new double[rows];
-    double[] b = new double[rows];
+    double[] mean = new double[rows];
     for (int r = 0; r < rows; r++) {
       double m1 = sums[2 * r] / m;
-      double mean = kh[r] + m1;
+      mean[r] = kh[r] + m1;
       double var = Math.max(sums[2 * r + 1] / m - m1 * m1, 0.0);
       invstd[r] = 1.0 / Math.sqrt(var + eps);
-      a[r] = invstd[r];
-      b[r] = -mean * invstd[r];
     }
-    Tensor ta = coefA.get(device, rows).write(a);
-    Tensor tb = coefB.get(device, rows).write(b);
-    // 2. x̂ per (sample, group), then the per-channel affine.
-    Tensor xh = xhat.get(device, withBatch(n, inShape));
-    ops.channelAffine(x, 1, rows, m, ta, tb, xh);
-    ops.channelAffine(xh, n, channels, spatial, gamma.value(), beta.value(), y);
+    // 2. One affine over (sample, channel) planes: y = x·γ_c·invstd_r + (β_c − γ_c·mean_r·invstd_r).
+    double[] g = gamma.value().toDoubleArray();
+    double[] b = beta.value().toDoubleArray();
+    int planes = n * channels;
+    double[] a = new double[planes];
+    double[] sh = new double[planes];
+    double[] ctr = new double[planes];
+    for (int p = 0; p < planes; p++) {
+      int c = p % channels;
+      int r = (p / channels) * groups + c / per;
+      a[p] = g[c] * invstd[r];
+      sh[p] = b[c] - g[c] * mean[r] * invstd[r];
+      ctr[p] = mean[r];
+    }
+    gammaHost = g;
+    Tensor ta = coefA.get(device, planes).write(a);
+    Tensor tb = coefB.get(device, planes).write(sh);
+    // The backward center is the mean as the device stores it, read back so host and kernels agree.
+    centerHost = center.get(device, planes).write(ctr).toDoubleArray();
+    ops.channelAffine(x, 1, planes, spatial, ta, tb, y);
     return y;
   }
 
@@ -176,48 +188,50 @@ public class GroupNorm extends AbstractLayer {
       ops.fill(beta.grad(), 0f);
       return dxT;
     }
-    Tensor xh = xhat.current();
-    // dβ = Σdy, dγ = Σdy·x̂ per channel.
-    ops.channelGradMoments(dy, xh, n, channels, spatial, zerosC, chanMoments);
-    double[] t = chanMoments.toDoubleArray();
+    int planes = n * channels;
+    int per = channels / groups;
+    int rows = n * groups;
+    int m = groupSize;
+    // Per (sample, channel) plane: u = Σdy, v = Σdy·(x − mean_r) (= Σdy·x̂ / invstd_r).
+    Tensor mom = moments.get(device, 2 * planes);
+    ops.channelGradMoments(dy, input, 1, planes, spatial, center.current(), mom);
+    double[] t = mom.toDoubleArray();
     double[] dg = new double[channels];
     double[] db = new double[channels];
-    for (int c = 0; c < channels; c++) {
-      db[c] = t[2 * c];
-      dg[c] = t[2 * c + 1];
+    double[] s1 = new double[rows];
+    double[] s2 = new double[rows];
+    for (int p = 0; p < planes; p++) {
+      int c = p % channels;
+      int r = (p / channels) * groups + c / per;
+      db[c] += t[2 * p];
+      dg[c] += t[2 * p + 1] * invstd[r];
+      // Row sums of dx̂ = γ·dy and of dx̂·x̂.
+      s1[r] += gammaHost[c] * t[2 * p];
+      s2[r] += gammaHost[c] * t[2 * p + 1] * invstd[r];
     }
     gamma.grad().write(dg);
     beta.grad().write(db);
-    // dx̂ = γ·dy, written into dx; then per row dx = invstd·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)) in place.
-    ops.channelAffine(dy, n, channels, spatial, gamma.value(), zerosC, dxT);
-    int rows = n * groups;
-    int m = groupSize;
-    Tensor zeros = shift.get(device, rows);
-    ops.fill(zeros, 0f);
-    Tensor mom = moments.get(device, 2 * rows);
-    ops.channelGradMoments(dxT, xh, 1, rows, m, zeros, mom);
-    double[] s = mom.toDoubleArray();
-    double[] a = new double[rows];
-    double[] b = new double[rows];
-    double[] d = new double[rows];
-    for (int r = 0; r < rows; r++) {
-      a[r] = invstd[r];
-      b[r] = -invstd[r] * s[2 * r + 1] / m;
-      d[r] = -invstd[r] * s[2 * r] / m;
+    // dx = invstd·(dx̂ − S1/m − x̂·S2/m) = a·dy + b·x + d per plane.
+    double[] a = new double[planes];
+    double[] b = new double[planes];
+    double[] d = new double[planes];
+    for (int p = 0; p < planes; p++) {
+      int c = p % channels;
+      int r = (p / channels) * groups + c / per;
+      a[p] = invstd[r] * gammaHost[c];
+      b[p] = -invstd[r] * invstd[r] * s2[r] / m;
+      d[p] = -invstd[r] * s1[r] / m - b[p] * centerHost[p];
     }
-    Tensor ta = coefA.get(device, rows).write(a);
-    Tensor tb = coefB.get(device, rows).write(b);
-    Tensor td = coefD.get(device, rows).write(d);
-    ops.channelAffine2(dxT, xh, 1, rows, m, ta, tb, td, dxT);
+    Tensor ta = coefA.get(device, planes).write(a);
+    Tensor tb = coefB.get(device, planes).write(b);
+    Tensor td = coefD.get(device, planes).write(d);
+    ops.channelAffine2(dy, input, 1, planes, spatial, ta, tb, td, dxT);
     return dxT;
   }
 
   @Override
   public void close() {
     super.close();
-    if (zerosC != null) {
-      zerosC.close();
-      chanMoments.close();
-    }
+    moments.close();
   }
 }
