@@ -18,6 +18,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 STATE="$CLUSTER_WORK/cluster.state"
 DAEMON_HEAP="${BATCHWISE_DAEMON_HEAP:-384m}"
+# Master and workers only book-keep: a small serial heap and the client compiler start them
+# fastest and leave the cores to the executors.
+DAEMON_JVM_OPTS="${BATCHWISE_DAEMON_JVM_OPTS:--XX:+UseSerialGC -XX:TieredStopAtLevel=1}"
 
 usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
 
@@ -99,7 +102,7 @@ start_cluster() {
   cp="$(spark_classpath)"
 
   # shellcheck disable=SC2086
-  nohup "$JAVA" -Xmx"$DAEMON_HEAP" $SPARK_JAVA_OPENS -cp "$cp" \
+  nohup "$JAVA" -Xmx"$DAEMON_HEAP" $DAEMON_JVM_OPTS $SPARK_JAVA_OPENS -cp "$cp" \
     org.apache.spark.deploy.master.Master --host 127.0.0.1 --port "$port" --webui-port "$webui" \
     > "$CLUSTER_WORK/logs/master.log" 2>&1 < /dev/null &
   local mpid=$!
@@ -119,7 +122,7 @@ start_cluster() {
   for i in $(seq 1 "$workers"); do
     mkdir -p "$CLUSTER_WORK/worker-$i"
     # shellcheck disable=SC2086
-    nohup "$JAVA" -Xmx"$DAEMON_HEAP" $SPARK_JAVA_OPENS -cp "$cp" \
+    nohup "$JAVA" -Xmx"$DAEMON_HEAP" $DAEMON_JVM_OPTS $SPARK_JAVA_OPENS -cp "$cp" \
       org.apache.spark.deploy.worker.Worker --host 127.0.0.1 --port 0 --webui-port 0 \
       --cores "$cores" --memory "$memory" --work-dir "$CLUSTER_WORK/worker-$i" "$url" \
       > "$CLUSTER_WORK/logs/worker-$i.log" 2>&1 < /dev/null &

@@ -8,6 +8,8 @@
 # application jar as the last one); everything after it goes to the job's main class. Without
 # --master, the job goes to the local standalone cluster started by cluster.sh (its URL is read
 # from cluster/work/cluster.state); with no cluster running, an explicit --master is required.
+# With --properties-file (e.g. conf/spark-yarn.conf.template filled in) Spark reads that file
+# instead of the local cluster's spark-defaults.conf.
 # Examples:
 #   submit.sh --class io.batchwise.spark.AllReduceCheckJob job.jar -- --workers 2
 #   submit.sh --master local[2] --class io.batchwise.spark.AllReduceCheckJob job.jar -- --workers 2
@@ -20,8 +22,10 @@ submit_args=() job_args=() seen_sep=0 has_master=0
 for a in "$@"; do
   if [[ $seen_sep == 0 && "$a" == "--" ]]; then seen_sep=1; continue; fi
   if [[ $seen_sep == 0 ]]; then
-    case "$a" in -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
-    [[ "$a" == "--master" || "$a" == --master=* ]] && has_master=1
+    case "$a" in -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
+    # A master named any way Spark accepts it: --master, --conf spark.master=..., or a
+    # properties file (the YARN and Kubernetes templates name theirs).
+    case "$a" in --master|--master=*|spark.master=*|--properties-file|--properties-file=*) has_master=1 ;; esac
     submit_args+=("$a")
   else
     job_args+=("$a")

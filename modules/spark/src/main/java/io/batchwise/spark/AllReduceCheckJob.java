@@ -35,7 +35,7 @@ public final class AllReduceCheckJob {
 
   /** What one rank saw. */
   public record RankReport(int rank, String endpoint, long floatMismatches, long floatBits,
-      double doubleMaxRelError, long doubleBits) implements Serializable {
+      double doubleMaxRelError, long doubleBits, boolean jsigPreloaded) implements Serializable {
   }
 
   /** Options of the job. */
@@ -125,11 +125,11 @@ public final class AllReduceCheckJob {
       out.println("error: the barrier stage failed: " + e);
       return 4;
     }
-    out.printf("%-5s %-22s %-16s %-16s %s%n", "rank", "endpoint", "float bits", "double bits",
-        "double max rel err");
+    out.printf("%-5s %-22s %-16s %-16s %-18s %s%n", "rank", "endpoint", "float bits",
+        "double bits", "double max rel err", "libjsig");
     for (RankReport r : reports) {
-      out.printf("%-5d %-22s %016x %016x %.3g%n", r.rank(), r.endpoint(), r.floatBits(),
-          r.doubleBits(), r.doubleMaxRelError());
+      out.printf("%-5d %-22s %016x %016x %-18.3g %s%n", r.rank(), r.endpoint(), r.floatBits(),
+          r.doubleBits(), r.doubleMaxRelError(), r.jsigPreloaded() ? "jsig=yes" : "jsig=NO");
     }
     List<String> problems = verify(reports, opts.workers());
     if (problems.isEmpty()) {
@@ -178,7 +178,10 @@ public final class AllReduceCheckJob {
     }
     String endpoint = group.endpoints().get(rank).getHostString() + ":"
         + group.endpoints().get(rank).getPort();
-    return new RankReport(rank, endpoint, mismatches, fbits, maxRel, dbits);
+    // Executors that may load Aparapi need libjsig preloaded (spark.executorEnv.LD_PRELOAD).
+    String preload = System.getenv("LD_PRELOAD");
+    boolean jsig = preload != null && preload.contains("libjsig");
+    return new RankReport(rank, endpoint, mismatches, fbits, maxRel, dbits, jsig);
   }
 
   /** Everything wrong with the reports of a group of {@code w}; empty when all is well. */
