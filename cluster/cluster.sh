@@ -24,7 +24,13 @@ DAEMON_JVM_OPTS="${BATCHWISE_DAEMON_JVM_OPTS:--XX:+UseSerialGC -XX:TieredStopAtL
 
 usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
 
-alive() { [[ -n "${1:-}" ]] && kill -0 "$1" 2>/dev/null; }
+# A pid from the state file counts only while it is still one of our Spark daemons: after a
+# reboot or a crash the number may belong to an unrelated process, which we must never signal.
+alive() {
+  [[ -n "${1:-}" ]] && kill -0 "$1" 2>/dev/null || return 1
+  [[ -r "/proc/$1/cmdline" ]] || return 0
+  tr '\0' ' ' < "/proc/$1/cmdline" | grep -q 'org\.apache\.spark\.deploy\.\(master\.Master\|worker\.Worker\)'
+}
 
 read_state() {
   MASTER_URL="" WEBUI_PORT="" MASTER_PID="" WORKER_PIDS=""

@@ -94,6 +94,36 @@ class LocalBarrierTest {
   }
 
   @Test
+  void aFailingRankFailsTheStageAndTheNextStageFormsAFreshGroup() {
+    withContext("local[2]", sc -> {
+      GroupSpec spec = GroupSpec.create("fail-test", 2, Duration.ofSeconds(30));
+      RankWork<Integer> work = group -> {
+        if (group.rank() == 1) {
+          throw new IllegalStateException("rank 1 gives up before the all-reduce");
+        }
+        double[] d = new double[3];
+        group.communicator().allReduceSum(d);
+        return 0;
+      };
+      Exception e = assertThrows(Exception.class,
+          () -> BarrierStage.run(sc, spec, work, Duration.ofSeconds(5)));
+      StringBuilder chain = new StringBuilder();
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        chain.append(t).append('\n');
+      }
+      assertTrue(chain.toString().contains("rank 1 gives up"), chain.toString());
+
+      // What the training driver does after a failed epoch: run the stage again, same job spec.
+      List<Double> sums = BarrierStage.run(sc, spec, group -> {
+        double[] d = {group.rank() + 1.0};
+        group.communicator().allReduceSum(d);
+        return d[0];
+      }, Duration.ofSeconds(5));
+      assertEquals(List.of(3.0, 3.0), sums);
+    });
+  }
+
+  @Test
   void threeRanksOnLocal3AndTheJobReportsOk() {
     withContext("local[3]", sc -> {
       checkGroup(sc, 3);
