@@ -298,7 +298,8 @@ public final class ComputeBench {
 
   /**
    * Runs {@link Dl4jLeNetBench} in a child JVM with {@code OMP_NUM_THREADS} and
-   * {@code OPENBLAS_NUM_THREADS} set to {@code threads}; returns, per batch size, {median images/s, median images per CPU-second}.
+   * {@code OPENBLAS_NUM_THREADS} set to {@code threads}; returns, per batch size,
+   * {median images/s, median images per CPU-second}.
    */
   static Map<String, double[]> runDl4j(int threads, Options o) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
