@@ -137,6 +137,26 @@ class PreciseBnTest {
   }
 
   @Test
+  void syncBnWorkersGetTheSameStatistics() {
+    double[] ref = reference(BatchNorm.Options.PYTORCH);
+    int[][] shares = {{2, 2, 4, 8}, {16, 32, 64, 0}};
+    int[] from = {0, 16};
+    StatisticsReducer[] red = InProcessReducer.partition(2, 2);
+    List<double[]> per = Workers.run(2, r -> {
+      try (Device d = SyncBatchNormTest.smallDevice(); Sequential m = built(d, BatchNorm.Options.PYTORCH)) {
+        // Convert the model's BatchNorm to SyncBatchNorm over the two workers, keeping its state.
+        NormConversion.convert(m, "syncbn", NormContext.DEFAULT.withReducer(red[r]));
+        PreciseBn.estimate(m, batches(d, from[r], shares[r]), red[r]);
+        return stats(m);
+      }
+    });
+    for (double[] s : per) {
+      close(ref, s, "syncbn workers");
+      assertArrayEquals(per.get(0), s, "bit-identical on every worker");
+    }
+  }
+
+  @Test
   void runningStatisticsAreUndisturbedUntilFinish() {
     try (Device d = SyncBatchNormTest.smallDevice(); Sequential m = built(d, BatchNorm.Options.PYTORCH)) {
       double[] before = stats(m);
