@@ -1,0 +1,239 @@
+package io.batchwise.train.parallel;
+
+import io.batchwise.collective.Communicator;
+import io.batchwise.data.Dataset;
+import io.batchwise.nn.Layer;
+import io.batchwise.nn.Mode;
+import io.batchwise.nn.Parameter;
+import io.batchwise.nn.layers.Sequential;
+import io.batchwise.nn.loss.Accuracy;
+import io.batchwise.nn.loss.SoftmaxCrossEntropy;
+import io.batchwise.nn.norm.NormConversion;
+import io.batchwise.nn.optim.Sgd;
+import io.batchwise.nn.optim.SgdConfig;
+import io.batchwise.tensor.Device;
+import io.batchwise.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One optimizer step of worker r of W in the data-parallel job.
+ *
+ * <ol>
+ *   <li>Upload the local batch (n samples; n may be 0 — the worker still takes part in every
+ *       collective, with zeros).</li>
+ *   <li>Forward in TRAIN mode; every {@code SyncBatchNorm} (and Batch Renorm) of the model sums its
+ *       statistics over the group through this step's {@link CommunicatorReducer}, which the
+ *       constructor binds to them.</li>
+ *   <li>Loss = Σ(per-sample losses of this worker) / globalBatch: the loss gradient is scaled by
+ *       {@code 1/globalBatch}.</li>
+ *   <li>Backward layer by layer: the model's {@link Sequential} containers are walked down to their
+ *       leaves (a {@code Residual} block is one unit), and after each unit's backward its parameter
+ *       gradients are final, so every {@link GradientBuckets bucket} that is complete is all-reduced
+ *       asynchronously while backward continues with the earlier layers.</li>
+ *   <li>Wait for the buckets, write the summed gradients back, and apply the same SGD update on every
+ *       replica (same gradients, same learning rate, same kernels: replicas stay bit-identical).</li>
+ * </ol>
+ *
+ * <p>Overlap and SyncBN: the communicator runs collectives in issue order, so a SyncBN backward
+ * reduction issued after a bucket waits for that bucket; its time is counted in {@code syncBn}.
+ *
+ * <p>Owns the loss, the optimizer, the gradient buckets and the input buffers (allocated once for
+ * {@code maxBatch}); the model, device and communicator belong to the caller. Not thread-safe: one
+ * training thread per worker issues all of its collectives.
+ */
+public final class DataParallelStep implements AutoCloseable {
+  private final Device device;
+  private final Layer model;
+  private final int[] sampleShape;
+  private final int sampleSize;
+  private final int numClasses;
+  private final int maxBatch;
+  private final SoftmaxCrossEntropy loss;
+  private final Sgd sgd;
+  private final CommunicatorReducer reducer;
+  private final GradientBuckets buckets;
+  private final List<Layer> units;
+  private final Tensor xBuf;
+  private final Tensor yBuf;
+  private final float[] xHost;
+  private final float[] yHost;
+
+  /**
+   * What one step did on this worker: its local samples, the sum of their losses, how many the
+   * TRAIN-mode forward classified correctly, the global batch, and the phase times.
+   */
+  public record Result(int samples, long globalBatch, double lossSum, int correct, StepTimes times) {}
+
+  /**
+   * @param model an initialized model on {@code device} for inputs of {@code sampleShape}; the same
+   *     architecture and initial weights on every rank
+   * @param maxBatch the largest local batch this worker will see
+   * @param bucketBytes gradient bucket size ({@link GradientBuckets#DEFAULT_BUCKET_BYTES})
+   */
+  public DataParallelStep(Device device, Layer model, int[] sampleShape, int numClasses, int maxBatch,
+      SgdConfig sgdConfig, Communicator communicator, int bucketBytes) {
+    if (maxBatch < 1) {
+      throw new IllegalArgumentException("maxBatch must be at least 1, got " + maxBatch);
+    }
+    this.device = device;
+    this.model = model;
+    this.sampleShape = sampleShape.clone();
+    int s = 1;
+    for (int d : sampleShape) {
+      s *= d;
+    }
+    this.sampleSize = s;
+    this.numClasses = numClasses;
+    this.maxBatch = maxBatch;
+    this.reducer = new CommunicatorReducer(communicator);
+    NormConversion.bindReducer(model, reducer);
+    this.units = new ArrayList<>();
+    collectUnits(model, units);
+    Sgd optimizer = null;
+    SoftmaxCrossEntropy lossFn = null;
+    Tensor x = null;
+    Tensor y = null;
+    try {
+      optimizer = new Sgd(model.parameters(), sgdConfig);
+      lossFn = new SoftmaxCrossEntropy(device);
+      x = device.allocate(withBatch(maxBatch));
+      y = device.allocate(maxBatch);
+    } catch (RuntimeException e) {
+      closeQuietly(optimizer, lossFn, x, y);
+      throw e;
+    }
+    this.sgd = optimizer;
+    this.loss = lossFn;
+    this.xBuf = x;
+    this.yBuf = y;
+    this.buckets = new GradientBuckets(communicator, sgd.parameters(),
+        device.kind() == Device.Kind.REFERENCE, bucketBytes);
+    this.xHost = new float[maxBatch * sampleSize];
+    this.yHost = new float[maxBatch];
+  }
+
+  /** Leaves of nested Sequentials, in forward order; any other layer is one unit. */
+  private static void collectUnits(Layer l, List<Layer> out) {
+    if (l instanceof Sequential s) {
+      for (Layer c : s.children().values()) {
+        collectUnits(c, out);
+      }
+    } else {
+      out.add(l);
+    }
+  }
+
+  private int[] withBatch(int n) {
+    int[] shape = new int[sampleShape.length + 1];
+    shape[0] = n;
+    System.arraycopy(sampleShape, 0, shape, 1, sampleShape.length);
+    return shape;
+  }
+
+  public Sgd optimizer() {
+    return sgd;
+  }
+
+  public GradientBuckets buckets() {
+    return buckets;
+  }
+
+  public Device device() {
+    return device;
+  }
+
+  /**
+   * Trains on this worker's samples {@code indices} of {@code data}.
+   *
+   * @param globalBatch samples of this step summed over all workers (≥ 1, ≥ indices.length)
+   */
+  public Result run(Dataset data, int[] indices, long globalBatch, double lr) {
+    int n = indices.length;
+    checkBatch(n, globalBatch);
+    long t0 = System.nanoTime();
+    data.copyImages(indices, 0, n, xHost, 0);
+    data.copyLabels(indices, 0, n, yHost, 0);
+    return run(xHost, yHost, n, globalBatch, lr, System.nanoTime() - t0);
+  }
+
+  /** Trains on {@code n} samples already in host arrays (NCHW images, float class ids). */
+  public Result run(float[] images, float[] labels, int n, long globalBatch, double lr) {
+    return run(images, labels, n, globalBatch, lr, 0L);
+  }
+
+  private void checkBatch(int n, long globalBatch) {
+    if (n < 0 || n > maxBatch) {
+      throw new IllegalArgumentException("local batch of " + n + " outside 0.." + maxBatch
+          + " (the step's maximum)");
+    }
+    if (globalBatch < 1 || globalBatch < n) {
+      throw new IllegalArgumentException("global batch " + globalBatch
+          + " must be at least 1 and at least this worker's batch of " + n);
+    }
+  }
+
+  private Result run(float[] images, float[] labels, int n, long globalBatch, double lr, long prepNanos) {
+    checkBatch(n, globalBatch);
+    long t0 = System.nanoTime();
+    Tensor x = xBuf.slice(0, withBatch(n));
+    Tensor y = yBuf.slice(0, n);
+    if (n > 0) {
+      x.write(0, images, 0, n * sampleSize);
+      y.write(0, labels, 0, n);
+    }
+    reducer.takeNanos();
+    long t1 = System.nanoTime();
+    Tensor logits = model.forward(x, Mode.TRAIN);
+    double lossSum = loss.forward(logits, y);
+    int correct = 0;
+    if (n > 0) {
+      int[] predicted = Accuracy.argmax(logits.toFloatArray(), n, numClasses);
+      for (int i = 0; i < n; i++) {
+        if (predicted[i] == (int) labels[i]) {
+          correct++;
+        }
+      }
+    }
+    long t2 = System.nanoTime();
+    Tensor g = loss.backward(1.0 / globalBatch);
+    buckets.begin();
+    for (int i = units.size() - 1; i >= 0; i--) {
+      Layer unit = units.get(i);
+      g = unit.backward(g);
+      buckets.ready(unit.parameters());
+    }
+    long t3 = System.nanoTime();
+    buckets.finish();
+    long t4 = System.nanoTime();
+    sgd.step(lr);
+    long t5 = System.nanoTime();
+    StepTimes times = new StepTimes(prepNanos + (t1 - t0), t2 - t1, t3 - t2, reducer.takeNanos(),
+        buckets.communicationNanos(), t4 - t3, t5 - t4);
+    return new Result(n, globalBatch, lossSum, correct, times);
+  }
+
+  @Override
+  public void close() {
+    closeQuietly(sgd, loss, xBuf, yBuf);
+  }
+
+  private static void closeQuietly(AutoCloseable... things) {
+    RuntimeException first = null;
+    for (AutoCloseable c : things) {
+      if (c == null) {
+        continue;
+      }
+      try {
+        c.close();
+      } catch (Exception e) {
+        if (first == null) {
+          first = e instanceof RuntimeException re ? re : new IllegalStateException(e);
+        }
+      }
+    }
+    if (first != null) {
+      throw first;
+    }
+  }
+}
