@@ -1,10 +1,13 @@
 package io.batchwise.train.parallel;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.batchwise.data.BatchSampler;
 import io.batchwise.data.SyntheticDataset;
+import io.batchwise.nn.Parameter;
+import io.batchwise.nn.StateBuffer;
 import io.batchwise.nn.layers.Conv2d;
 import io.batchwise.nn.layers.Flatten;
 import io.batchwise.nn.layers.Linear;
@@ -12,21 +15,23 @@ import io.batchwise.nn.layers.MaxPool2d;
 import io.batchwise.nn.layers.ReLU;
 import io.batchwise.nn.layers.Sequential;
 import io.batchwise.nn.norm.NormFactory;
+import io.batchwise.tensor.Device;
+import io.batchwise.tensor.Devices;
+import io.batchwise.train.GradientSync;
+import io.batchwise.train.TrainStep;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Random;
 import java.util.function.Function;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The property of the data-parallel worker: W workers × B/W samples with SyncBN train like one
- * device with batch B; with per-worker BN they do not; replicas stay bit-identical.
- *
- * <p>Runs on the double-precision reference device, so the only differences between the W-worker
- * and the one-device runs are the order of floating-point sums (far below the 1e-4 bound). The
- * model is a small conv + BN + conv + BN + linear net on 1×28×28 synthetic images (LeNet-BN works
- * too but takes several times longer on the single-threaded reference device).
+ * Data-parallel properties on a small conv + BN + conv + BN + linear net (fast on the single-threaded
+ * reference device): SyncBN on 4 workers equals one device, also with several gradient buckets and
+ * with an empty shard; per-worker BN does not; one worker equals the single-machine {@link TrainStep}.
  */
 class DataParallelEquivalenceTest {
   static final int STEPS = 20;
@@ -55,82 +60,91 @@ class DataParallelEquivalenceTest {
   @BeforeAll
   static void trainOnOneDevice() throws Exception {
     // With one worker syncbn and bn are the same computation: the baseline of every test here.
-    List<LocalCluster.WorkerResult> r = LocalCluster.run(spec(1, "syncbn"));
-    single = r.get(0);
-  }
-
-  /** max |a − b| / max |b| over one tensor. */
-  static double relative(double[] a, double[] b) {
-    double diff = 0;
-    double scale = 0;
-    for (int i = 0; i < a.length; i++) {
-      diff = Math.max(diff, Math.abs(a[i] - b[i]));
-      scale = Math.max(scale, Math.abs(b[i]));
-    }
-    return scale == 0 ? diff : diff / scale;
-  }
-
-  /** The largest per-tensor relative difference over weights and state buffers. */
-  static double worstRelative(LocalCluster.WorkerResult a, LocalCluster.WorkerResult b) {
-    assertEquals(b.weights().keySet(), a.weights().keySet());
-    assertEquals(b.state().keySet(), a.state().keySet());
-    double worst = 0;
-    for (Map.Entry<String, double[]> e : b.weights().entrySet()) {
-      worst = Math.max(worst, relative(a.weights().get(e.getKey()), e.getValue()));
-    }
-    for (Map.Entry<String, double[]> e : b.state().entrySet()) {
-      worst = Math.max(worst, relative(a.state().get(e.getKey()), e.getValue()));
-    }
-    return worst;
-  }
-
-  static void assertBitIdentical(List<LocalCluster.WorkerResult> workers) {
-    LocalCluster.WorkerResult first = workers.get(0);
-    for (LocalCluster.WorkerResult w : workers) {
-      for (Map.Entry<String, double[]> e : first.weights().entrySet()) {
-        assertArrayEquals(bits(e.getValue()), bits(w.weights().get(e.getKey())),
-            "weights " + e.getKey() + " of rank " + w.rank() + " differ from rank 0");
-      }
-      for (Map.Entry<String, double[]> e : first.state().entrySet()) {
-        assertArrayEquals(bits(e.getValue()), bits(w.state().get(e.getKey())),
-            "state " + e.getKey() + " of rank " + w.rank() + " differs from rank 0");
-      }
-    }
-  }
-
-  static long[] bits(double[] v) {
-    long[] out = new long[v.length];
-    for (int i = 0; i < v.length; i++) {
-      out[i] = Double.doubleToRawLongBits(v[i]);
-    }
-    return out;
+    single = LocalCluster.run(spec(1, "syncbn")).get(0);
   }
 
   @Test
-  void syncBnOnFourWorkersMatchesOneDevice() throws Exception {
-    // Small buckets (4 KB) so the gradients travel in several buckets issued during backward.
+  void syncBnOnFourWorkersWithSmallBucketsMatchesOneDevice() throws Exception {
+    // 4 KB buckets: the gradients travel in several buckets issued while backward runs.
     List<LocalCluster.WorkerResult> four = LocalCluster.run(spec(4, "syncbn").withBucketBytes(4096));
-    assertTrue(four.get(0).buckets() > 1, "expected several gradient buckets");
+    assertTrue(four.get(0).buckets() > 2, "expected several gradient buckets, got " + four.get(0).buckets());
     for (LocalCluster.WorkerResult w : four) {
       assertEquals(STEPS, w.steps().size());
       assertEquals(GLOBAL_BATCH / 4, w.steps().get(0).samples());
+      assertEquals(GLOBAL_BATCH, w.steps().get(0).globalBatch());
+      // SyncBN reduced through the communicator in every step.
+      assertTrue(w.totalTimes().syncBnNanos() > 0);
     }
-    assertBitIdentical(four);
-    double rel = worstRelative(four.get(0), single);
-    System.out.printf(Locale.ROOT, "syncbn 4x16 vs 1x64 after %d steps: worst relative difference %.3e%n",
-        STEPS, rel);
+    Compare.assertBitIdentical(four);
+    double rel = Compare.worstRelative(four.get(0), single);
+    System.out.printf(Locale.ROOT, "small net syncbn 4x16 vs 1x64, %d steps, %d buckets: worst relative "
+        + "difference %.3e%n", STEPS, four.get(0).buckets(), rel);
     assertTrue(rel < 1e-4, "4 workers with SyncBN differ from one device by " + rel);
-    // Training moved the weights (the comparison is not of two untouched initializations).
-    assertTrue(lossOfStep(four, STEPS - 1) < lossOfStep(four, 0), "loss did not fall");
+    assertTrue(Compare.lossOfStep(four, STEPS - 1) < Compare.lossOfStep(four, 0), "loss did not fall");
   }
 
-  static double lossOfStep(List<LocalCluster.WorkerResult> workers, int s) {
-    double sum = 0;
-    long n = 0;
-    for (LocalCluster.WorkerResult w : workers) {
-      sum += w.steps().get(s).lossSum();
-      n += w.steps().get(s).samples();
+  @Test
+  void perWorkerBatchNormDiffersFromOneDevice() throws Exception {
+    List<LocalCluster.WorkerResult> four = LocalCluster.run(spec(4, "bn"));
+    // Gradients are still summed, so the weights stay identical across replicas...
+    for (LocalCluster.WorkerResult w : four) {
+      Compare.assertSameBits(four.get(0).weights(), w.weights(), "rank " + w.rank() + " weights");
+      assertEquals(0, w.totalTimes().syncBnNanos(), "plain BN must not communicate");
     }
-    return sum / n;
+    // ...but each worker normalized with its own 16 samples: running statistics differ across
+    // workers, and the weights differ from the one-device run.
+    assertNotEquals(0.0, Compare.worst(four.get(1).state(), four.get(0).state()));
+    double weights = Compare.worst(four.get(0).weights(), single.weights());
+    double state = Compare.worst(four.get(0).state(), single.state());
+    System.out.printf(Locale.ROOT, "small net per-worker bn 4x16 vs 1x64: weights %.3e, running stats %.3e%n",
+        weights, state);
+    assertTrue(weights > 1e-3, "per-worker BN weights should differ clearly, differ by " + weights);
+    assertTrue(state > 1e-3, "per-worker BN running statistics should differ clearly, differ by " + state);
+  }
+
+  @Test
+  void emptyShardStillMatchesOneDevice() throws Exception {
+    // Ranks get 24, 0, 20, 20 samples: rank 1 joins every collective with zeros.
+    LocalCluster.Sharding uneven = (global, rank, workers) -> {
+      int[] bounds = {0, 24, 24, 44, global.length};
+      return java.util.Arrays.copyOfRange(global, bounds[rank], bounds[rank + 1]);
+    };
+    List<LocalCluster.WorkerResult> four = LocalCluster.run(spec(4, "syncbn").withSharding(uneven));
+    assertEquals(0, four.get(1).steps().get(0).samples());
+    assertEquals(24, four.get(0).steps().get(0).samples());
+    Compare.assertBitIdentical(four);
+    double rel = Compare.worstRelative(four.get(1), single);
+    System.out.printf(Locale.ROOT, "small net syncbn shards 24/0/20/20 vs 1x64: worst relative difference %.3e%n",
+        rel);
+    assertTrue(rel < 1e-4, "uneven shards with SyncBN differ from one device by " + rel);
+  }
+
+  @Test
+  void oneWorkerEqualsTheSingleMachineStepBitForBit() throws Exception {
+    // The same training with io.batchwise.train.TrainStep (whole-model backward, no communicator).
+    LocalCluster.Spec s = spec(1, "syncbn");
+    Map<String, double[]> weights = new LinkedHashMap<>();
+    Map<String, double[]> state = new LinkedHashMap<>();
+    try (Device device = Devices.open("reference", s.deviceOptions());
+        Sequential model = SMALL_NET.apply(NormFactory.byName("syncbn"))) {
+      model.init(device, DATA.sampleShape(), new Random(s.seed()));
+      BatchSampler sampler = new BatchSampler(DATA.size(), GLOBAL_BATCH, true, true, s.seed());
+      try (TrainStep step = new TrainStep(device, model, DATA.sampleShape(), DATA.numClasses(), GLOBAL_BATCH,
+          s.sgd(), GradientSync.LOCAL)) {
+        int perEpoch = sampler.batchesPerEpoch();
+        for (int i = 0; i < STEPS; i++) {
+          int[] batch = sampler.globalBatch(sampler.order(i / perEpoch), i % perEpoch);
+          step.run(DATA, batch, batch.length, s.lr());
+        }
+      }
+      for (Parameter p : model.parameters()) {
+        weights.put(p.name(), p.value().toDoubleArray());
+      }
+      for (StateBuffer b : model.state()) {
+        state.put(b.name(), b.value().toDoubleArray());
+      }
+    }
+    Compare.assertSameBits(weights, single.weights(), "weights");
+    Compare.assertSameBits(state, single.state(), "state");
   }
 }
