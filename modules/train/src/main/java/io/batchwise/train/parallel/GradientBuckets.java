@@ -47,12 +47,14 @@ public final class GradientBuckets {
   private long waitNanos;
 
   private static final class Slot {
+    final String name;
     final Tensor grad;
     final int offset;
     final int size;
     final double[] scratch;
 
-    Slot(Tensor grad, int offset, boolean wide) {
+    Slot(String name, Tensor grad, int offset, boolean wide) {
+      this.name = name;
       this.grad = grad;
       this.offset = offset;
       this.size = grad.size();
@@ -96,7 +98,7 @@ public final class GradientBuckets {
         current = new Bucket();
         buckets.add(current);
       }
-      current.slots.add(new Slot(g, current.elements, wide));
+      current.slots.add(new Slot(parameters.get(i).name(), g, current.elements, wide));
       current.elements += g.size();
       bucketOfGrad.put(g, current);
       if ((long) current.elements * elementBytes >= bucketBytes) {
@@ -120,6 +122,20 @@ public final class GradientBuckets {
   /** Elements per bucket, in issue order. */
   public int[] sizes() {
     return buckets.stream().mapToInt(b -> b.elements).toArray();
+  }
+
+  /** The parameter names of each bucket, in issue order (the plan). */
+  public List<List<String>> plan() {
+    List<List<String>> out = new ArrayList<>();
+    for (Bucket b : buckets) {
+      out.add(b.slots.stream().map(s -> s.name).toList());
+    }
+    return out;
+  }
+
+  /** How many buckets of the current step have been issued. */
+  public int issued() {
+    return nextToIssue;
   }
 
   /** Starts a step: nothing issued, nothing ready. */
