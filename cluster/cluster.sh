@@ -24,12 +24,20 @@ DAEMON_JVM_OPTS="${BATCHWISE_DAEMON_JVM_OPTS:--XX:+UseSerialGC -XX:TieredStopAtL
 
 usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
 
-# A pid from the state file counts only while it is still one of our Spark daemons: after a
-# reboot or a crash the number may belong to an unrelated process, which we must never signal.
+# Processes are recorded as "pid:start-time" (field 22 of /proc/PID/stat, which survives exec):
+# a recorded process counts as alive only while that same process exists, so a pid reused by an
+# unrelated process after a crash or reboot is never signalled.
+start_time() {
+  [[ -r "/proc/$1/stat" ]] || { echo "-"; return; }
+  sed 's/.*) //' "/proc/$1/stat" | cut -d' ' -f20
+}
+ident() { echo "$1:$(start_time "$1")"; }
+pid_of() { echo "${1%%:*}"; }
 alive() {
-  [[ -n "${1:-}" ]] && kill -0 "$1" 2>/dev/null || return 1
-  [[ -r "/proc/$1/cmdline" ]] || return 0
-  tr '\0' ' ' < "/proc/$1/cmdline" | grep -q 'org\.apache\.spark\.deploy\.\(master\.Master\|worker\.Worker\)'
+  [[ -n "${1:-}" ]] || return 1
+  local p="${1%%:*}" t="${1#*:}"
+  kill -0 "$p" 2>/dev/null || return 1
+  [[ "$t" == "$1" || "$t" == "-" || "$(start_time "$p")" == "$t" ]]
 }
 
 read_state() {
@@ -57,7 +65,7 @@ stop_cluster() {
   read_state
   local pids="$WORKER_PIDS $MASTER_PID" stopped=0
   for p in $pids; do
-    if alive "$p"; then kill "$p" 2>/dev/null || true; stopped=$((stopped + 1)); fi
+    if alive "$p"; then kill "$(pid_of "$p")" 2>/dev/null || true; stopped=$((stopped + 1)); fi
   done
   # Workers stop their executors on SIGTERM; give everybody a few seconds, then insist.
   for _ in $(seq 1 50); do
@@ -67,7 +75,7 @@ stop_cluster() {
     sleep 0.2
   done
   for p in $pids; do
-    if alive "$p"; then cluster_say "pid $p did not stop on SIGTERM; killing it"; kill -9 "$p" 2>/dev/null || true; fi
+    if alive "$p"; then cluster_say "pid $(pid_of "$p") did not stop on SIGTERM; killing it"; kill -9 "$(pid_of "$p")" 2>/dev/null || true; fi
   done
   rm -f "$STATE"
   if [[ $stopped == 0 ]]; then cluster_say "no cluster running"; else cluster_say "stopped $stopped JVM(s)"; fi
@@ -94,7 +102,7 @@ start_cluster() {
 
   read_state
   if alive "$MASTER_PID"; then
-    cluster_die "a cluster is already running ($MASTER_URL, master pid $MASTER_PID); stop it first"
+    cluster_die "a cluster is already running ($MASTER_URL, master pid $(pid_of "$MASTER_PID")); stop it first"
   fi
   port_busy "$port" && cluster_die "port $port on 127.0.0.1 is in use (choose --port)"
   port_busy "$webui" && cluster_die "port $webui on 127.0.0.1 is in use (choose --webui-port)"
@@ -111,7 +119,8 @@ start_cluster() {
   nohup "$JAVA" -Xmx"$DAEMON_HEAP" $DAEMON_JVM_OPTS $SPARK_JAVA_OPENS -cp "$cp" \
     org.apache.spark.deploy.master.Master --host 127.0.0.1 --port "$port" --webui-port "$webui" \
     > "$CLUSTER_WORK/logs/master.log" 2>&1 < /dev/null &
-  local mpid=$!
+  local mpid
+  mpid=$(ident $!)
   printf 'MASTER_URL=%s\nWEBUI_PORT=%s\nMASTER_PID=%s\nWORKER_PIDS=""\n' "$url" "$webui" "$mpid" > "$STATE"
 
   local deadline=$((SECONDS + timeout)) n
@@ -122,7 +131,7 @@ start_cluster() {
     [[ $SECONDS -lt $deadline ]] || { stop_cluster; cluster_die "the master did not answer on its web UI (port $webui) within ${timeout}s"; }
     sleep 1
   done
-  cluster_say "master up at $url (web UI http://127.0.0.1:$webui, pid $mpid)"
+  cluster_say "master up at $url (web UI http://127.0.0.1:$webui, pid $(pid_of "$mpid"))"
 
   local wpids=""
   for i in $(seq 1 "$workers"); do
@@ -132,7 +141,7 @@ start_cluster() {
       org.apache.spark.deploy.worker.Worker --host 127.0.0.1 --port 0 --webui-port 0 \
       --cores "$cores" --memory "$memory" --work-dir "$CLUSTER_WORK/worker-$i" "$url" \
       > "$CLUSTER_WORK/logs/worker-$i.log" 2>&1 < /dev/null &
-    wpids="$wpids $!"
+    wpids="$wpids $(ident $!)"
   done
   wpids="${wpids# }"
   printf 'MASTER_URL=%s\nWEBUI_PORT=%s\nMASTER_PID=%s\nWORKER_PIDS="%s"\n' "$url" "$webui" "$mpid" "$wpids" > "$STATE"
@@ -165,13 +174,13 @@ status_cluster() {
     echo "no cluster running"
     return 3
   fi
-  echo "master   $MASTER_URL  (pid $MASTER_PID, web UI http://127.0.0.1:$WEBUI_PORT)"
+  echo "master   $MASTER_URL  (pid $(pid_of "$MASTER_PID"), web UI http://127.0.0.1:$WEBUI_PORT)"
   echo "workers  $(alive_workers "$WEBUI_PORT") alive according to the master"
   local i=0
   for p in $WORKER_PIDS; do
     i=$((i + 1))
     if alive "$p"; then s=running; else s=exited; fi
-    echo "worker-$i pid $p $s  (log $CLUSTER_WORK/logs/worker-$i.log)"
+    echo "worker-$i pid $(pid_of "$p") $s  (log $CLUSTER_WORK/logs/worker-$i.log)"
   done
 }
 

@@ -11,7 +11,8 @@ import org.apache.spark.SparkContext;
  * profile).
  *
  * <p>On a cluster, executors register a few seconds after the SparkContext starts, so the check
- * waits up to {@code wait} for enough slots to appear, then fails with an
+ * waits up to {@code wait} for enough slots to appear (or less: once some executors are there and
+ * their number has not changed for {@link #SETTLE}), then fails with an
  * {@link InsufficientSlotsException} that names W, the slots found and what to change. It never
  * waits longer, and it submits nothing.
  */
@@ -37,22 +38,37 @@ public final class SlotCheck {
           + "spark.dynamicAllocation.enabled=false and give the job a fixed set of executors");
     }
     // In local mode the slots are known at once; waiting cannot add any.
-    long deadline = System.nanoTime() + (sc.isLocal() ? 0 : wait.toNanos());
+    long start = System.nanoTime();
+    long deadline = start + (sc.isLocal() ? 0 : wait.toNanos());
     int slots = availableSlots(sc);
+    long lastChange = start;
     while (slots < tasks && System.nanoTime() < deadline) {
+      // Executors register within seconds of each other: once some are there and the count has
+      // not moved for SETTLE, more are unlikely; stop early rather than wait out the whole limit.
+      if (slots > 0 && System.nanoTime() - lastChange > SETTLE.toNanos()) {
+        break;
+      }
       try {
         Thread.sleep(250);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         break;
       }
-      slots = availableSlots(sc);
+      int now = availableSlots(sc);
+      if (now != slots) {
+        slots = now;
+        lastChange = System.nanoTime();
+      }
     }
+    Duration waited = Duration.ofNanos(System.nanoTime() - start);
     if (slots < tasks) {
-      throw new InsufficientSlotsException(message(sc, tasks, slots, wait), tasks, slots);
+      throw new InsufficientSlotsException(message(sc, tasks, slots, waited), tasks, slots);
     }
     return slots;
   }
+
+  /** How long the executor count must stay unchanged (and non-zero) to end the wait early. */
+  static final Duration SETTLE = Duration.ofSeconds(15);
 
   private static String message(SparkContext sc, int tasks, int slots, Duration wait) {
     int cpusPerTask = sc.conf().getInt("spark.task.cpus", 1);

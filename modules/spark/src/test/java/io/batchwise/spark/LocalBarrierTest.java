@@ -111,7 +111,10 @@ class LocalBarrierTest {
       for (Throwable t = e; t != null; t = t.getCause()) {
         chain.append(t).append('\n');
       }
-      assertTrue(chain.toString().contains("rank 1 gives up"), chain.toString());
+      // Spark reports whichever task failure reached the driver first: rank 1's own error, or
+      // rank 0 losing its peer when rank 1's task closed its connections.
+      String c = chain.toString();
+      assertTrue(c.contains("rank 1 gives up") || c.contains("lost its connection to rank 1"), c);
 
       // What the training driver does after a failed epoch: run the stage again, same job spec.
       List<Double> sums = BarrierStage.run(sc, spec, group -> {
