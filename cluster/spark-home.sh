@@ -18,6 +18,13 @@ for a in "$@"; do
   esac
 done
 
+# One assembler at a time (two test runs may start together): the second waits, then finds the
+# runtime complete.
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"${TMPDIR:-/tmp}/batchwise-spark-home-$(id -u).lock"
+  flock 9
+fi
+
 stamp="$SPARK_HOME/.assembled"
 if [[ $force == 0 && -f "$stamp" ]]; then
   read -r v n < "$stamp" || true
@@ -39,14 +46,16 @@ rm -rf "$tmp"
 mkdir -p "$tmp/jars" "$tmp/conf"
 trap 'rm -rf "$tmp"' EXIT
 
+# Maven's output goes to a log, shown only when it fails.
 fetch() {
   mvn -q -B -Dstyle.color=never "$@" -f "$CLUSTER_DIR/pom.xml" dependency:copy-dependencies \
-    -DincludeScope=runtime -DoutputDirectory="$tmp/jars" -Dmdep.overWriteReleases=true
+    -DincludeScope=runtime -DoutputDirectory="$tmp/jars" -Dmdep.overWriteReleases=true \
+    > "$tmp/mvn.log" 2>&1 || { sed 's/\x1b\[[0-9;]*m//g' "$tmp/mvn.log" | tail -20 >&2; return 1; }
 }
 case "${BATCHWISE_OFFLINE:-}" in
   1) fetch -o || cluster_die "the Spark jars are not all in the local Maven repository (offline)" ;;
   0) fetch || cluster_die "could not download the Spark jars from Maven Central" ;;
-  *) fetch -o 2>/dev/null || { cluster_say "fetching Spark $SPARK_VERSION jars from Maven Central"; \
+  *) fetch -o 2>/dev/null || { rm -rf "$tmp/jars"; mkdir -p "$tmp/jars"; cluster_say "fetching Spark $SPARK_VERSION jars from Maven Central"; \
        fetch || cluster_die "could not download the Spark jars from Maven Central"; } ;;
 esac
 ls "$tmp/jars"/spark-core_"$SCALA_BINARY_VERSION"-"$SPARK_VERSION".jar >/dev/null 2>&1 \
@@ -64,6 +73,7 @@ for t in spark-defaults.conf spark-env.sh log4j2.properties; do
 done
 chmod +x "$tmp/conf/spark-env.sh"
 
+rm -f "$tmp/mvn.log"
 n=$(find "$tmp/jars" -maxdepth 1 -name '*.jar' | wc -l)
 echo "$SPARK_VERSION $n" > "$tmp/.assembled"
 rm -rf "$SPARK_HOME"
