@@ -1,10 +1,13 @@
 package io.batchwise.spark;
 
+import io.batchwise.collective.CollectiveException;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.apache.spark.BarrierTaskContext;
 import org.apache.spark.SparkContext;
@@ -25,6 +28,9 @@ import scala.runtime.AbstractFunction1;
  *
  * <p>A failure in any task fails the whole stage and with it the Spark job (Spark does not retry
  * barrier result stages); the exception reaches the caller as Spark's {@code SparkException}.
+ * A rank whose own work fails keeps its connections open for another 0.5 s so that its error,
+ * not a peer's "lost connection", is what Spark reports (best effort: Spark reports whichever
+ * task failure reaches the driver first).
  * Callers that want retries (the training driver) re-run the stage.
  */
 public final class BarrierStage {
@@ -60,6 +66,7 @@ public final class BarrierStage {
   private static final class RankTask extends AbstractFunction1<Iterator<Integer>, Iterator<Object>>
       implements Serializable {
     private static final long serialVersionUID = 1L;
+    private static final long FAILED_CLOSE_DELAY_MS = 500;
     private final GroupSpec spec;
     private final RankWork<?> work;
 
@@ -71,15 +78,31 @@ public final class BarrierStage {
     @Override
     public Iterator<Object> apply(Iterator<Integer> partition) {
       BarrierTaskContext ctx = BarrierTaskContext.get();
+      BarrierGroup group = BarrierGroup.join(ctx, spec);
       Object result;
-      try (BarrierGroup group = BarrierGroup.join(ctx, spec)) {
+      try {
         result = work.run(group);
         group.finish();
-      } catch (RuntimeException e) {
-        throw e;
-      } catch (Exception e) {
-        throw new IllegalStateException("rank " + ctx.partitionId() + " failed: " + e, e);
+      } catch (Throwable t) {
+        // A rank failing on its own (bad input, a bug) closes its connections only after a short
+        // delay: Spark aborts the stage on the first task failure it hears of, and the peers'
+        // "lost connection to rank r" would otherwise often reach the driver before the cause.
+        // Collective failures carry no extra cause, so they close at once.
+        if (t instanceof CollectiveException) {
+          group.close();
+        } else {
+          CompletableFuture.delayedExecutor(FAILED_CLOSE_DELAY_MS, TimeUnit.MILLISECONDS)
+              .execute(group::close);
+        }
+        if (t instanceof RuntimeException r) {
+          throw r;
+        }
+        if (t instanceof Error e) {
+          throw e;
+        }
+        throw new IllegalStateException("rank " + ctx.partitionId() + " failed: " + t, t);
       }
+      group.close();
       return CollectionConverters.asScala(java.util.Collections.singletonList(result).iterator());
     }
   }
