@@ -1,6 +1,7 @@
 package io.batchwise.train.parallel;
 
 import io.batchwise.collective.CollectiveConfig;
+import io.batchwise.collective.CollectiveException;
 import io.batchwise.collective.CollectiveServer;
 import io.batchwise.collective.Communicator;
 import io.batchwise.data.BatchSampler;
@@ -42,7 +43,8 @@ import java.util.function.Function;
  * nearly equal shards). The shards of a step must partition the global batch.
  *
  * <p>Failure: a worker that throws closes its communicator, so the others fail fast with a lost
- * peer instead of waiting for the timeout; {@link #run} then throws the first failure.
+ * peer instead of waiting for the timeout; {@link #run} then throws, naming the worker's own
+ * failure (the peers' lost-peer errors are attached as suppressed).
  */
 public final class LocalCluster {
   private LocalCluster() {
@@ -128,6 +130,11 @@ public final class LocalCluster {
           bucketBytes, sharding, timeout);
     }
 
+    public Spec withTimeout(Duration t) {
+      return new Spec(workers, device, deviceOptions, model, norm, data, globalBatch, steps, lr, sgd, seed,
+          bucketBytes, sharding, t);
+    }
+
     public Spec withLr(double v) {
       return new Spec(workers, device, deviceOptions, model, norm, data, globalBatch, steps, v, sgd, seed,
           bucketBytes, sharding, timeout);
@@ -173,20 +180,22 @@ public final class LocalCluster {
         futures.add(threads.submit(() -> worker(spec, rank, server, endpoints)));
       }
       List<WorkerResult> out = new ArrayList<>();
-      RuntimeException failure = null;
+      List<Throwable> failures = new ArrayList<>();
       for (Future<WorkerResult> f : futures) {
         try {
           out.add(f.get());
         } catch (ExecutionException e) {
-          Throwable c = e.getCause();
-          if (failure == null) {
-            failure = new IllegalStateException("local cluster of " + w + " workers failed: " + c, c);
-          } else {
-            failure.addSuppressed(c);
-          }
+          failures.add(e.getCause());
         }
       }
-      if (failure != null) {
+      if (!failures.isEmpty()) {
+        // The root cause is the failure that is not a collective one: the others are the peers
+        // learning that a worker left the group.
+        Throwable root = failures.stream().filter(t -> !(t instanceof CollectiveException))
+            .findFirst().orElse(failures.get(0));
+        IllegalStateException failure = new IllegalStateException("local cluster of " + w
+            + " workers failed: " + root, root);
+        failures.stream().filter(t -> t != root).forEach(failure::addSuppressed);
         throw failure;
       }
       return out;
