@@ -108,7 +108,7 @@ start_cluster() {
   port_busy "$webui" && cluster_die "port $webui on 127.0.0.1 is in use (choose --webui-port)"
   command -v curl >/dev/null 2>&1 || cluster_die "curl is needed to watch the master's web UI"
 
-  "$CLUSTER_DIR/spark-home.sh"
+  "$CLUSTER_DIR/spark-home.sh" --quiet
   require_spark_home
   spark_env
   mkdir -p "$CLUSTER_WORK/logs"

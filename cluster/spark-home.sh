@@ -4,17 +4,18 @@
 #   RELEASE   marks a binary distribution (Spark's launcher then looks for jars/ directly)
 #   conf/     spark-defaults.conf, spark-env.sh, log4j2.properties from cluster/conf/*.template
 # Idempotent: does nothing when the runtime is present and complete (the .assembled stamp records
-# the Spark version and the jar count). --force rebuilds it. Maven runs offline when
-# BATCHWISE_OFFLINE=1, online when 0, and offline-then-online when unset.
+# the Spark version and the jar count). --force rebuilds it; --quiet says nothing when present.
+# Maven runs offline when BATCHWISE_OFFLINE=1, online when 0, and offline-then-online when unset.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-force=0
+force=0 quiet=0
 for a in "$@"; do
   case "$a" in
     --force) force=1 ;;
-    -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) cluster_die "unknown option '$a' (spark-home.sh [--force])" ;;
+    --quiet) quiet=1 ;;
+    -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) cluster_die "unknown option '$a' (spark-home.sh [--force] [--quiet])" ;;
   esac
 done
 
@@ -30,7 +31,7 @@ if [[ $force == 0 && -f "$stamp" ]]; then
   read -r v n < "$stamp" || true
   have=$(find "$SPARK_HOME/jars" -maxdepth 1 -name '*.jar' 2>/dev/null | wc -l)
   if [[ "$v" == "$SPARK_VERSION" && "$n" == "$have" && -f "$SPARK_HOME/RELEASE" ]]; then
-    cluster_say "Spark $SPARK_VERSION runtime present at $SPARK_HOME ($have jars)"
+    [[ $quiet == 1 ]] || cluster_say "Spark $SPARK_VERSION runtime present at $SPARK_HOME ($have jars)"
     exit 0
   fi
   cluster_say "Spark runtime at $SPARK_HOME is incomplete or stale; assembling again"

@@ -33,7 +33,7 @@ for a in "$@"; do
 done
 [[ ${#submit_args[@]} -gt 0 ]] || cluster_die "nothing to submit: give --class and the job jar (submit.sh --help)"
 
-"$CLUSTER_DIR/spark-home.sh" >/dev/null
+"$CLUSTER_DIR/spark-home.sh" --quiet
 require_spark_home
 spark_env
 
