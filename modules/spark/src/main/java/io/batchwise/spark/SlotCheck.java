@@ -20,7 +20,11 @@ public final class SlotCheck {
   private SlotCheck() {
   }
 
-  /** Task slots the scheduler offers now for the default resource profile. */
+  /**
+   * Task slots the scheduler offers now for the default resource profile. Both methods are
+   * {@code private[spark]} in Scala (public in bytecode) and are what Spark's own barrier check
+   * calls; re-check them on a Spark upgrade.
+   */
   public static int availableSlots(SparkContext sc) {
     return sc.maxNumConcurrentTasks(sc.resourceProfileManager().defaultResourceProfile());
   }
