@@ -13,6 +13,7 @@ import io.batchwise.nn.layers.Flatten;
 import io.batchwise.nn.layers.Linear;
 import io.batchwise.nn.layers.MaxPool2d;
 import io.batchwise.nn.layers.ReLU;
+import io.batchwise.nn.layers.Residual;
 import io.batchwise.nn.layers.Sequential;
 import io.batchwise.nn.norm.NormFactory;
 import io.batchwise.tensor.Device;
@@ -117,6 +118,35 @@ class DataParallelEquivalenceTest {
     System.out.printf(Locale.ROOT, "small net syncbn shards 24/0/20/20 vs 1x64: worst relative difference %.3e%n",
         rel);
     assertTrue(rel < 1e-4, "uneven shards with SyncBN differ from one device by " + rel);
+  }
+
+  /** conv → norm → ReLU → pool → residual block (conv, norm, ReLU, conv, norm; identity) → pool → linear. */
+  static final Function<NormFactory, Sequential> RESIDUAL_NET = norm -> new Sequential()
+      .add("conv1", new Conv2d(6, 3, 1, 1, false))
+      .add("bn1", norm.create(6))
+      .add("relu1", new ReLU())
+      .add("pool1", new MaxPool2d(2))
+      .add("block", new Residual(new Sequential()
+          .add("conv1", new Conv2d(6, 3, 1, 1, false))
+          .add("bn1", norm.create(6))
+          .add("relu1", new ReLU())
+          .add("conv2", new Conv2d(6, 3, 1, 1, false))
+          .add("bn2", norm.create(6)), null, true))
+      .add("pool2", new MaxPool2d(2))
+      .add("flatten", new Flatten())
+      .add("fc", new Linear(10));
+
+  @Test
+  void syncBnInsideAResidualBlockMatchesOneDevice() throws Exception {
+    // A Residual is one backward unit: its buckets are issued after the whole block's backward.
+    LocalCluster.Spec one = LocalCluster.Spec.of(1, "reference", RESIDUAL_NET, "syncbn", DATA, 24, 8)
+        .withBucketBytes(2048);
+    LocalCluster.WorkerResult single = LocalCluster.run(one).get(0);
+    List<LocalCluster.WorkerResult> three = LocalCluster.run(one.withWorkers(3));
+    Compare.assertBitIdentical(three);
+    double rel = Compare.worstRelative(three.get(0), single);
+    System.out.printf(Locale.ROOT, "residual net syncbn 3x8 vs 1x24, 8 steps: worst relative difference %.3e%n", rel);
+    assertTrue(rel < 1e-4, "3 workers with SyncBN in a residual block differ from one device by " + rel);
   }
 
   @Test
