@@ -208,7 +208,7 @@ public final class Trainer {
     }
     summary.put("test_accuracy_per_epoch", perEpoch);
     summary.put("started_at", started.toString());
-    summary.put("run_dir", folder.dir().toString());
+    summary.put("run_dir", folder.dir().toAbsolutePath().toString());
     summary.put("config", new LinkedHashMap<String, Object>(config.toMap()));
     folder.writeSummary(summary);
     log.printf(Locale.ROOT, "test accuracy %.2f%%, %.1f training images/s, %.1f s wall%n",

@@ -8,7 +8,9 @@ import io.batchwise.nn.Parameter;
 import io.batchwise.nn.layers.Sequential;
 import io.batchwise.nn.loss.Accuracy;
 import io.batchwise.nn.loss.SoftmaxCrossEntropy;
+import io.batchwise.nn.norm.BatchRenorm;
 import io.batchwise.nn.norm.NormConversion;
+import io.batchwise.nn.norm.SyncBatchNorm;
 import io.batchwise.nn.optim.Sgd;
 import io.batchwise.nn.optim.SgdConfig;
 import io.batchwise.tensor.Device;
@@ -30,7 +32,8 @@ import java.util.List;
  *   <li>Backward layer by layer: the model's {@link Sequential} containers are walked down to their
  *       leaves (a {@code Residual} block is one unit), and after each unit's backward its parameter
  *       gradients are final, so every {@link GradientBuckets bucket} that is complete is all-reduced
- *       asynchronously while backward continues with the earlier layers.</li>
+ *       asynchronously while backward continues with the earlier layers (or, with {@link
+ *       BucketIssue#AFTER_SYNCBN}, just after the next SyncBN layer's reduction).</li>
  *   <li>Wait for the buckets, write the summed gradients back, and apply the same SGD update on every
  *       replica (same gradients, same learning rate, same kernels: replicas stay bit-identical).</li>
  * </ol>
@@ -54,6 +57,8 @@ public final class DataParallelStep implements AutoCloseable {
   private final CommunicatorReducer reducer;
   private final GradientBuckets buckets;
   private final List<Layer> units;
+  /** holdAfter[i]: keep ready buckets back after the backward of unit i (see {@link BucketIssue}). */
+  private final boolean[] holdAfter;
   private final Tensor xBuf;
   private final Tensor yBuf;
   private final float[] xHost;
@@ -73,6 +78,13 @@ public final class DataParallelStep implements AutoCloseable {
    */
   public DataParallelStep(Device device, Layer model, int[] sampleShape, int numClasses, int maxBatch,
       SgdConfig sgdConfig, Communicator communicator, int bucketBytes) {
+    this(device, model, sampleShape, numClasses, maxBatch, sgdConfig, communicator, bucketBytes,
+        BucketIssue.EAGER);
+  }
+
+  /** As above, with the bucket issue policy. */
+  public DataParallelStep(Device device, Layer model, int[] sampleShape, int numClasses, int maxBatch,
+      SgdConfig sgdConfig, Communicator communicator, int bucketBytes, BucketIssue issue) {
     if (maxBatch < 1) {
       throw new IllegalArgumentException("maxBatch must be at least 1, got " + maxBatch);
     }
@@ -90,6 +102,21 @@ public final class DataParallelStep implements AutoCloseable {
     NormConversion.bindReducer(model, reducer);
     this.units = new ArrayList<>();
     collectUnits(model, units);
+    this.holdAfter = new boolean[units.size()];
+    if (issue == BucketIssue.AFTER_SYNCBN) {
+      for (int i = 0; i < units.size(); i++) {
+        for (int j = i - 1; j >= 0; j--) {
+          Layer next = units.get(j);
+          if (next instanceof SyncBatchNorm || next instanceof BatchRenorm) {
+            holdAfter[i] = true;
+            break;
+          }
+          if (!next.parameters().isEmpty()) {
+            break;
+          }
+        }
+      }
+    }
     Sgd optimizer = null;
     SoftmaxCrossEntropy lossFn = null;
     Tensor x = null;
@@ -201,7 +228,7 @@ public final class DataParallelStep implements AutoCloseable {
     for (int i = units.size() - 1; i >= 0; i--) {
       Layer unit = units.get(i);
       g = unit.backward(g);
-      buckets.ready(unit.parameters());
+      buckets.ready(unit.parameters(), !holdAfter[i]);
     }
     long t3 = System.nanoTime();
     buckets.finish();

@@ -157,11 +157,22 @@ public final class GradientBuckets {
    * order, whose gradients are all final. Parameters not in the plan are ignored (none, normally).
    */
   public void ready(List<Parameter> finished) {
+    ready(finished, true);
+  }
+
+  /**
+   * Marks the gradients of {@code finished} as final; issues the complete buckets only when {@code
+   * issue} (held ones go out at the next call that issues, or in {@link #finish}).
+   */
+  public void ready(List<Parameter> finished, boolean issue) {
     for (Parameter p : finished) {
       Bucket b = bucketOfGrad.get(p.grad());
       if (b != null) {
         b.pending--;
       }
+    }
+    if (!issue) {
+      return;
     }
     while (nextToIssue < buckets.size() && buckets.get(nextToIssue).pending <= 0) {
       issue(buckets.get(nextToIssue++));

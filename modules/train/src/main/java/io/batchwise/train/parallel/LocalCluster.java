@@ -75,10 +75,11 @@ public final class LocalCluster {
    * @param bucketBytes gradient bucket size
    * @param sharding split of each global batch
    * @param timeout collective and set-up timeout
+   * @param issue when gradient buckets are issued
    */
   public record Spec(int workers, String device, DeviceOptions deviceOptions,
       Function<NormFactory, Sequential> model, String norm, Dataset data, int globalBatch, int steps,
-      double lr, SgdConfig sgd, long seed, int bucketBytes, Sharding sharding, Duration timeout) {
+      double lr, SgdConfig sgd, long seed, int bucketBytes, Sharding sharding, Duration timeout, BucketIssue issue) {
     public Spec {
       if (workers < 1) {
         throw new IllegalArgumentException("workers must be >= 1, got " + workers);
@@ -97,7 +98,7 @@ public final class LocalCluster {
         Dataset data, int globalBatch, int steps) {
       return new Spec(workers, device, new DeviceOptions(32, 1), model, norm, data, globalBatch, steps,
           0.05, new SgdConfig(0.9, false, 0.0, false), 1L, GradientBuckets.DEFAULT_BUCKET_BYTES,
-          Sharding.EVEN, Duration.ofSeconds(60));
+          Sharding.EVEN, Duration.ofSeconds(60), BucketIssue.EAGER);
     }
 
     /** A model of the zoo by name ({@link Models#create}). */
@@ -107,37 +108,42 @@ public final class LocalCluster {
 
     public Spec withWorkers(int w) {
       return new Spec(w, device, deviceOptions, model, norm, data, globalBatch, steps, lr, sgd, seed,
-          bucketBytes, sharding, timeout);
+          bucketBytes, sharding, timeout, issue);
     }
 
     public Spec withNorm(String n) {
       return new Spec(workers, device, deviceOptions, model, n, data, globalBatch, steps, lr, sgd, seed,
-          bucketBytes, sharding, timeout);
+          bucketBytes, sharding, timeout, issue);
     }
 
     public Spec withSharding(Sharding s) {
       return new Spec(workers, device, deviceOptions, model, norm, data, globalBatch, steps, lr, sgd, seed,
-          bucketBytes, s, timeout);
+          bucketBytes, s, timeout, issue);
     }
 
     public Spec withBucketBytes(int b) {
       return new Spec(workers, device, deviceOptions, model, norm, data, globalBatch, steps, lr, sgd, seed,
-          b, sharding, timeout);
+          b, sharding, timeout, issue);
     }
 
     public Spec withDeviceOptions(DeviceOptions o) {
       return new Spec(workers, device, o, model, norm, data, globalBatch, steps, lr, sgd, seed,
-          bucketBytes, sharding, timeout);
+          bucketBytes, sharding, timeout, issue);
+    }
+
+    public Spec withIssue(BucketIssue i) {
+      return new Spec(workers, device, deviceOptions, model, norm, data, globalBatch, steps, lr, sgd, seed,
+          bucketBytes, sharding, timeout, i);
     }
 
     public Spec withTimeout(Duration t) {
       return new Spec(workers, device, deviceOptions, model, norm, data, globalBatch, steps, lr, sgd, seed,
-          bucketBytes, sharding, t);
+          bucketBytes, sharding, t, issue);
     }
 
     public Spec withLr(double v) {
       return new Spec(workers, device, deviceOptions, model, norm, data, globalBatch, steps, v, sgd, seed,
-          bucketBytes, sharding, timeout);
+          bucketBytes, sharding, timeout, issue);
     }
   }
 
@@ -227,7 +233,7 @@ public final class LocalCluster {
       StepTimes total = StepTimes.ZERO;
       int buckets;
       try (DataParallelStep step = new DataParallelStep(device, model, data.sampleShape(), data.numClasses(),
-          spec.globalBatch(), spec.sgd(), comm, spec.bucketBytes())) {
+          spec.globalBatch(), spec.sgd(), comm, spec.bucketBytes(), spec.issue())) {
         buckets = step.buckets().count();
         int perEpoch = sampler.batchesPerEpoch();
         int[] order = null;

@@ -12,7 +12,7 @@ import java.util.Map;
  * over the steps after a warm-up, from an in-process {@link LocalCluster} on synthetic 1×28×28 data.
  *
  * <p>Usage: {@code ParallelStepBench [--workers 2] [--device java] [--model lenet-bn] [--norm syncbn]
- * [--batch 64] [--steps 8] [--warmup 2] [--bucket-kb 1024] [--memory-mb 256]} (batch is the global
+ * [--batch 64] [--steps 8] [--warmup 2] [--bucket-kb 1024] [--memory-mb 256] [--issue eager|after-syncbn]} (batch is the global
  * batch). The workers share this machine's cores, so absolute times only compare with runs of the
  * same worker count on the same machine.
  */
@@ -23,7 +23,7 @@ public final class ParallelStepBench {
   public static void main(String[] args) throws Exception {
     Map<String, String> o = new HashMap<>(Map.of("workers", "2", "device", "java", "model", "lenet-bn",
         "norm", "syncbn", "batch", "64", "steps", "8", "warmup", "2", "bucket-kb", "1024",
-        "memory-mb", "256"));
+        "memory-mb", "256", "issue", "eager"));
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       if (!a.startsWith("--") || i + 1 >= args.length || !o.containsKey(a.substring(2))) {
@@ -42,11 +42,12 @@ public final class ParallelStepBench {
     LocalCluster.Spec spec = LocalCluster.Spec.of(workers, o.get("device"), LocalCluster.Spec.zoo(o.get("model")),
             o.get("norm"), SyntheticDataset.mnistLike(Math.max(batch * 4, 256), 1), batch, steps)
         .withBucketBytes(Integer.parseInt(o.get("bucket-kb")) << 10)
-        .withDeviceOptions(new DeviceOptions(Integer.parseInt(o.get("memory-mb")), 8));
+        .withDeviceOptions(new DeviceOptions(Integer.parseInt(o.get("memory-mb")), 8))
+        .withIssue(BucketIssue.valueOf(o.get("issue").toUpperCase(Locale.ROOT).replace('-', '_')));
     List<LocalCluster.WorkerResult> results = LocalCluster.run(spec);
-    System.out.printf(Locale.ROOT, "%s, norm %s, %d workers, global batch %d, device %s, %d buckets; "
+    System.out.printf(Locale.ROOT, "%s, norm %s, %d workers, global batch %d, device %s, %d buckets issued %s; "
         + "ms per step (mean of steps %d..%d)%n", o.get("model"), o.get("norm"), workers, batch, o.get("device"),
-        results.get(0).buckets(), warmup + 1, steps);
+        results.get(0).buckets(), o.get("issue"), warmup + 1, steps);
     System.out.printf(Locale.ROOT, "%4s %8s %8s %8s %8s %8s %8s %8s %8s %9s%n", "rank", "upload", "forward",
         "backward", "syncbn", "gradcomm", "wait", "optim", "total", "images/s");
     for (LocalCluster.WorkerResult w : results) {

@@ -13,6 +13,8 @@
  *   <li>{@link io.batchwise.train.parallel.DataParallelStep}: upload → forward (TRAIN) → loss summed
  *       locally, gradient scaled by 1/globalBatch → backward layer by layer, issuing buckets →
  *       wait for the buckets → identical SGD step on every replica.</li>
+ *   <li>{@link io.batchwise.train.parallel.BucketIssue}: issue buckets at once, or hold them past an
+ *       imminent SyncBN reduction.</li>
  *   <li>{@link io.batchwise.train.parallel.StepTimes}: what a step measured, per phase.</li>
  *   <li>{@link io.batchwise.train.parallel.LocalCluster}: W worker threads, each with its own
  *       device, model replica and communicator.</li>
@@ -20,15 +22,13 @@
  *       worker.</li>
  * </ul>
  *
- * <p>Measured (lenet-bn, 2 workers × 32 on PoCL, this 2-core machine under load 7–10, so only
- * rough): 64 KB buckets, 1 MiB buckets and one bucket after backward were within noise of each other
- * (57–67 ms per step). Overlap gains little here because the communicator runs collectives in issue
+ * <p>Measured with {@link io.batchwise.train.parallel.ParallelStepBench} (lenet-bn, 2 workers × 32
+ * on PoCL, this shared 2-core machine, so only rough): 64 KB buckets, 1 MiB buckets and one bucket
+ * after backward were within noise of each other (57–67 ms per step at load 7–10), and so were
+ * {@link io.batchwise.train.parallel.BucketIssue#EAGER} and {@code AFTER_SYNCBN} (32–39 vs
+ * 38–39 ms at load 3–7). Overlap gains little here: the communicator runs collectives in issue
  * order, so a SyncBN backward reduction issued after a bucket waits for it (the time shows up as
- * {@code syncbn}), and the all-reduce competes with backward for the same two cores.
- *
- * <p>Conventions: the loss of a step is Σ(per-sample losses on this worker) / globalBatch, so the
- * sum over workers of the gradients is the gradient of the mean loss of the global batch; BatchNorm
- * statistics follow {@link io.batchwise.nn.norm.SyncBatchNorm} (biased variance for normalizing,
- * unbiased for the running variance, momentum 0.1 as the weight of the new batch).
+ * {@code syncbn}), and the all-reduce competes with backward for the same two cores. A priority
+ * lane for small blocking collectives in the communicator would let SyncBN pass the buckets.
  */
 package io.batchwise.train.parallel;
