@@ -13,6 +13,9 @@
  *   <li>{@link io.batchwise.train.parallel.DataParallelStep}: upload → forward (TRAIN) → loss summed
  *       locally, gradient scaled by 1/globalBatch → backward layer by layer, issuing buckets →
  *       wait for the buckets → identical SGD step on every replica.</li>
+ *   <li>{@link io.batchwise.train.parallel.CommunicatorGradientSync}: the same buckets behind
+ *       {@link io.batchwise.train.GradientSync} for {@link io.batchwise.train.TrainStep} (after
+ *       backward, no overlap; same sums).</li>
  *   <li>{@link io.batchwise.train.parallel.BucketIssue}: issue buckets at once, or hold them past an
  *       imminent SyncBN reduction.</li>
  *   <li>{@link io.batchwise.train.parallel.StepTimes}: what a step measured, per phase.</li>

@@ -5,19 +5,35 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.batchwise.collective.Communicator;
+import io.batchwise.data.BatchSampler;
 import io.batchwise.data.SyntheticDataset;
+import io.batchwise.nn.Parameter;
+import io.batchwise.nn.StateBuffer;
 import io.batchwise.nn.layers.Sequential;
+import io.batchwise.nn.norm.NormConversion;
+import io.batchwise.nn.norm.NormFactory;
 import io.batchwise.nn.optim.SgdConfig;
 import io.batchwise.tensor.Device;
 import io.batchwise.tensor.DeviceOptions;
 import io.batchwise.tensor.Devices;
+import io.batchwise.train.TrainStep;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
-/** Input checks of the step, the float path end to end, and failure of one worker in the harness. */
+/**
+ * Input checks of the step, the float path end to end, the non-overlapping {@link
+ * CommunicatorGradientSync} for {@link TrainStep}, and failure of one worker in the harness.
+ */
 class DataParallelStepTest {
 
   @Test
@@ -55,6 +71,55 @@ class DataParallelStepTest {
     double rel = Compare.worstRelative(two.get(0), one);
     System.out.printf(Locale.ROOT, "java device syncbn 2x8 vs 1x16, 5 steps: worst relative difference %.3e%n", rel);
     assertTrue(rel < 1e-3, "float replicas drifted from one device by " + rel);
+  }
+
+  @Test
+  void trainStepWithCommunicatorSyncEqualsTheOverlappingStep() throws Exception {
+    // Two ranks, each running TrainStep (whole backward, then CommunicatorGradientSync) with its
+    // SyncBN bound to a CommunicatorReducer, end with the bits of LocalCluster's DataParallelStep.
+    SyntheticDataset data = SyntheticDataset.mnistLike(64, 13);
+    LocalCluster.Spec spec = LocalCluster.Spec.of(2, "reference", DataParallelEquivalenceTest.SMALL_NET,
+        "syncbn", data, 16, 4).withBucketBytes(4096);
+    LocalCluster.WorkerResult expected = LocalCluster.run(spec).get(0);
+    List<Communicator> comms = GradientBucketsTest.group(2);
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      List<Future<Map<String, double[]>>> fs = new ArrayList<>();
+      for (Communicator c : comms) {
+        fs.add(pool.submit(() -> {
+          try (Device device = Devices.open("reference", spec.deviceOptions());
+              Sequential net = spec.model().apply(NormFactory.byName("syncbn"))) {
+            net.init(device, data.sampleShape(), new Random(spec.seed()));
+            NormConversion.bindReducer(net, new CommunicatorReducer(c));
+            BatchSampler sampler = new BatchSampler(data.size(), 16, true, true, spec.seed());
+            try (TrainStep step = new TrainStep(device, net, data.sampleShape(), 10, 16, spec.sgd(),
+                new CommunicatorGradientSync(c, true, 4096))) {
+              int perEpoch = sampler.batchesPerEpoch();
+              for (int s = 0; s < spec.steps(); s++) {
+                int[] global = sampler.globalBatch(sampler.order(s / perEpoch), s % perEpoch);
+                step.run(data, BatchSampler.shard(global, c.rank(), 2), global.length, spec.lr());
+              }
+            }
+            Map<String, double[]> w = new LinkedHashMap<>();
+            for (Parameter p : net.parameters()) {
+              w.put(p.name(), p.value().toDoubleArray());
+            }
+            for (StateBuffer b : net.state()) {
+              w.put(b.name(), b.value().toDoubleArray());
+            }
+            return w;
+          }
+        }));
+      }
+      Map<String, double[]> want = new LinkedHashMap<>(expected.weights());
+      want.putAll(expected.state());
+      for (Future<Map<String, double[]>> f : fs) {
+        Compare.assertSameBits(want, f.get(), "TrainStep + CommunicatorGradientSync vs DataParallelStep");
+      }
+    } finally {
+      pool.shutdownNow();
+      comms.forEach(Communicator::close);
+    }
   }
 
   @Test
