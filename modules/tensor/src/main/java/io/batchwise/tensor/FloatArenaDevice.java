@@ -15,11 +15,41 @@ public abstract class FloatArenaDevice extends Device {
   private final ArenaAllocator floatAllocator;
   private final ArenaAllocator doubleAllocator;
 
+  /**
+   * Smallest arena array in bytes. G1 never moves an object larger than half a heap region
+   * ("humongous"), and regions are at most 32 MiB, so an array above 16 MiB stays where it is for
+   * its whole life. That matters: when Aparapi sees a kernel argument's array at a new address it
+   * re-pins it without releasing the old pin (Aparapi 3.0.2), and the JVM then hangs at its next
+   * garbage collection. Collectors that compact large objects (Serial, Parallel) can still move
+   * it; {@link #checkCollector()} warns about them.
+   */
+  public static final long MIN_ARENA_BYTES = (16L << 20) + 4096;
+
   protected FloatArenaDevice(String name, DeviceOptions options) {
-    this.floats = new float[options.floatElements()];
-    this.doubles = new double[options.doubleElements()];
-    this.floatAllocator = new ArenaAllocator(name + " float arena", floats.length, FLOAT_ALIGNMENT);
-    this.doubleAllocator = new ArenaAllocator(name + " double arena", doubles.length, DOUBLE_ALIGNMENT);
+    this.floats = new float[(int) Math.max(options.floatElements(), MIN_ARENA_BYTES / 4)];
+    this.doubles = new double[(int) Math.max(options.doubleElements(), MIN_ARENA_BYTES / 8)];
+    // The allocators hand out what the options asked for; the arrays may be larger (see above).
+    this.floatAllocator =
+        new ArenaAllocator(name + " float arena", options.floatElements(), FLOAT_ALIGNMENT);
+    this.doubleAllocator =
+        new ArenaAllocator(name + " double arena", options.doubleElements(), DOUBLE_ALIGNMENT);
+  }
+
+  /**
+   * Warns on stderr when the JVM runs a collector that may move the arenas (anything but G1, ZGC
+   * or Shenandoah); OpenCL devices call it when they open.
+   */
+  public static void checkCollector() {
+    for (java.lang.management.GarbageCollectorMXBean gc
+        : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+      String n = gc.getName();
+      if (n.startsWith("G1") || n.startsWith("ZGC") || n.startsWith("Shenandoah")) {
+        return;
+      }
+    }
+    System.err.println("WARNING: Batchwise OpenCL devices need a collector that never moves large"
+        + " arrays (G1, the default, or ZGC/Shenandoah); run the JVM with -XX:+UseG1GC, otherwise"
+        + " Aparapi may hang the JVM at a garbage collection.");
   }
 
   /** The FLOAT arena; a tensor's elements are {@code floats()[t.offset() .. t.offset() + t.size())}. */
