@@ -159,7 +159,7 @@ public final class OpenClOps implements Ops {
 
   private static void checkPlanes(String op, Window2d g) {
     if ((long) g.h() * g.w() >= MAX_PLANE || (long) g.oh() * g.ow() >= MAX_PLANE
-        || g.colRows() >= MAX_PLANE) {
+        || (op.equals("im2col") && g.colRows() >= MAX_PLANE)) {
       throw new IllegalArgumentException(op + ": planes of " + g.h() + "x" + g.w()
           + " or " + g.colRows() + " im2col rows are too large for the OpenCL kernels (limit "
           + MAX_PLANE + ")");
@@ -242,8 +242,9 @@ public final class OpenClOps implements Ops {
       case V3 -> layout.im2col_v3(range3(g.oh() * g.ow(), g.n(), g.c()), f, xo, co, g.n(), g.c(),
           g.h(), g.w(), g.kh(), g.kw(), g.sh(), g.sw(), g.ph(), g.pw(), g.oh(), g.ow());
       case V5 -> {
-        if (g.sw() == 1) {
-          int kc = (g.ow() + 7) / 8;
+        int kc = (g.ow() + 7) / 8;
+        // v5 splits its dimension-0 index n·oh·kc with fdiv, exact only below MAX_PLANE.
+        if (g.sw() == 1 && (long) g.n() * g.oh() * kc < MAX_PLANE) {
           layout.im2col_v5(range2(g.n() * g.oh() * kc, g.colRows()), f, xo, co, g.n(), g.c(),
               g.h(), g.w(), g.kh(), g.kw(), g.sh(), g.ph(), g.pw(), g.oh(), g.ow(), kc);
         } else {
@@ -263,8 +264,9 @@ public final class OpenClOps implements Ops {
     long size = inputSize(g);
     int xo = floats(device, "col2im", "dx", dx, size);
     checkPlanes("col2im", g);
-    if (size > 0 && vectorCol2im && g.sh() == 1 && g.sw() == 1) {
-      int kc = (g.w() + 7) / 8;
+    int kc = (g.w() + 7) / 8;
+    if (size > 0 && vectorCol2im && g.sh() == 1 && g.sw() == 1
+        && (long) g.n() * g.h() * kc < MAX_PLANE) {
       layout.col2im_v2(range2(g.n() * g.h() * kc, g.c()), f, co, xo, g.n(), g.c(), g.h(), g.w(),
           g.kh(), g.kw(), g.ph(), g.pw(), g.oh(), g.ow(), kc);
     } else if (size > 0) {

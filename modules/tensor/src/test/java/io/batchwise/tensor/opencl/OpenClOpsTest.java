@@ -67,9 +67,20 @@ class OpenClOpsTest {
   }
 
   @AfterEach
-  void release() {
+  void release(org.junit.jupiter.api.TestInfo test) throws InterruptedException {
     tensors.forEach(Tensor::close);
     tensors.clear();
+    // A full GC after each test: with an arena the GC could move under its OpenCL buffer, the
+    // JVM hung at a later collection (see OpenClDevice.nonMoving); hugeBatches... allocates
+    // enough to force collections too.
+    Thread gc = new Thread(System::gc, "gc-probe");
+    gc.setDaemon(true);
+    gc.start();
+    gc.join(20_000);
+    if (gc.isAlive()) {
+      System.err.println("*** GC BLOCKED after " + test.getDisplayName() + ": a JNI pin leaked ***");
+      Runtime.getRuntime().halt(97);
+    }
   }
 
   /** The same values on both devices: [0] OpenCL, [1] reference. */
@@ -267,6 +278,20 @@ class OpenClOpsTest {
       ops.im2colVersion(before);
       ops.vectorCol2im(true);
     }
+  }
+
+  @Test
+  void hugeBatchesLeaveTheFloatIndexSplitKernels() {
+    // n·oh·⌈ow/8⌉ reaches 2^20: im2col v5 and col2im v2 would split that index inexactly, so
+    // the ops must fall back to kernels that do not.
+    Window2d g = new Window2d((1 << 20) + 3, 1, 1, 2, 1, 1, 1, 1, 0, 0);
+    Tensor[] x = both(new RandomTensors(13), g.n(), 1, 1, 2);
+    Tensor[] col = out(g.colRows(), g.colCols());
+    run((o, i) -> o.im2col(x[i], g, col[i]));
+    same("im2col, huge batch", col, EXACT);
+    Tensor[] dx = out(g.n(), 1, 1, 2);
+    run((o, i) -> o.col2im(col[i], g, dx[i]));
+    same("col2im, huge batch", dx, EXACT);
   }
 
   @Test
