@@ -46,7 +46,8 @@ public final class OpenClDevice extends FloatArenaDevice {
    * @param options arena sizes
    */
   public OpenClDevice(OpenCLDevice device, int index, DeviceOptions options) {
-    super("opencl:" + index, nonMoving(options));
+    super("opencl:" + index, options);
+    checkCollector();
     this.device = Objects.requireNonNull(device, "device");
     this.name = "opencl:" + index;
     this.description = describe(device);
@@ -65,25 +66,6 @@ public final class OpenClDevice extends FloatArenaDevice {
     // Straight to stderr, not java.util.logging: Aparapi's Config lowers every root handler to
     // WARNING when it loads, which would hide this line, and logs must show where kernels ran.
     System.err.println("[batchwise] opened OpenCL device " + name + ": " + description);
-  }
-
-  /** Arenas below this size are raised to it; see {@link #nonMoving}. */
-  public static final int MIN_ARENA_MB = 32;
-
-  /**
-   * Raises both arenas to at least {@link #MIN_ARENA_MB} MiB. Why: with PoCL the OpenCL buffer
-   * aliases the arena array, and Aparapi keeps that buffer between launches. An array the
-   * garbage collector may move (a 1 MiB double arena under G1, measured here) left the JVM hung
-   * at a later collection, after the array had moved under its OpenCL buffer. G1 never moves
-   * humongous objects (at least half a region; regions are at most 32 MiB), so arenas of
-   * 32 MiB stay put. Run with G1 (the default); other collectors may move any array.
-   */
-  static DeviceOptions nonMoving(DeviceOptions options) {
-    if (options.floatArenaMb() >= MIN_ARENA_MB && options.doubleArenaMb() >= MIN_ARENA_MB) {
-      return options;
-    }
-    return new DeviceOptions(Math.max(MIN_ARENA_MB, options.floatArenaMb()),
-        Math.max(MIN_ARENA_MB, options.doubleArenaMb()));
   }
 
   private <T extends OpenCL<T>> T bind(Class<T> kernels) {

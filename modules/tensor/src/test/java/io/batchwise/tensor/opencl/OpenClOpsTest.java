@@ -71,7 +71,7 @@ class OpenClOpsTest {
     tensors.forEach(Tensor::close);
     tensors.clear();
     // A full GC after each test: with an arena the GC could move under its OpenCL buffer, the
-    // JVM hung at a later collection (see OpenClDevice.nonMoving); hugeBatches... allocates
+    // JVM hung at a later collection (see FloatArenaDevice.MIN_ARENA_BYTES); hugeBatches... allocates
     // enough to force collections too.
     Thread gc = new Thread(System::gc, "gc-probe");
     gc.setDaemon(true);
