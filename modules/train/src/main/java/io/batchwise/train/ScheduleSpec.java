@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
 /**
  * Turns a {@code --lr-schedule} spec into a schedule for a run of known length, through
  * {@link ScheduleParser}, with one adjustment: a warm-up given as a fraction of the run (e.g. the
- * default {@code warmup:0.05+cosine}) lasts at least one step, so the default also works for runs
+ * default {@code warmup:0.1+cosine}) lasts at least one step, so the default also works for runs
  * of fewer than 10 steps (tests, quick trials) instead of failing with "warm-up length 0".
  */
 final class ScheduleSpec {

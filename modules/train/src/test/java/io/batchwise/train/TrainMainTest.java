@@ -43,7 +43,7 @@ class TrainMainTest {
     assertTrue(o.out().contains("--model NAME"));
     assertTrue(o.out().contains("[default: lenet-bn]"));
     assertTrue(o.out().contains("[default: 64]"));
-    assertTrue(o.out().contains("[default: warmup:0.05+cosine]"));
+    assertTrue(o.out().contains("[default: warmup:0.1+cosine]"));
     assertTrue(o.out().contains("lenet-bn, resnet20"), "valid models listed");
     assertEquals(0, run("-h").code());
   }

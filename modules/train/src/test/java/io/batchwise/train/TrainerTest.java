@@ -34,7 +34,9 @@ class TrainerTest {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int code = TrainMain.run(new String[] {"--data", "synthetic", "--synthetic-train", "320",
         "--synthetic-test", "128", "--batch-size", "16", "--epochs", "2", "--device", "java",
-        "--device-memory-mb", "64", "--eval-batch-size", "64", "--run-dir", run.toString()},
+        "--device-memory-mb", "64", "--eval-batch-size", "64", "--run-dir", run.toString(),
+        // Pinned, not the defaults (tuned for Fashion-MNIST): 40 steps of batch 16 need a gentler rate.
+        "--lr", "0.02", "--lr-schedule", "warmup:2+cosine"},
         new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
     String stdout = out.toString(StandardCharsets.UTF_8);
     assertEquals(0, code, "stderr: " + err.toString(StandardCharsets.UTF_8));
@@ -59,7 +61,7 @@ class TrainerTest {
     double loss2 = Double.parseDouble(e2[1]);
     double testAcc = Double.parseDouble(e2[4]);
     assertTrue(loss2 < 0.7 * loss1, "training loss falls: " + loss1 + " -> " + loss2);
-    assertTrue(testAcc > 0.4, "test accuracy " + testAcc + " beats chance (0.1) clearly");
+    assertTrue(testAcc > 0.6, "test accuracy " + testAcc + " beats chance (0.1) clearly");
     assertEquals(2, Files.readAllLines(run.resolve(RunFolder.METRICS_JSONL)).size());
     try (var files = Files.list(run.resolve("checkpoints"))) {
       assertEquals(2, files.count(), "a checkpoint per epoch");
