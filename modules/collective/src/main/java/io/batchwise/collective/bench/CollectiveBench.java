@@ -32,8 +32,14 @@ import java.util.Map;
  * Each rank joins two groups over the same processes: one that always uses recursive doubling and
  * one that always uses the ring, so both are measured side by side. Times are taken on rank 0.
  *
- * <p>Usage: {@code CollectiveBench [--ranks 2,4] [--iters 2000] [--json FILE]}. The Spark
- * baselines of the issue (allGather, treeAggregate) are not part of this module.
+ * <p>Usage: {@code CollectiveBench [--ranks 2,4] [--iters 2000] [--no-switch]
+ * [--bandwidth-ranks 2,4] [--json FILE]} (bandwidth at every rank count unless
+ * {@code --bandwidth-ranks} narrows it). The Spark baselines of the issue (allGather,
+ * treeAggregate) are not part of this module: {@code io.batchwise.spark.bench.CollectiveBenchRun}
+ * runs this class's groups ({@link #runGroup}) next to them.
+ *
+ * <p>Lines of {@link #runGroup} (rank 0's figures): {@code LAT C p50_us p99_us},
+ * {@code SW bytes doubling_us ring_us}, {@code BW MB median_ms busbw_GBps}.
  */
 public final class CollectiveBench {
   private static final int[] CHANNELS = {16, 64, 256};
@@ -49,6 +55,8 @@ public final class CollectiveBench {
     }
     int[] ranks = {2, 4};
     int iters = 2000;
+    boolean switchPoint = true;
+    int[] bandwidthRanks = null;
     Path json = null;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
@@ -56,13 +64,19 @@ public final class CollectiveBench {
             .toArray();
         case "--iters" -> iters = Integer.parseInt(args[++i]);
         case "--json" -> json = Path.of(args[++i]);
+        case "--no-switch" -> switchPoint = false;
+        case "--bandwidth-ranks" -> bandwidthRanks = Arrays.stream(args[++i].split(","))
+            .mapToInt(Integer::parseInt).toArray();
         default -> throw new IllegalArgumentException("unknown option " + args[i]
-            + " (use --ranks 2,4 --iters 2000 --json FILE)");
+            + " (use --ranks 2,4 --iters 2000 --no-switch --bandwidth-ranks 2,4 --json FILE)");
       }
     }
     Map<Integer, List<String>> results = new LinkedHashMap<>();
     for (int n : ranks) {
-      results.put(n, runGroup(n, iters));
+      final int size = n;
+      boolean bandwidth = bandwidthRanks == null
+          || Arrays.stream(bandwidthRanks).anyMatch(b -> b == size);
+      results.put(n, runGroup(n, iters, switchPoint, bandwidth));
     }
     print(results);
     if (json != null) {
@@ -71,7 +85,16 @@ public final class CollectiveBench {
     }
   }
 
-  private static List<String> runGroup(int n, int iters) throws Exception {
+  /**
+   * Runs one group of {@code n} rank processes on 127.0.0.1 and returns rank 0's result lines (see
+   * the class comment): latency with {@code iters} timed calls per C (a quarter as many untimed
+   * first), then the switch point and the ring bandwidth when asked.
+   */
+  public static List<String> runGroup(int n, int iters, boolean switchPoint, boolean bandwidth)
+      throws Exception {
+    if (n < 1 || iters < 1) {
+      throw new IllegalArgumentException("need ranks >= 1 and iters >= 1, got " + n + ", " + iters);
+    }
     String java = System.getProperty("java.home") + "/bin/java";
     String secret = HexFormat.of().formatHex(CollectiveConfig.newSecret());
     List<Process> procs = new ArrayList<>();
@@ -80,7 +103,7 @@ public final class CollectiveBench {
       for (int r = 0; r < n; r++) {
         Process p = new ProcessBuilder(java, "-Xmx1g", "-cp", System.getProperty("java.class.path"),
             CollectiveBench.class.getName(), "--child", String.valueOf(r), String.valueOf(n),
-            secret, String.valueOf(iters))
+            secret, String.valueOf(iters), switchPoint ? "1" : "0", bandwidth ? "1" : "0")
             .redirectError(ProcessBuilder.Redirect.INHERIT).start();
         procs.add(p);
         outs.add(new BufferedReader(new InputStreamReader(p.getInputStream(),
@@ -117,10 +140,13 @@ public final class CollectiveBench {
     int n = Integer.parseInt(args[2]);
     byte[] secret = HexFormat.of().parseHex(args[3]);
     int iters = Integer.parseInt(args[4]);
+    boolean switchPoint = args[5].equals("1");
+    boolean bandwidth = args[6].equals("1");
     CollectiveConfig.Builder base = CollectiveConfig.builder().secret(secret).rank(rank).size(n)
         .timeout(Duration.ofSeconds(120));
     CollectiveServer rdServer = CollectiveServer.bind(base.jobId("bench-rd")
-        .smallMessageMaxBytes(Integer.MAX_VALUE / 2).build(), new InetSocketAddress("127.0.0.1", 0));
+        .smallMessageMaxBytes(Integer.MAX_VALUE / 2).build(),
+        new InetSocketAddress("127.0.0.1", 0));
     CollectiveServer ringServer = CollectiveServer.bind(base.jobId("bench-ring")
         .smallMessageMaxBytes(0).build(), new InetSocketAddress("127.0.0.1", 0));
     System.out.println("PORTS " + rdServer.localAddress().getPort() + " "
@@ -131,6 +157,13 @@ public final class CollectiveBench {
     Communicator ring = ringServer.join(parse(lists[1]));
     boolean report = rank == 0;
 
+    // Warm up the JIT and the buffer pools on every message size first: otherwise the first C
+    // measured pays for compilation (seen: C=16 three times slower than C=64).
+    double[][] warm = Arrays.stream(CHANNELS).mapToObj(c -> new double[2 * c + 1])
+        .toArray(double[][]::new);
+    for (int i = 0; i < Math.max(300, iters / 2); i++) {
+      rd.allReduceSum(warm[i % warm.length]);
+    }
     for (int c : CHANNELS) {
       double[] msg = new double[2 * c + 1];
       long[] t = new long[iters];
@@ -148,7 +181,7 @@ public final class CollectiveBench {
             t[(int) (iters * 0.99)] / 1e3);
       }
     }
-    for (int bytes : SWITCH_BYTES) {
+    for (int bytes : switchPoint ? SWITCH_BYTES : new int[0]) {
       float[] msg = new float[bytes / 4];
       int reps = Math.max(20, Math.min(400, (int) (20_000_000L / bytes)));
       double a = median(rd, msg, reps);
@@ -157,7 +190,7 @@ public final class CollectiveBench {
         System.out.printf(Locale.ROOT, "SW %d %.1f %.1f%n", bytes, a / 1e3, b / 1e3);
       }
     }
-    for (int mb : BANDWIDTH_MB) {
+    for (int mb : bandwidth ? BANDWIDTH_MB : new int[0]) {
       float[] msg = new float[(mb << 20) / 4];
       double t = median(ring, msg, 10);
       double busbw = 2.0 * (n - 1) / n * (mb << 20) / t; // bytes per ns = GB/s
