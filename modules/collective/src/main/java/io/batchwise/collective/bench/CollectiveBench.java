@@ -87,8 +87,9 @@ public final class CollectiveBench {
 
   /**
    * Runs one group of {@code n} rank processes on 127.0.0.1 and returns rank 0's result lines (see
-   * the class comment): latency with {@code iters} timed calls per C (a quarter as many untimed
-   * first), then the switch point and the ring bandwidth when asked.
+   * the class comment): latency with {@code iters} timed calls per C, the sizes interleaved call
+   * by call, after max(300, iters/4) untimed calls of each, then the switch point and the ring
+   * bandwidth when asked.
    */
   public static List<String> runGroup(int n, int iters, boolean switchPoint, boolean bandwidth)
       throws Exception {
@@ -157,27 +158,27 @@ public final class CollectiveBench {
     Communicator ring = ringServer.join(parse(lists[1]));
     boolean report = rank == 0;
 
-    // Warm up the JIT and the buffer pools on every message size first: otherwise the first C
-    // measured pays for compilation (seen: C=16 three times slower than C=64).
-    double[][] warm = Arrays.stream(CHANNELS).mapToObj(c -> new double[2 * c + 1])
+    // Warm up the JIT and the buffer pools on every message size first, then time the sizes
+    // interleaved (one call of each C per round): on a shared machine the load drifts, and
+    // measuring the sizes one after another put the first (C=16) in the worst of it.
+    double[][] msgs = Arrays.stream(CHANNELS).mapToObj(c -> new double[2 * c + 1])
         .toArray(double[][]::new);
-    for (int i = 0; i < Math.max(300, iters / 2); i++) {
-      rd.allReduceSum(warm[i % warm.length]);
+    for (int i = 0; i < Math.max(300, iters / 4) * msgs.length; i++) {
+      rd.allReduceSum(msgs[i % msgs.length]);
     }
-    for (int c : CHANNELS) {
-      double[] msg = new double[2 * c + 1];
-      long[] t = new long[iters];
-      for (int i = 0; i < iters / 4; i++) {
-        rd.allReduceSum(msg);
-      }
-      for (int i = 0; i < iters; i++) {
+    long[][] lat = new long[msgs.length][iters];
+    for (int i = 0; i < iters; i++) {
+      for (int k = 0; k < msgs.length; k++) {
         long t0 = System.nanoTime();
-        rd.allReduceSum(msg);
-        t[i] = System.nanoTime() - t0;
+        rd.allReduceSum(msgs[k]);
+        lat[k][i] = System.nanoTime() - t0;
       }
+    }
+    for (int k = 0; k < msgs.length; k++) {
+      long[] t = lat[k];
       Arrays.sort(t);
       if (report) {
-        System.out.printf(Locale.ROOT, "LAT %d %.1f %.1f%n", c, t[iters / 2] / 1e3,
+        System.out.printf(Locale.ROOT, "LAT %d %.1f %.1f%n", CHANNELS[k], t[iters / 2] / 1e3,
             t[(int) (iters * 0.99)] / 1e3);
       }
     }
