@@ -263,7 +263,7 @@ public final class ClGemm implements AutoCloseable {
   public void close() {
     if (!closed) {
       closed = true;
-      kernels.dispose();
+      BoundProgramDisposal.dispose(kernels);
     }
   }
 }

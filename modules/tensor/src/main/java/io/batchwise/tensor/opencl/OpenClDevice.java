@@ -152,7 +152,7 @@ public final class OpenClDevice extends FloatArenaDevice {
 
   private void disposeBound() {
     for (OpenCL<?> k : bound) {
-      k.dispose();
+      BoundProgramDisposal.dispose(k);
     }
     bound.clear();
   }
