@@ -38,7 +38,7 @@ import java.util.Random;
  * (2C values), which call the {@link StatisticsReducer} given at construction (identity by default).
  * SyncBatchNorm is this layer with an all-reducing reducer.
  */
-public class BatchNorm extends AbstractLayer {
+public class BatchNorm extends AbstractLayer implements RunningStatistics {
 
   /**
    * Hyperparameters.
@@ -165,8 +165,12 @@ public class BatchNorm extends AbstractLayer {
     return statisticsFrozen;
   }
 
-  /** Installs (or with null removes) the PreciseBN observer of the local forward sums. */
-  void observeForward(ForwardObserver o) {
+  /**
+   * Installs (or with null removes) the PreciseBN observer of the local forward sums (its type is
+   * package-private: only {@link PreciseBn} installs one).
+   */
+  @Override
+  public void observeForward(ForwardObserver o) {
     this.observer = o;
   }
 

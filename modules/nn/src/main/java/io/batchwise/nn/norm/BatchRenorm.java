@@ -32,7 +32,7 @@ import java.util.Random;
  *   <li>rmax = 1, dmax = 0 is exactly BatchNorm.</li>
  * </ol>
  */
-public class BatchRenorm extends AbstractLayer {
+public class BatchRenorm extends AbstractLayer implements RunningStatistics {
   private final int expectedChannels;
   private final BatchNorm.Options options;
   private final RenormSchedule schedule;
@@ -59,6 +59,7 @@ public class BatchRenorm extends AbstractLayer {
   private double count;
   private boolean batchStats;
   private boolean statisticsFrozen;
+  private BatchNorm.ForwardObserver observer;
   private double[][] pinned;
 
   /** Default schedule and options, local statistics. */
@@ -117,8 +118,20 @@ public class BatchRenorm extends AbstractLayer {
   }
 
   /** As {@link BatchNorm#freezeStatistics}: TRAIN uses the running statistics and leaves them alone. */
+  @Override
   public void freezeStatistics(boolean frozen) {
     this.statisticsFrozen = frozen;
+  }
+
+  @Override
+  public boolean statisticsFrozen() {
+    return statisticsFrozen;
+  }
+
+  /** PreciseBN's hook (see {@link RunningStatistics}); only {@link PreciseBn} installs one. */
+  @Override
+  public void observeForward(BatchNorm.ForwardObserver o) {
+    this.observer = o;
   }
 
   /** The r and d of the last TRAIN forward (per channel), for inspection and tests. */
@@ -222,6 +235,9 @@ public class BatchRenorm extends AbstractLayer {
         moments.read(0, sums, 0, 2 * c);
       }
       sums[2 * c] = (double) n * inner;
+      if (observer != null) {
+        observer.observe(rm, sums);
+      }
       reducer.sum(sums);
       count = sums[2 * c];
       if (count == 0) {

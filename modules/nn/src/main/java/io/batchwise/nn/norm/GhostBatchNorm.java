@@ -28,7 +28,7 @@ import java.util.Random;
  *       are by definition per device).</li>
  * </ol>
  */
-public class GhostBatchNorm extends AbstractLayer {
+public class GhostBatchNorm extends AbstractLayer implements RunningStatistics {
   /** Virtual batch size of the {@code ghostbn} name. */
   public static final int DEFAULT_VIRTUAL_BATCH = 16;
 
@@ -55,6 +55,7 @@ public class GhostBatchNorm extends AbstractLayer {
   private double[] gammaHost;
   private boolean batchStats;
   private boolean statisticsFrozen;
+  private BatchNorm.ForwardObserver observer;
 
   public GhostBatchNorm(int channels) {
     this(channels, DEFAULT_VIRTUAL_BATCH, BatchNorm.Options.PYTORCH);
@@ -84,8 +85,25 @@ public class GhostBatchNorm extends AbstractLayer {
     return virtualBatch;
   }
 
+  @Override
   public void freezeStatistics(boolean frozen) {
     this.statisticsFrozen = frozen;
+  }
+
+  @Override
+  public boolean statisticsFrozen() {
+    return statisticsFrozen;
+  }
+
+  /** PreciseBN's hook (see {@link RunningStatistics}); only {@link PreciseBn} installs one. */
+  @Override
+  public void observeForward(BatchNorm.ForwardObserver o) {
+    this.observer = o;
+  }
+
+  @Override
+  public BatchNorm.Options options() {
+    return options;
   }
 
   /** Start of each virtual batch of a batch of n, plus n at the end. */
@@ -195,6 +213,11 @@ public class GhostBatchNorm extends AbstractLayer {
         ops.channelMoments(rows(x, starts[j], starts[j + 1]), nj, c, inner, shift, moments);
         double[] sums = moments.toDoubleArray();
         double count = (double) nj * inner;
+        if (observer != null) {
+          double[] local = Arrays.copyOf(sums, 2 * c + 1);
+          local[2 * c] = count;
+          observer.observe(kk, local);
+        }
         double bessel = options.unbiasedRunningVariance() ? count / (count - 1) : 1.0;
         for (int ch = 0; ch < c; ch++) {
           double m1 = sums[2 * ch] / count;

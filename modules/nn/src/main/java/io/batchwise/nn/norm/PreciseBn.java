@@ -8,9 +8,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * PreciseBN (Wu &amp; Johnson 2021): exact population statistics for every {@link BatchNorm} (and
- * {@link SyncBatchNorm}) layer of a model with frozen weights, replacing the EMA running statistics,
- * which lag the weights.
+ * PreciseBN (Wu &amp; Johnson 2021): exact population statistics for every layer of a model that
+ * keeps running statistics ({@link BatchNorm}, {@link SyncBatchNorm}, {@link BatchRenorm},
+ * {@link GhostBatchNorm}: the {@link RunningStatistics} layers), with frozen weights, replacing the
+ * EMA running statistics, which lag the weights. For Ghost BN the population is the same set of
+ * samples (each virtual batch contributes its sums); for Batch Renorm the inputs of later layers
+ * are the TRAIN-mode outputs with the r, d correction, as in training.
  *
  * <p>Method: TRAIN-mode forwards over K samples; each layer accumulates the shifted sums of its
  * input — per channel S1 = Σ(x − K), S2 = Σ(x − K)², S0 = count, in double, with K its running mean
@@ -47,7 +50,7 @@ import java.util.List;
  */
 public final class PreciseBn implements AutoCloseable {
   private final Layer model;
-  private final List<BatchNorm> layers;
+  private final List<RunningStatistics> layers;
   private final List<double[]> shifts = new ArrayList<>();
   private final List<double[]> savedVar = new ArrayList<>();
   // Every other state buffer (e.g. num_batches_tracked of a cumulative average), restored as well.
@@ -58,8 +61,8 @@ public final class PreciseBn implements AutoCloseable {
 
   private PreciseBn(Layer model) {
     this.model = model;
-    this.layers = ModelWalk.leaves(model, BatchNorm.class);
-    for (BatchNorm bn : layers) {
+    this.layers = ModelWalk.leaves(model, RunningStatistics.class);
+    for (RunningStatistics bn : layers) {
       if (bn.runningMean() == null) {
         throw new IllegalStateException("PreciseBn: " + bn + " is not initialized");
       }
@@ -106,7 +109,7 @@ public final class PreciseBn implements AutoCloseable {
   }
 
   /** The layers being estimated, in model order. */
-  public List<BatchNorm> layers() {
+  public List<Layer> layers() {
     return List.copyOf(layers);
   }
 
@@ -154,7 +157,7 @@ public final class PreciseBn implements AutoCloseable {
     long[] counts = new long[layers.size()];
     at = 0;
     for (int i = 0; i < layers.size(); i++) {
-      BatchNorm bn = layers.get(i);
+      RunningStatistics bn = layers.get(i);
       int c = shifts.get(i).length;
       double s0 = msg[at + 2 * c];
       counts[i] = (long) s0;

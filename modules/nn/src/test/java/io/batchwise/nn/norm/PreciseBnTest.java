@@ -178,4 +178,38 @@ class PreciseBnTest {
       assertArrayEquals(before, stats(m));
     }
   }
+
+  /**
+   * Batch Renorm and Ghost BN keep running statistics too: PreciseBN sets them to the same exact
+   * population statistics (their input is the conv output, which does not depend on the norm).
+   */
+  @Test
+  void coversBatchRenormAndGhostBatchNorm() {
+    double[] want = reference(BatchNorm.Options.PYTORCH);
+    for (String kind : new String[] {"brn", "ghostbn"}) {
+      try (Device d = SyncBatchNormTest.smallDevice()) {
+        RunningStatistics norm = kind.equals("brn") ? new BatchRenorm(3) : new GhostBatchNorm(3, 4);
+        Sequential m = new Sequential()
+            .add("conv", new Conv2d(3, 3, 1, 1, false))
+            .add("bn", norm)
+            .add("relu", new ReLU())
+            .add("flatten", new Flatten())
+            .add("fc", new Linear(2));
+        m.init(d, SAMPLE.clone(), new Random(3));
+        norm.runningMean().write(new double[] {0.3, -1, 2});
+        norm.runningVar().write(new double[] {2, 0.5, 1});
+        try (PreciseBn p = PreciseBn.begin(m)) {
+          assertEquals(List.of(norm), p.layers(), kind);
+          for (Tensor x : batches(d, 0, SPLIT)) {
+            p.forward(x);
+          }
+          assertArrayEquals(new long[] {TOTAL * 16L}, p.finish(StatisticsReducer.LOCAL), kind);
+        }
+        double[] got = Arrays.copyOf(norm.runningMean().toDoubleArray(), 6);
+        System.arraycopy(norm.runningVar().toDoubleArray(), 0, got, 3, 3);
+        close(want, got, kind);
+        m.close();
+      }
+    }
+  }
 }
