@@ -56,14 +56,26 @@ public final class Evaluator implements AutoCloseable {
 
   /** Evaluates the first {@code limit} samples (all when {@code limit} is 0 or too large). */
   public Result evaluate(Dataset data, int limit) {
-    int total = limit <= 0 ? data.size() : Math.min(limit, data.size());
+    return evaluate(data, 0, limit <= 0 ? data.size() : Math.min(limit, data.size()));
+  }
+
+  /**
+   * Evaluates the samples {@code [start, end)} in index order (a worker's shard of the test set in
+   * the data-parallel job; the shards' results add up to the whole set's).
+   */
+  public Result evaluate(Dataset data, int start, int end) {
+    if (start < 0 || end > data.size() || start > end) {
+      throw new IllegalArgumentException("sample range [" + start + ", " + end + ") outside [0, "
+          + data.size() + "]");
+    }
+    int total = end - start;
     int[] idx = new int[batchSize];
     double lossSum = 0;
     int correct = 0;
     for (int from = 0; from < total; from += batchSize) {
       int n = Math.min(batchSize, total - from);
       for (int i = 0; i < n; i++) {
-        idx[i] = from + i;
+        idx[i] = start + from + i;
       }
       data.copyImages(idx, 0, n, xHost, 0);
       data.copyLabels(idx, 0, n, yHost, 0);

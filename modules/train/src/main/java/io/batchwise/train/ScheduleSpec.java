@@ -12,12 +12,13 @@ import java.util.regex.Pattern;
  * default {@code warmup:0.1+cosine}) lasts at least one step, so the default also works for runs
  * of fewer than 10 steps (tests, quick trials) instead of failing with "warm-up length 0".
  */
-final class ScheduleSpec {
+public final class ScheduleSpec {
   private static final Pattern FRACTION_WARMUP = Pattern.compile("^warmup:(\\d*\\.\\d*)\\+(.*)$");
 
   private ScheduleSpec() {}
 
-  static LearningRateSchedule build(String spec, double lr, long totalSteps, long stepsPerEpoch) {
+  /** The schedule of {@code spec} for a run of {@code totalSteps} steps (see the class comment). */
+  public static LearningRateSchedule build(String spec, double lr, long totalSteps, long stepsPerEpoch) {
     String s = spec.replaceAll("\\s+", "").toLowerCase(Locale.ROOT);
     Matcher m = FRACTION_WARMUP.matcher(s);
     if (m.matches()) {

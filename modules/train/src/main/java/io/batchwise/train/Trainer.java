@@ -53,7 +53,7 @@ public final class Trainer {
   public static final class DivergedException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    DivergedException(String message) {
+    public DivergedException(String message) {
       super(message);
     }
   }

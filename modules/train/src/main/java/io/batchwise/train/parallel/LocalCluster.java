@@ -161,7 +161,34 @@ public final class LocalCluster {
    * @throws IllegalStateException wrapping the first worker failure
    */
   public static List<WorkerResult> run(Spec spec) throws InterruptedException {
-    int w = spec.workers();
+    return runRanks(spec.workers(), spec.timeout(), (rank, comm) -> worker(spec, rank, comm));
+  }
+
+  /**
+   * What one rank of {@link #runRanks} does with its connected communicator (which it must not
+   * close: the harness does, also on failure).
+   */
+  @FunctionalInterface
+  public interface RankTask<R> {
+    R run(int rank, Communicator communicator) throws Exception;
+  }
+
+  /**
+   * Runs {@code task} on W threads, one per rank, each with a connected, authenticated
+   * {@link Communicator} over Netty on 127.0.0.1 (ephemeral ports, a fresh random secret, the given
+   * set-up and collective timeout), and returns the results in rank order. This is what the Spark
+   * job's barrier stages do, without Spark: the job's per-stage units run here in tests.
+   *
+   * <p>A task that throws closes its communicator, so the other ranks fail fast with a lost peer;
+   * the exception thrown here names the rank's own failure (peers' lost-peer errors suppressed).
+   *
+   * @throws IllegalStateException wrapping the first non-collective failure
+   */
+  public static <R> List<R> runRanks(int w, Duration timeout, RankTask<R> task)
+      throws InterruptedException {
+    if (w < 1) {
+      throw new IllegalArgumentException("workers must be >= 1, got " + w);
+    }
     byte[] secret = CollectiveConfig.newSecret();
     String jobId = "local-" + UUID.randomUUID();
     List<CollectiveServer> servers = new ArrayList<>();
@@ -174,20 +201,25 @@ public final class LocalCluster {
     try {
       for (int r = 0; r < w; r++) {
         CollectiveConfig cfg = CollectiveConfig.builder().jobId(jobId).secret(secret).rank(r).size(w)
-            .timeout(spec.timeout()).spinMicros(0).build();
+            .timeout(timeout).spinMicros(0).build();
         CollectiveServer s = CollectiveServer.bind(cfg, new InetSocketAddress("127.0.0.1", 0));
         servers.add(s);
         endpoints.add(s.localAddress());
       }
-      List<Future<WorkerResult>> futures = new ArrayList<>();
+      List<Future<R>> futures = new ArrayList<>();
       for (int r = 0; r < w; r++) {
         int rank = r;
         CollectiveServer server = servers.get(r);
-        futures.add(threads.submit(() -> worker(spec, rank, server, endpoints)));
+        futures.add(threads.submit(() -> {
+          Thread.currentThread().setName("batchwise-local-worker-r" + rank);
+          try (Communicator comm = server.join(endpoints)) {
+            return task.run(rank, comm);
+          }
+        }));
       }
-      List<WorkerResult> out = new ArrayList<>();
+      List<R> out = new ArrayList<>();
       List<Throwable> failures = new ArrayList<>();
-      for (Future<WorkerResult> f : futures) {
+      for (Future<R> f : futures) {
         try {
           out.add(f.get());
         } catch (ExecutionException e) {
@@ -219,12 +251,9 @@ public final class LocalCluster {
     }
   }
 
-  private static WorkerResult worker(Spec spec, int rank, CollectiveServer server,
-      List<InetSocketAddress> endpoints) {
+  private static WorkerResult worker(Spec spec, int rank, Communicator comm) {
     int w = spec.workers();
-    Thread.currentThread().setName("batchwise-local-worker-r" + rank);
-    try (Communicator comm = server.join(endpoints);
-        Device device = Devices.open(spec.device(), spec.deviceOptions());
+    try (Device device = Devices.open(spec.device(), spec.deviceOptions());
         Sequential model = spec.model().apply(NormFactory.byName(spec.norm()))) {
       Dataset data = spec.data();
       model.init(device, data.sampleShape().clone(), new Random(spec.seed()));

@@ -23,7 +23,7 @@ import java.util.Map;
  * </ul>
  */
 public record StepTimes(long uploadNanos, long forwardNanos, long backwardNanos, long syncBnNanos,
-    long gradientCommNanos, long waitNanos, long optimizerNanos) {
+    long gradientCommNanos, long waitNanos, long optimizerNanos) implements java.io.Serializable {
   public static final StepTimes ZERO = new StepTimes(0, 0, 0, 0, 0, 0, 0);
 
   /** The step's wall time: upload + forward + backward + wait + optimizer. */
