@@ -1,0 +1,324 @@
+package io.batchwise.collective.model;
+
+import io.batchwise.collective.CollectiveConfig;
+import io.batchwise.collective.CollectiveServer;
+import io.batchwise.collective.Communicator;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Measures the collectives of groups of rank processes (one JVM per rank), fits the alpha–beta
+ * model and compares measurements with a model's predictions.
+ *
+ * <p>Each rank joins three groups over the same processes, one per algorithm: all-reduce forced to
+ * recursive doubling, all-reduce forced to the ring, and broadcast from rank 0. For every message
+ * size, rank 0 reports the median seconds of one call. A broadcast returns on the root long before
+ * the leaves have the data, so it is timed as broadcast + an all-reduce of one double (which cannot
+ * finish before every rank has its broadcast), minus the median of that one-double all-reduce alone.
+ *
+ * <p>Where the ranks run: {@code --host-template} gives rank r's bind address, {@code
+ * --prefix-template} a command its JVM is started under, both with {@code {n}} replaced by r+1 —
+ * e.g. {@code --host-template 10.77.0.{n} --prefix-template "ip netns exec bw-ns{n}"} puts each rank
+ * in its own network namespace ({@code bench/scaling/netns.sh} sets them up). Default: 127.0.0.1.
+ *
+ * <p>Usage: {@code CollectiveTimings [--ranks 2,4] [--sizes 8,512,4096,32768,262144,1048576]
+ * [--max-bytes N] [--csv samples.csv] [--fit-out model.csv] [--predict model.csv --latency-us L
+ * --rate-mbit R --compare-out compare.csv --label NAME] [--host-template T] [--prefix-template P]}.
+ * Without measurements to take ({@code --samples-in samples.csv}) it fits or compares those.
+ */
+public final class CollectiveTimings {
+  private static final long[] DEFAULT_SIZES = {8, 512, 4096, 32768, 262144, 1048576, 4194304};
+
+  private CollectiveTimings() {
+  }
+
+  public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].equals("--child")) {
+      child(args);
+      return;
+    }
+    try {
+      run(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println("CollectiveTimings: " + e.getMessage());
+      System.exit(2);
+    }
+  }
+
+  private static void run(String[] args) throws Exception {
+    int[] ranks = {2, 4};
+    long[] sizes = DEFAULT_SIZES;
+    long maxBytes = Long.MAX_VALUE;
+    Path csv = null;
+    Path fitOut = null;
+    Path predict = null;
+    Path compareOut = null;
+    Path samplesIn = null;
+    double latencyUs = 0;
+    double rateMbit = Double.POSITIVE_INFINITY;
+    String label = "";
+    String hostTemplate = "127.0.0.1";
+    String prefixTemplate = "";
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (i + 1 >= args.length) {
+        throw new IllegalArgumentException("option " + a + " needs a value");
+      }
+      String v = args[++i];
+      switch (a) {
+        case "--ranks" -> ranks = Arrays.stream(v.split(",")).mapToInt(Integer::parseInt).toArray();
+        case "--sizes" -> sizes = Arrays.stream(v.split(",")).mapToLong(Long::parseLong).toArray();
+        case "--max-bytes" -> maxBytes = Long.parseLong(v);
+        case "--csv" -> csv = Path.of(v);
+        case "--fit-out" -> fitOut = Path.of(v);
+        case "--predict" -> predict = Path.of(v);
+        case "--compare-out" -> compareOut = Path.of(v);
+        case "--samples-in" -> samplesIn = Path.of(v);
+        case "--latency-us" -> latencyUs = Double.parseDouble(v);
+        case "--rate-mbit" -> rateMbit = Double.parseDouble(v);
+        case "--label" -> label = v;
+        case "--host-template" -> hostTemplate = v;
+        case "--prefix-template" -> prefixTemplate = v;
+        default -> throw new IllegalArgumentException("unknown option " + a + "; options: --ranks --sizes "
+            + "--max-bytes --csv --fit-out --predict --latency-us --rate-mbit --compare-out --label "
+            + "--samples-in --host-template --prefix-template");
+      }
+    }
+    final long cap = maxBytes;
+    sizes = Arrays.stream(sizes).filter(s -> s <= cap).toArray();
+    List<AlphaBetaFit.Sample> samples;
+    if (samplesIn != null) {
+      samples = readSamples(samplesIn);
+    } else {
+      samples = new ArrayList<>();
+      for (int p : ranks) {
+        if (p < 2) {
+          throw new IllegalArgumentException("--ranks: every group needs at least 2 ranks, got " + p);
+        }
+        samples.addAll(measure(p, sizes, hostTemplate, prefixTemplate));
+      }
+    }
+    if (csv != null) {
+      writeSamples(csv, samples);
+      System.out.println("wrote " + csv);
+    }
+    if (fitOut != null) {
+      CollectiveModel m = CollectiveModel.fit(samples);
+      m.write(fitOut);
+      System.out.print(m.toCsv());
+      System.out.println("wrote " + fitOut);
+    }
+    if (predict != null) {
+      CollectiveModel base = CollectiveModel.read(predict);
+      CollectiveModel net = Double.isInfinite(rateMbit) && latencyUs == 0 ? base
+          : base.onNetwork(latencyUs * 1e-6, Double.isInfinite(rateMbit) ? Double.MAX_VALUE : rateMbit * 1e6 / 8);
+      StringBuilder out = new StringBuilder(
+          "label,latency_us,rate_mbit,algorithm,ranks,bytes,measured_us,predicted_us,rel_err\n");
+      System.out.printf(Locale.ROOT, "%n%s: predicted vs measured (one-way latency %.0f us, rate %s Mbit/s)%n", label,
+          latencyUs, Double.isInfinite(rateMbit) ? "unlimited" : String.format(Locale.ROOT, "%.0f", rateMbit));
+      System.out.printf(Locale.ROOT, "%-6s %5s %9s %12s %12s %8s%n", "alg", "ranks", "bytes", "measured_us",
+          "predicted_us", "rel_err");
+      for (AlphaBetaFit.Sample s : samples) {
+        double pred = net.seconds(s.algorithm(), s.bytes(), s.ranks());
+        double err = (pred - s.seconds()) / s.seconds();
+        System.out.printf(Locale.ROOT, "%-6s %5d %9d %12.1f %12.1f %+7.1f%%%n", s.algorithm().shortName(), s.ranks(),
+            s.bytes(), s.seconds() * 1e6, pred * 1e6, 100 * err);
+        out.append(String.format(Locale.ROOT, "%s,%.1f,%s,%s,%d,%d,%.2f,%.2f,%.4f%n", label, latencyUs,
+            Double.isInfinite(rateMbit) ? "inf" : String.format(Locale.ROOT, "%.1f", rateMbit),
+            s.algorithm().shortName(), s.ranks(), s.bytes(), s.seconds() * 1e6, pred * 1e6, err));
+      }
+      if (compareOut != null) {
+        Files.writeString(compareOut, out.toString());
+        System.out.println("wrote " + compareOut);
+      }
+    }
+  }
+
+  /** Median seconds per (algorithm, bytes) of one group of {@code p} rank processes. */
+  static List<AlphaBetaFit.Sample> measure(int p, long[] sizes, String hostTemplate, String prefixTemplate)
+      throws Exception {
+    String java = System.getProperty("java.home") + "/bin/java";
+    String secret = HexFormat.of().formatHex(CollectiveConfig.newSecret());
+    String sizeList = String.join(",", Arrays.stream(sizes).mapToObj(Long::toString).toList());
+    List<Process> procs = new ArrayList<>();
+    List<BufferedReader> outs = new ArrayList<>();
+    try {
+      for (int r = 0; r < p; r++) {
+        List<String> cmd = new ArrayList<>();
+        String n = String.valueOf(r + 1);
+        if (!prefixTemplate.isBlank()) {
+          cmd.addAll(Arrays.asList(prefixTemplate.replace("{n}", n).trim().split("\\s+")));
+        }
+        cmd.addAll(List.of(java, "-Xmx768m", "-cp", System.getProperty("java.class.path"),
+            CollectiveTimings.class.getName(), "--child", String.valueOf(r), String.valueOf(p), secret,
+            hostTemplate.replace("{n}", n), sizeList));
+        Process proc = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        procs.add(proc);
+        outs.add(new BufferedReader(new InputStreamReader(proc.getInputStream(), StandardCharsets.UTF_8)));
+      }
+      String[] lists = {"", "", ""};
+      for (int r = 0; r < p; r++) {
+        String line = outs.get(r).readLine();
+        if (line == null || !line.startsWith("PORTS ")) {
+          throw new IllegalStateException("rank " + r + " did not start (first line: " + line + ")");
+        }
+        String[] f = line.split(" ");
+        for (int k = 0; k < 3; k++) {
+          lists[k] += (r > 0 ? "," : "") + f[1] + ":" + f[2 + k];
+        }
+      }
+      for (Process proc : procs) {
+        PrintWriter w = new PrintWriter(proc.getOutputStream(), true, StandardCharsets.UTF_8);
+        w.println(lists[0] + " " + lists[1] + " " + lists[2]);
+      }
+      List<AlphaBetaFit.Sample> out = new ArrayList<>();
+      for (String l; (l = outs.get(0).readLine()) != null && !l.equals("END"); ) {
+        String[] f = l.split(" ");
+        if (f[0].equals("T")) {
+          out.add(new AlphaBetaFit.Sample(Algorithm.byShortName(f[1]), p, Long.parseLong(f[2]),
+              Double.parseDouble(f[3])));
+          System.err.printf(Locale.ROOT, "  p=%d %-5s %9s B  %10.1f us%n", p, f[1], f[2], Double.parseDouble(f[3]) * 1e6);
+        }
+      }
+      for (Process proc : procs) {
+        proc.waitFor();
+      }
+      if (out.isEmpty()) {
+        throw new IllegalStateException("the group of " + p + " ranks reported no timings");
+      }
+      return out;
+    } finally {
+      for (Process proc : procs) {
+        proc.destroyForcibly();
+      }
+    }
+  }
+
+  /** Calls per size: many for small messages, few for large (the same on every rank). */
+  static int reps(long bytes) {
+    return (int) Math.max(5, Math.min(200, 8_000_000L / (bytes + 40_000L)));
+  }
+
+  private static void child(String[] args) throws IOException {
+    int rank = Integer.parseInt(args[1]);
+    int p = Integer.parseInt(args[2]);
+    byte[] secret = HexFormat.of().parseHex(args[3]);
+    String host = args[4];
+    long[] sizes = Arrays.stream(args[5].split(",")).mapToLong(Long::parseLong).toArray();
+    CollectiveConfig.Builder base = CollectiveConfig.builder().secret(secret).rank(rank).size(p)
+        .timeout(Duration.ofSeconds(300));
+    CollectiveServer rdServer = CollectiveServer.bind(base.jobId("timings-rd")
+        .smallMessageMaxBytes(Integer.MAX_VALUE / 2).build(), new InetSocketAddress(host, 0));
+    CollectiveServer ringServer = CollectiveServer.bind(base.jobId("timings-ring")
+        .smallMessageMaxBytes(0).build(), new InetSocketAddress(host, 0));
+    CollectiveServer bcastServer = CollectiveServer.bind(base.jobId("timings-bcast")
+        .smallMessageMaxBytes(CollectiveConfig.DEFAULT_SMALL_MESSAGE_MAX_BYTES).build(),
+        new InetSocketAddress(host, 0));
+    System.out.println("PORTS " + host + " " + rdServer.localAddress().getPort() + " "
+        + ringServer.localAddress().getPort() + " " + bcastServer.localAddress().getPort());
+    System.out.flush();
+    String[] lists = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine()
+        .split(" ");
+    Communicator rd = rdServer.join(parse(lists[0]));
+    Communicator ring = ringServer.join(parse(lists[1]));
+    Communicator bcast = bcastServer.join(parse(lists[2]));
+    boolean report = rank == 0;
+    double[] one = new double[1];
+    // JIT and buffer pools first: every path on a small message.
+    for (int i = 0; i < 400; i++) {
+      rd.allReduceSum(one);
+      ring.allReduceSum(new float[64]);
+      bcast.broadcast(one, 0);
+      bcast.allReduceSum(one);
+    }
+    double ack = median(() -> bcast.allReduceSum(one), 400);
+    for (long bytes : sizes) {
+      float[] msg = new float[(int) Math.max(1, bytes / 4)];
+      int reps = reps(bytes);
+      double tRd = median(() -> rd.allReduceSum(msg), reps);
+      double tRing = median(() -> ring.allReduceSum(msg), reps);
+      double tB = median(() -> {
+        bcast.broadcast(msg, 0);
+        bcast.allReduceSum(one);
+      }, reps) - ack;
+      if (report) {
+        long b = msg.length * 4L;
+        System.out.printf(Locale.ROOT, "T rd %d %.9f%n", b, tRd);
+        System.out.printf(Locale.ROOT, "T ring %d %.9f%n", b, tRing);
+        System.out.printf(Locale.ROOT, "T bcast %d %.9f%n", b, Math.max(tB, 1e-7));
+        System.out.flush();
+      }
+    }
+    rd.barrier();
+    if (report) {
+      System.out.println("END");
+    }
+    System.out.flush();
+    rd.close();
+    ring.close();
+    bcast.close();
+    System.exit(0);
+  }
+
+  private static double median(Runnable call, int reps) {
+    for (int i = 0; i < Math.max(2, reps / 5); i++) {
+      call.run();
+    }
+    long[] t = new long[reps];
+    for (int i = 0; i < reps; i++) {
+      long t0 = System.nanoTime();
+      call.run();
+      t[i] = System.nanoTime() - t0;
+    }
+    Arrays.sort(t);
+    return t[reps / 2] * 1e-9;
+  }
+
+  private static List<InetSocketAddress> parse(String list) {
+    List<InetSocketAddress> out = new ArrayList<>();
+    for (String e : list.split(",")) {
+      out.add(CollectiveConfig.parseEndpoint(e));
+    }
+    return out;
+  }
+
+  /** Writes samples as CSV: algorithm,ranks,bytes,seconds. */
+  public static void writeSamples(Path file, List<AlphaBetaFit.Sample> samples) throws IOException {
+    StringBuilder sb = new StringBuilder("algorithm,ranks,bytes,seconds\n");
+    for (AlphaBetaFit.Sample s : samples) {
+      sb.append(String.format(Locale.ROOT, "%s,%d,%d,%.9f%n", s.algorithm().shortName(), s.ranks(), s.bytes(),
+          s.seconds()));
+    }
+    Files.writeString(file, sb.toString());
+  }
+
+  /** Reads what {@link #writeSamples} wrote. */
+  public static List<AlphaBetaFit.Sample> readSamples(Path file) throws IOException {
+    if (!Files.isRegularFile(file)) {
+      throw new IllegalArgumentException("samples file " + file + " does not exist");
+    }
+    List<AlphaBetaFit.Sample> out = new ArrayList<>();
+    List<String> lines = Files.readAllLines(file);
+    for (int i = 1; i < lines.size(); i++) {
+      String[] f = lines.get(i).split(",");
+      if (f.length != 4) {
+        throw new IllegalArgumentException(file + " line " + (i + 1) + " is not 'algorithm,ranks,bytes,seconds'");
+      }
+      out.add(new AlphaBetaFit.Sample(Algorithm.byShortName(f[0]), Integer.parseInt(f[1]), Long.parseLong(f[2]),
+          Double.parseDouble(f[3])));
+    }
+    return out;
+  }
+}
