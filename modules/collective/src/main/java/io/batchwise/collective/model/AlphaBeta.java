@@ -34,4 +34,16 @@ public record AlphaBeta(double alpha, double beta, double rmsRelativeError, int 
     }
     return new AlphaBeta(alpha + latencySeconds, beta + 1.0 / bytesPerSecond, 0, 0);
   }
+
+  /**
+   * The optimistic composition: the copy and add overlap the wire perfectly, so the slower of the
+   * two sets the per-byte cost: alpha + L, max(beta, 1/R).
+   */
+  public AlphaBeta onNetworkPipelined(double latencySeconds, double bytesPerSecond) {
+    if (latencySeconds < 0 || !(bytesPerSecond > 0)) {
+      throw new IllegalArgumentException("latency must be >= 0 and rate > 0, got " + latencySeconds
+          + " s, " + bytesPerSecond + " B/s");
+    }
+    return new AlphaBeta(alpha + latencySeconds, Math.max(beta, 1.0 / bytesPerSecond), 0, 0);
+  }
 }

@@ -67,6 +67,13 @@ public record CollectiveModel(Map<Algorithm, AlphaBeta> costs, int smallMessageM
     return new CollectiveModel(m, smallMessageMaxBytes, chunkBytes);
   }
 
+  /** As {@link #onNetwork}, with the per-byte costs composed by max ({@link AlphaBeta#onNetworkPipelined}). */
+  public CollectiveModel onNetworkPipelined(double latencySeconds, double bytesPerSecond) {
+    Map<Algorithm, AlphaBeta> m = new EnumMap<>(Algorithm.class);
+    costs.forEach((a, c) -> m.put(a, c.onNetworkPipelined(latencySeconds, bytesPerSecond)));
+    return new CollectiveModel(m, smallMessageMaxBytes, chunkBytes);
+  }
+
   public String toCsv() {
     StringBuilder sb = new StringBuilder("algorithm,alpha_us,beta_ns_per_byte,rms_rel_err,samples\n");
     for (Algorithm a : Algorithm.values()) {

@@ -122,22 +122,28 @@ public final class CollectiveTimings {
     }
     if (predict != null) {
       CollectiveModel base = CollectiveModel.read(predict);
-      CollectiveModel net = Double.isInfinite(rateMbit) && latencyUs == 0 ? base
-          : base.onNetwork(latencyUs * 1e-6, Double.isInfinite(rateMbit) ? Double.MAX_VALUE : rateMbit * 1e6 / 8);
+      double rate = Double.isInfinite(rateMbit) ? Double.MAX_VALUE : rateMbit * 1e6 / 8;
+      CollectiveModel net = base.onNetwork(latencyUs * 1e-6, rate);
+      CollectiveModel piped = base.onNetworkPipelined(latencyUs * 1e-6, rate);
       StringBuilder out = new StringBuilder(
-          "label,latency_us,rate_mbit,algorithm,ranks,bytes,measured_us,predicted_us,rel_err\n");
+          "label,latency_us,rate_mbit,algorithm,ranks,bytes,measured_us,predicted_us,rel_err,"
+          + "predicted_max_us,rel_err_max\n");
       System.out.printf(Locale.ROOT, "%n%s: predicted vs measured (one-way latency %.0f us, rate %s Mbit/s)%n", label,
           latencyUs, Double.isInfinite(rateMbit) ? "unlimited" : String.format(Locale.ROOT, "%.0f", rateMbit));
-      System.out.printf(Locale.ROOT, "%-6s %5s %9s %12s %12s %8s%n", "alg", "ranks", "bytes", "measured_us",
-          "predicted_us", "rel_err");
+      System.out.printf(Locale.ROOT, "%-6s %5s %9s %12s %12s %8s %12s %8s%n", "alg", "ranks", "bytes",
+          "measured_us", "pred_add_us", "err", "pred_max_us", "err");
       for (AlphaBetaFit.Sample s : samples) {
         double pred = net.seconds(s.algorithm(), s.bytes(), s.ranks());
         double err = (pred - s.seconds()) / s.seconds();
-        System.out.printf(Locale.ROOT, "%-6s %5d %9d %12.1f %12.1f %+7.1f%%%n", s.algorithm().shortName(), s.ranks(),
-            s.bytes(), s.seconds() * 1e6, pred * 1e6, 100 * err);
-        out.append(String.format(Locale.ROOT, "%s,%.1f,%s,%s,%d,%d,%.2f,%.2f,%.4f%n", label, latencyUs,
+        double predMax = piped.seconds(s.algorithm(), s.bytes(), s.ranks());
+        double errMax = (predMax - s.seconds()) / s.seconds();
+        System.out.printf(Locale.ROOT, "%-6s %5d %9d %12.1f %12.1f %+7.1f%% %12.1f %+7.1f%%%n",
+            s.algorithm().shortName(), s.ranks(), s.bytes(), s.seconds() * 1e6, pred * 1e6, 100 * err,
+            predMax * 1e6, 100 * errMax);
+        out.append(String.format(Locale.ROOT, "%s,%.1f,%s,%s,%d,%d,%.2f,%.2f,%.4f,%.2f,%.4f%n", label, latencyUs,
             Double.isInfinite(rateMbit) ? "inf" : String.format(Locale.ROOT, "%.1f", rateMbit),
-            s.algorithm().shortName(), s.ranks(), s.bytes(), s.seconds() * 1e6, pred * 1e6, err));
+            s.algorithm().shortName(), s.ranks(), s.bytes(), s.seconds() * 1e6, pred * 1e6, err, predMax * 1e6,
+            errMax));
       }
       if (compareOut != null) {
         Files.writeString(compareOut, out.toString());
