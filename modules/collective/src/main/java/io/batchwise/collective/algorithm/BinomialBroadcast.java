@@ -1,7 +1,5 @@
 package io.batchwise.collective.algorithm;
 
-import io.batchwise.collective.wire.Frame;
-
 /**
  * Broadcast along a binomial tree rooted at {@code root} (ceil(log2 n) levels), chunked: a rank
  * forwards each chunk to its children as soon as it has it, so large messages pipeline down the
@@ -10,12 +8,18 @@ import io.batchwise.collective.wire.Frame;
 public final class BinomialBroadcast {
   private BinomialBroadcast() {}
 
+  /** Runs the broadcast on this thread (see {@link Schedule#run}). */
   public static void broadcast(Call c, Vec v, int root) {
-    int n = c.size();
+    plan(c.rank(), c.size(), v.length(), c.chunkElements(), root).run(c, v);
+  }
+
+  /** Rank {@code r}'s steps of a broadcast of {@code len} elements from {@code root}. */
+  public static Schedule plan(int r, int n, int len, int chunkElements, int root) {
+    Schedule s = new Schedule(chunkElements);
     if (n == 1) {
-      return;
+      return s;
     }
-    int vr = Math.floorMod(c.rank() - root, n);
+    int vr = Math.floorMod(r - root, n);
     int parent = -1;
     int mask = 1;
     while (mask < n) {
@@ -34,23 +38,16 @@ public final class BinomialBroadcast {
         children[nc++] = (vr + m + root) % n;
       }
     }
-    int len = v.length();
-    int chunk = c.chunkElements();
-    int k = c.chunks(len);
-    for (int i = 0; i < k; i++) {
-      int lo = (int) Math.min((long) i * chunk, len);
-      int hi = (int) Math.min((long) (i + 1) * chunk, len);
-      if (parent >= 0) {
-        Frame f = c.receive(parent, hi - lo);
-        try {
-          v.copy(f.payload(), lo, hi - lo);
-        } finally {
-          f.release();
-        }
+    int from = parent;
+    int count = nc;
+    s.forEachChunk(0, len, (f, m) -> {
+      if (from >= 0) {
+        s.receiveCopy(from, f, m);
       }
-      for (int j = 0; j < nc; j++) {
-        c.send(children[j], v, lo, hi - lo);
+      for (int j = 0; j < count; j++) {
+        s.send(children[j], f, m);
       }
-    }
+    });
+    return s;
   }
 }

@@ -75,22 +75,25 @@ public final class Call {
     links.send(peer, buf);
   }
 
-  /** Sends [from, from + n) to {@code peer} as {@link #chunks(int)} frames. */
-  public void sendRange(int peer, Vec v, int from, int n) {
-    int k = chunks(n);
-    for (int i = 0; i < k; i++) {
-      int lo = (int) Math.min((long) i * chunkElements, n);
-      int hi = (int) Math.min((long) (i + 1) * chunkElements, n);
-      send(peer, v, from + lo, hi - lo);
-    }
-  }
-
   /**
    * Receives the next frame from {@code peer}, which must carry {@code n} elements of this call.
    * The caller releases it.
    */
   public Frame receive(int peer, int n) {
-    Frame f = links.receive(peer, deadlineNanos, this);
+    return check(peer, receiveRaw(peer), n);
+  }
+
+  /** The next frame from {@code peer}, unchecked (blocking until the call's deadline). */
+  Frame receiveRaw(int peer) {
+    return links.receive(peer, deadlineNanos, this);
+  }
+
+  /**
+   * Checks that {@code f}, the next frame from {@code peer}, belongs to this call and carries
+   * {@code n} elements, and counts it. On a mismatch releases it, breaks the group (through
+   * {@link Links#fail}) and throws {@link CollectiveMismatchException} naming both calls.
+   */
+  public Frame check(int peer, Frame f, int n) {
     Header h = f.header();
     int expectedChunk = received[peer]++;
     String problem = null;
@@ -111,33 +114,13 @@ public final class Call {
     return f;
   }
 
-  /** Receives [from, from + n) from {@code peer} (as {@link #chunks(int)} frames) and adds it. */
-  public void receiveAdd(int peer, Vec v, int from, int n, boolean incomingFirst) {
-    int k = chunks(n);
-    for (int i = 0; i < k; i++) {
-      int lo = (int) Math.min((long) i * chunkElements, n);
-      int hi = (int) Math.min((long) (i + 1) * chunkElements, n);
-      Frame f = receive(peer, hi - lo);
-      try {
-        v.add(f.payload(), from + lo, hi - lo, incomingFirst);
-      } finally {
-        f.release();
-      }
-    }
+  /** The sequence number of this call (the n-th collective of the group). */
+  public long sequence() {
+    return sequence;
   }
 
-  /** Receives [from, from + n) from {@code peer} and overwrites it. */
-  public void receiveCopy(int peer, Vec v, int from, int n) {
-    int k = chunks(n);
-    for (int i = 0; i < k; i++) {
-      int lo = (int) Math.min((long) i * chunkElements, n);
-      int hi = (int) Math.min((long) (i + 1) * chunkElements, n);
-      Frame f = receive(peer, hi - lo);
-      try {
-        v.copy(f.payload(), from + lo, hi - lo);
-      } finally {
-        f.release();
-      }
-    }
+  /** The deadline of this call on the System.nanoTime scale. */
+  public long deadlineNanos() {
+    return deadlineNanos;
   }
 }

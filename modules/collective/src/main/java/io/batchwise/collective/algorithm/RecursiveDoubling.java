@@ -14,22 +14,26 @@ package io.batchwise.collective.algorithm;
 public final class RecursiveDoubling {
   private RecursiveDoubling() {}
 
+  /** Runs the all-reduce on this thread (see {@link Schedule#run}). */
   public static void allReduce(Call c, Vec v) {
-    int n = c.size();
-    int r = c.rank();
-    int len = v.length();
+    plan(c.rank(), c.size(), v.length(), c.chunkElements()).run(c, v);
+  }
+
+  /** Rank {@code r}'s steps of an all-reduce of {@code len} elements among {@code n} ranks. */
+  public static Schedule plan(int r, int n, int len, int chunkElements) {
+    Schedule s = new Schedule(chunkElements);
     if (n == 1) {
-      return;
+      return s;
     }
     int p = Integer.highestOneBit(n);
     int rem = n - p;
     int newRank;
     if (r < 2 * rem) {
       if (r % 2 == 0) {
-        c.sendRange(r + 1, v, 0, len);
+        s.sendRange(r + 1, 0, len);
         newRank = -1;
       } else {
-        c.receiveAdd(r - 1, v, 0, len, true);
+        s.receiveAddRange(r - 1, 0, len, true);
         newRank = r / 2;
       }
     } else {
@@ -40,16 +44,17 @@ public final class RecursiveDoubling {
         int partnerNew = newRank ^ mask;
         int partner = partnerNew < rem ? partnerNew * 2 + 1 : partnerNew + rem;
         // Send first (a copy goes out), then add: both sides compute lower + higher.
-        c.sendRange(partner, v, 0, len);
-        c.receiveAdd(partner, v, 0, len, partner < r);
+        s.sendRange(partner, 0, len);
+        s.receiveAddRange(partner, 0, len, partner < r);
       }
     }
     if (r < 2 * rem) {
       if (r % 2 == 1) {
-        c.sendRange(r - 1, v, 0, len);
+        s.sendRange(r - 1, 0, len);
       } else {
-        c.receiveCopy(r + 1, v, 0, len);
+        s.receiveCopyRange(r + 1, 0, len);
       }
     }
+    return s;
   }
 }

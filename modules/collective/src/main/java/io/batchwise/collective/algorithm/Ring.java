@@ -1,7 +1,5 @@
 package io.batchwise.collective.algorithm;
 
-import io.batchwise.collective.wire.Frame;
-
 /**
  * All-reduce by ring reduce-scatter then all-gather, bandwidth-optimal for large messages: each
  * rank sends and receives 2(n-1)/n of the vector. The vector is cut into n segments (segment j is
@@ -20,56 +18,43 @@ public final class Ring {
     return (int) ((long) segment * len / n);
   }
 
+  /** Runs the all-reduce on this thread (see {@link Schedule#run}). */
   public static void allReduce(Call c, Vec v) {
-    int n = c.size();
-    int r = c.rank();
-    int len = v.length();
+    plan(c.rank(), c.size(), v.length(), c.chunkElements()).run(c, v);
+  }
+
+  /** Rank {@code r}'s steps of an all-reduce of {@code len} elements among {@code n} ranks. */
+  public static Schedule plan(int r, int n, int len, int chunkElements) {
+    Schedule s = new Schedule(chunkElements);
     if (n == 1) {
-      return;
+      return s;
     }
     int right = (r + 1) % n;
     int left = (r + n - 1) % n;
-    int chunk = c.chunkElements();
-    int first = r;
-    c.sendRange(right, v, segmentStart(first, n, len), segmentStart(first + 1, n, len)
-        - segmentStart(first, n, len));
-    for (int s = 0; s < n - 1; s++) {
-      int seg = Math.floorMod(r - s - 1, n);
+    s.sendRange(right, segmentStart(r, n, len), segmentStart(r + 1, n, len)
+        - segmentStart(r, n, len));
+    for (int step = 0; step < n - 1; step++) {
+      int seg = Math.floorMod(r - step - 1, n);
       int from = segmentStart(seg, n, len);
-      int segLen = segmentStart(seg + 1, n, len) - from;
-      int k = c.chunks(segLen);
-      for (int i = 0; i < k; i++) {
-        int lo = (int) Math.min((long) i * chunk, segLen);
-        int hi = (int) Math.min((long) (i + 1) * chunk, segLen);
-        Frame f = c.receive(left, hi - lo);
-        try {
-          v.add(f.payload(), from + lo, hi - lo, true);
-        } finally {
-          f.release();
-        }
-        // Next reduce-scatter step sends exactly this chunk; at the last step it is the fully
-        // reduced chunk this rank owns, i.e. the first all-gather step.
-        c.send(right, v, from + lo, hi - lo);
-      }
+      // Each chunk is forwarded as soon as it has been added: the next reduce-scatter step sends
+      // exactly this chunk; at the last step it is the fully reduced chunk this rank owns, i.e.
+      // the first all-gather step.
+      s.forEachChunk(from, segmentStart(seg + 1, n, len) - from, (f, m) -> {
+        s.receiveAdd(left, f, m, true);
+        s.send(right, f, m);
+      });
     }
     for (int t = 0; t < n - 1; t++) {
       int seg = Math.floorMod(r - t, n);
       int from = segmentStart(seg, n, len);
-      int segLen = segmentStart(seg + 1, n, len) - from;
-      int k = c.chunks(segLen);
-      for (int i = 0; i < k; i++) {
-        int lo = (int) Math.min((long) i * chunk, segLen);
-        int hi = (int) Math.min((long) (i + 1) * chunk, segLen);
-        Frame f = c.receive(left, hi - lo);
-        try {
-          v.copy(f.payload(), from + lo, hi - lo);
-        } finally {
-          f.release();
+      boolean forward = t < n - 2;
+      s.forEachChunk(from, segmentStart(seg + 1, n, len) - from, (f, m) -> {
+        s.receiveCopy(left, f, m);
+        if (forward) {
+          s.send(right, f, m);
         }
-        if (t < n - 2) {
-          c.send(right, v, from + lo, hi - lo);
-        }
-      }
+      });
     }
+    return s;
   }
 }

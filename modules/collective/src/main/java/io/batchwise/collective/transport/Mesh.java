@@ -8,9 +8,11 @@ import io.batchwise.collective.Communicator;
 import io.batchwise.collective.PeerLostException;
 import io.batchwise.collective.algorithm.BinomialBroadcast;
 import io.batchwise.collective.algorithm.Call;
+import io.batchwise.collective.algorithm.DirectAllReduce;
 import io.batchwise.collective.algorithm.Links;
 import io.batchwise.collective.algorithm.RecursiveDoubling;
 import io.batchwise.collective.algorithm.Ring;
+import io.batchwise.collective.algorithm.Schedule;
 import io.batchwise.collective.algorithm.Vec;
 import io.batchwise.collective.wire.ControlCodec;
 import io.batchwise.collective.wire.ControlCodec.Abort;
@@ -29,6 +31,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import java.lang.System.Logger.Level;
@@ -75,6 +78,10 @@ public final class Mesh implements Communicator, Links {
   private final Authenticator authenticator;
   private final NettyTransport transport;
   private final EventLoopGroup group;
+  /** The group's one event-loop thread: all socket I/O, and collectives in event-loop mode. */
+  private final EventLoop loop;
+  /** The collective running on the event loop, or null. Read and written on the event loop only. */
+  private LoopCollective active;
   private final Channel server;
   private final AtomicReferenceArray<Channel> channels;
   private final AtomicIntegerArray lost;
@@ -124,6 +131,7 @@ public final class Mesh implements Communicator, Links {
       t.setDaemon(true);
       return t;
     });
+    this.loop = group.next();
     ServerBootstrap b = new ServerBootstrap()
         .group(group)
         .channel(transport.serverChannel())
@@ -298,7 +306,20 @@ public final class Mesh implements Communicator, Links {
   void deliver(int peer, Frame frame) {
     lastHeard.set(peer, frame.header().sequence());
     inboxes[peer].offer(frame);
-    wake();
+    resumeOrWake();
+  }
+
+  /**
+   * After a frame, a lost connection or an abort: resumes the collective running on the event loop
+   * (we are on it: every caller is a channel handler), or wakes the thread running one.
+   */
+  private void resumeOrWake() {
+    LoopCollective a = loop.inEventLoop() ? active : null;
+    if (a != null) {
+      a.advance();
+    } else {
+      wake();
+    }
   }
 
   void peerLost(int peer, Channel channel) {
@@ -309,7 +330,7 @@ public final class Mesh implements Communicator, Links {
     if (!closing) {
       LOG.log(Level.DEBUG, "rank {0}: connection to rank {1} lost", rank, peer);
     }
-    wake();
+    resumeOrWake();
   }
 
   void remoteAbort(int from, Abort a) {
@@ -326,7 +347,31 @@ public final class Mesh implements Communicator, Links {
         broken = e;
       }
     }
-    wake();
+    resumeOrWake();
+  }
+
+  // ---- for LoopCollective (event loop) --------------------------------------------------------
+
+  CollectiveException brokenBy() {
+    return broken;
+  }
+
+  Frame poll(int peer) {
+    return inboxes[peer].poll();
+  }
+
+  boolean hasFrame(int peer) {
+    return !inboxes[peer].isEmpty();
+  }
+
+  boolean isLost(int peer) {
+    return lost.get(peer) != 0;
+  }
+
+  void collectiveEnded(LoopCollective c) {
+    if (active == c) {
+      active = null;
+    }
   }
 
   private void wake() {
@@ -431,7 +476,7 @@ public final class Mesh implements Communicator, Links {
   }
 
   private int[] silentRanks(Call call) {
-    long seq = sequence;
+    long seq = call.sequence();
     List<Integer> silent = new ArrayList<>();
     for (int i = 0; i < size; i++) {
       if (i != rank && lastHeard.get(i) < seq) {
@@ -500,28 +545,81 @@ public final class Mesh implements Communicator, Links {
     sequence++;
     Call call = new Call(this, op, v.dtype(), sequence, v.length(), aux, config.chunkBytes(),
         System.nanoTime() + timeoutNanos);
-    try {
-      switch (op) {
-        case ALL_REDUCE_SUM -> {
-          if (aux == WireFormat.ALGORITHM_RING) {
-            Ring.allReduce(call, v);
-          } else {
-            RecursiveDoubling.allReduce(call, v);
-          }
-        }
-        case BROADCAST -> BinomialBroadcast.broadcast(call, v, aux);
-        case BARRIER -> RecursiveDoubling.allReduce(call, v);
-        default -> throw new IllegalArgumentException("not a collective: " + op);
+    Schedule plan = switch (op) {
+      case ALL_REDUCE_SUM -> switch (aux) {
+        case WireFormat.ALGORITHM_RING -> Ring.plan(rank, size, v.length(), call.chunkElements());
+        case WireFormat.ALGORITHM_DIRECT -> DirectAllReduce.plan(rank, size, v.length(),
+            call.chunkElements());
+        default -> RecursiveDoubling.plan(rank, size, v.length(), call.chunkElements());
+      };
+      case BROADCAST -> BinomialBroadcast.plan(rank, size, v.length(), call.chunkElements(), aux);
+      case BARRIER -> RecursiveDoubling.plan(rank, size, v.length(), call.chunkElements());
+      default -> throw new IllegalArgumentException("not a collective: " + op);
+    };
+    if (plan.size() == 0) {
+      return;
+    }
+    if (!config.onEventLoop()) {
+      try {
+        plan.run(call, v);
+      } finally {
+        waiter = null;
       }
-    } finally {
-      waiter = null;
+      return;
+    }
+    LoopCollective c = new LoopCollective(this, call, v, plan, Thread.currentThread());
+    loop.execute(() -> {
+      active = c;
+      c.advance();
+    });
+    awaitOnLoop(c);
+  }
+
+  /**
+   * Waits (spinning {@code spinMicros}, then parking) until the event loop finishes {@code c};
+   * at the call's deadline takes it back from the event loop (so that the caller's data is not
+   * touched any more) and throws a {@link CollectiveTimeoutException} naming the silent ranks.
+   */
+  private void awaitOnLoop(LoopCollective c) {
+    long deadline = c.call().deadlineNanos();
+    long spinEnd = System.nanoTime() + spinNanos;
+    while (!c.finished) {
+      long now = System.nanoTime();
+      if (now >= deadline || group.isTerminated()) {
+        CollectiveException timeout = group.isTerminated()
+            ? new CollectiveException("communicator of rank " + rank + " closed during "
+                + c.call().describe())
+            : new CollectiveTimeoutException(silentRanks(c.call()), "rank " + rank
+                + " timed out after " + config.timeout().toMillis() + " ms in "
+                + c.call().describe() + "; ranks with no frame of this collective: "
+                + Arrays.toString(silentRanks(c.call())));
+        if (!group.isShuttingDown()) {
+          loop.submit(() -> c.finish(timeout)).awaitUninterruptibly(1000);
+        }
+        if (c.finished && c.failure == null) {
+          return; // it finished while we took it back
+        }
+        throw fail(timeout);
+      }
+      if (now < spinEnd) {
+        Thread.onSpinWait();
+      } else {
+        LockSupport.parkNanos(this, Math.min(deadline - now, 100_000_000L));
+      }
+    }
+    CollectiveException e = c.failure;
+    if (e != null) {
+      throw e;
     }
   }
 
   private int algorithmFor(Vec v) {
     long bytes = (long) v.length() * v.dtype().bytes;
-    return bytes <= config.smallMessageMaxBytes() || size <= 1
-        ? WireFormat.ALGORITHM_RECURSIVE_DOUBLING : WireFormat.ALGORITHM_RING;
+    if (size <= 1 || bytes <= config.smallMessageMaxBytes()) {
+      return bytes <= config.directMaxBytes() && size <= config.directMaxRanks()
+          ? WireFormat.ALGORITHM_DIRECT : WireFormat.ALGORITHM_RECURSIVE_DOUBLING;
+    }
+    return WireFormat.ALGORITHM_RING;
   }
 
   /** Runs {@code op} after every earlier async collective, on this thread when none is pending. */

@@ -20,7 +20,8 @@ import io.netty.buffer.ByteBuf;
  *     16    4 chunk           index of this frame among the frames of this collective sent on this
  *                             connection, from 0 (detects loss, duplication and reordering)
  *     20    4 count           number of elements of the whole collective call (not of this frame)
- *     24    4 aux             op-specific: algorithm id for allReduceSum, root rank for broadcast
+ *     24    4 aux             op-specific: algorithm id for allReduceSum (1 recursive doubling,
+ *                             2 ring, 3 direct exchange), root rank for broadcast
  *     28    4 payloadLength   bytes that follow the header; bounded before anything is allocated:
  *                             at most {@link #CONTROL_MAX_PAYLOAD} for handshake and abort frames,
  *                             at most the configured data bound (never above {@link
@@ -157,11 +158,13 @@ public final class WireFormat {
   /** Algorithm ids carried in {@code aux} of allReduceSum frames. */
   public static final int ALGORITHM_RECURSIVE_DOUBLING = 1;
   public static final int ALGORITHM_RING = 2;
+  public static final int ALGORITHM_DIRECT = 3;
 
   static String algorithmName(int aux) {
     return switch (aux) {
       case ALGORITHM_RECURSIVE_DOUBLING -> "recursive doubling";
       case ALGORITHM_RING -> "ring";
+      case ALGORITHM_DIRECT -> "direct exchange";
       default -> "algorithm " + aux;
     };
   }

@@ -101,6 +101,48 @@ class AlgorithmTest {
   }
 
   @Test
+  void directExchangeAnySizeAnyLength() throws Exception {
+    for (int size = 1; size <= 9; size++) {
+      for (int n : LENGTHS) {
+        long seed = size * 1000L + n;
+        // The whole vector travels in one frame: chunk of 512 bytes holds 128 floats.
+        List<float[]> out = run(size, n, Op.ALL_REDUCE_SUM, WireFormat.ALGORITHM_DIRECT, 512,
+            seed, DirectAllReduce::allReduce);
+        checkSum(out, size, n, seed);
+        // Rank order, whatever the rank: rank 0's result is the sequential float sum.
+        for (int i = 0; i < n; i++) {
+          float seq = 0;
+          for (int r = 0; r < size; r++) {
+            seq = r == 0 ? input(0, n, seed)[i] : seq + input(r, n, seed)[i];
+          }
+          assertEquals(Float.floatToRawIntBits(seq), Float.floatToRawIntBits(out.get(0)[i]),
+              "element " + i + " of size " + size);
+        }
+      }
+    }
+  }
+
+  @Test
+  void directExchangeRefusesAVectorLargerThanOneFrame() {
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalArgumentException.class, () -> DirectAllReduce.plan(0, 4, 129, 128));
+    assertTrue(e.getMessage().contains("one frame"), e.getMessage());
+  }
+
+  @Test
+  void schedulesPipelineTheRing() {
+    // Rank 1 of 3, 6 elements (segment j = [2j, 2j + 2)), 1 element per frame: its own segment 1
+    // goes out first; each received chunk of segments 0 then 2 is added and forwarded before the
+    // next is received (segment 2 ends fully reduced here); the all-gather copies segment 1 (owned
+    // by rank 0) and forwards it, then copies segment 0, the last.
+    Schedule s = Ring.plan(1, 3, 6, 1);
+    assertEquals("Schedule[send 2 [2+1], send 2 [3+1], add< 0 [0+1], send 2 [0+1], "
+        + "add< 0 [1+1], send 2 [1+1], add< 0 [4+1], send 2 [4+1], add< 0 [5+1], send 2 [5+1], "
+        + "copy 0 [2+1], send 2 [2+1], copy 0 [3+1], send 2 [3+1], copy 0 [0+1], copy 0 [1+1]]",
+        s.toString());
+  }
+
+  @Test
   void broadcastFromEveryRoot() throws Exception {
     for (int size = 1; size <= 9; size++) {
       for (int root = 0; root < size; root++) {
