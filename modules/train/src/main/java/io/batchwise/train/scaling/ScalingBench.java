@@ -1,0 +1,344 @@
+package io.batchwise.train.scaling;
+
+import io.batchwise.train.Json;
+import io.batchwise.train.report.BarChart;
+import io.batchwise.train.report.LineChart;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The scaling benchmark on this machine: weak scaling (fixed per-worker batch) and strong scaling
+ * (fixed global batch) at 1, 2, 4 and 8 workers, SyncBN and per-worker BN, each point a group of
+ * {@link ScalingRun} worker processes. Reports images/s, the step-time breakdown (compute, SyncBN
+ * communication, gradient communication, waiting), efficiency, SyncBN overhead versus per-worker BN,
+ * and separates the cost of sharing this machine's cores from the cost of communication:
+ *
+ * <ul>
+ *   <li>efficiency = images/s at W / (W × images/s at 1 worker), for both modes;</li>
+ *   <li>core sharing = compute at 1 worker / compute at W (weak; strong: / (W × compute at W)): how
+ *       much slower the same per-worker work ran because the workers shared cores (≤ 2/W is forced
+ *       when W workers share 2 cores);</li>
+ *   <li>communication = compute at W / step at W: the share of the step not spent in SyncBN
+ *       reductions or waiting for gradient buckets;</li>
+ *   <li>efficiency = core sharing × communication (up to the upload and the 1-worker step's own
+ *       bookkeeping).</li>
+ * </ul>
+ *
+ * <p>Usage: {@code ScalingBench [--models resnet20,lenet-bn] [--workers 1,2,4,8]
+ * [--modes weak,strong] [--norms syncbn,bn] [--batch-per-worker 16] [--global-batch 32]
+ * [--steps 12] [--warmup 3] [--device opencl] [--memory-mb 256] [--out bench/results]
+ * [--runner "local processes"]}. Writes {@code scaling-runs.csv}, {@code scaling.json},
+ * {@code scaling.md} and {@code scaling-<model>-<mode>.png}; the markdown also takes in the
+ * projection ({@code scaling-projection.md}) and the namespace validation
+ * ({@code netns-validation.csv}) when they are in the output folder.
+ */
+public final class ScalingBench {
+  private ScalingBench() {
+  }
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> o = new LinkedHashMap<>();
+    o.put("models", "resnet20,lenet-bn");
+    o.put("workers", "1,2,4,8");
+    o.put("modes", "weak,strong");
+    o.put("norms", "syncbn,bn");
+    o.put("batch-per-worker", "16");
+    o.put("global-batch", "32");
+    o.put("steps", "12");
+    o.put("warmup", "3");
+    o.put("device", "opencl");
+    o.put("memory-mb", "256");
+    o.put("out", "bench/results");
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (!a.startsWith("--") || i + 1 >= args.length || !o.containsKey(a.substring(2))) {
+        System.err.println("ScalingBench: unknown or incomplete option '" + a + "'; options: --"
+            + String.join(" --", o.keySet()));
+        System.exit(2);
+      }
+      o.put(a.substring(2), args[++i]);
+    }
+    int[] workers = Arrays.stream(o.get("workers").split(",")).mapToInt(Integer::parseInt).toArray();
+    if (workers[0] != 1) {
+      System.err.println("ScalingBench: --workers must start with 1 (efficiency is relative to 1 worker)");
+      System.exit(2);
+    }
+    Path out = Path.of(o.get("out"));
+    Files.createDirectories(out);
+    double[] loadBefore = loadAverage();
+    long t0 = System.nanoTime();
+    List<ScalingRun.Measured> runs = new ArrayList<>();
+    List<String> modes = new ArrayList<>();
+    for (String model : o.get("models").split(",")) {
+      for (String mode : o.get("modes").split(",")) {
+        if (!mode.equals("weak") && !mode.equals("strong")) {
+          System.err.println("ScalingBench: --modes takes weak and/or strong, got '" + mode + "'");
+          System.exit(2);
+        }
+        for (int w : workers) {
+          for (String norm : o.get("norms").split(",")) {
+            int global = mode.equals("weak") ? w * Integer.parseInt(o.get("batch-per-worker"))
+                : Integer.parseInt(o.get("global-batch"));
+            ScalingRun.Point p = new ScalingRun.Point(model, norm, w, global, Integer.parseInt(o.get("steps")),
+                Integer.parseInt(o.get("warmup")), o.get("device"), Integer.parseInt(o.get("memory-mb")));
+            System.err.printf(Locale.ROOT, "[scaling] %s %s %s: %d workers, global batch %d ...%n", model, mode,
+                norm, w, global);
+            ScalingRun.Measured m = ScalingRun.run(p);
+            System.err.printf(Locale.ROOT, "[scaling]   step %.1f ms (compute %.1f, syncbn %.1f, wait %.1f), %.1f images/s%n",
+                m.step() * 1e3, m.compute() * 1e3, m.syncBn() * 1e3, m.exposedWait() * 1e3, m.imagesPerSecond());
+            runs.add(m);
+            modes.add(mode);
+          }
+        }
+      }
+    }
+    double[] loadAfter = loadAverage();
+    double seconds = (System.nanoTime() - t0) * 1e-9;
+    List<Map<String, Object>> rows = rows(runs, modes);
+    Files.writeString(out.resolve("scaling-runs.csv"), csv(rows));
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("benchmark", "scaling");
+    json.put("date", Instant.now().toString());
+    json.put("command", "./batchwise bench scaling " + String.join(" ", args));
+    json.put("runner", "local worker processes: one JVM per worker on 127.0.0.1, real DataParallelStep over the "
+        + "Netty communicator; not Spark (io.batchwise.spark.job.TrainJob was not available when this ran)");
+    json.put("machine", Map.of("cores", Runtime.getRuntime().availableProcessors(),
+        "load_average_before", toList(loadBefore), "load_average_after", toList(loadAfter),
+        "run_seconds", seconds,
+        "note", "Every worker is held to one core (POCL_MAX_PTHREAD_COUNT=1, -XX:ActiveProcessorCount=1), but "
+            + "this machine has " + Runtime.getRuntime().availableProcessors() + " cores: with more workers than "
+            + "cores they share them, which 'core_sharing' measures apart from communication."));
+    json.put("settings", new LinkedHashMap<>(o));
+    json.put("runs", rows);
+    json.put("targets", targets(rows));
+    Files.writeString(out.resolve("scaling.json"), Json.pretty(json));
+    String md = markdown(rows, o, loadBefore, loadAfter, seconds, out);
+    Files.writeString(out.resolve("scaling.md"), md);
+    plots(rows, out);
+    System.out.print(md);
+    System.out.println("wrote " + out.resolve("scaling.json") + ", scaling.md, scaling-runs.csv, PNGs");
+  }
+
+  /** One row per run; {@code modes.get(i)} is the mode (weak, strong) run i was measured for. */
+  static List<Map<String, Object>> rows(List<ScalingRun.Measured> runs, List<String> modes) {
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (int i = 0; i < runs.size(); i++) {
+      ScalingRun.Measured m = runs.get(i);
+      ScalingRun.Point p = m.point();
+      String mode = modes.get(i);
+      ScalingRun.Measured one = find(runs, modes, p.model(), p.norm(), 1, mode);
+      ScalingRun.Measured bn = find(runs, modes, p.model(), "bn", p.workers(), mode);
+      Map<String, Object> r = new LinkedHashMap<>();
+      r.put("model", p.model());
+      r.put("mode", mode);
+      r.put("norm", p.norm());
+      r.put("workers", p.workers());
+      r.put("global_batch", p.globalBatch());
+      r.put("per_worker_batch", (double) p.globalBatch() / p.workers());
+      r.put("step_ms", m.step() * 1e3);
+      r.put("compute_ms", m.compute() * 1e3);
+      r.put("compute_max_ms", m.computeMax() * 1e3);
+      r.put("syncbn_comm_ms", m.syncBn() * 1e3);
+      r.put("gradient_comm_ms", m.gradientComm() * 1e3);
+      r.put("wait_ms", m.exposedWait() * 1e3);
+      r.put("images_per_s", m.imagesPerSecond());
+      if (one != null) {
+        r.put("efficiency", m.imagesPerSecond() / (p.workers() * one.imagesPerSecond()));
+        r.put("core_sharing", mode.equals("weak") ? one.compute() / m.compute()
+            : one.compute() / (p.workers() * m.compute()));
+      }
+      r.put("communication", m.compute() / m.step());
+      if (bn != null) {
+        r.put("step_over_bn", m.step() / bn.step());
+      }
+      rows.add(r);
+    }
+    return rows;
+  }
+
+  private static ScalingRun.Measured find(List<ScalingRun.Measured> runs, List<String> modes, String model,
+      String norm, int w, String mode) {
+    for (int i = 0; i < runs.size(); i++) {
+      ScalingRun.Point p = runs.get(i).point();
+      if (p.model().equals(model) && p.norm().equals(norm) && p.workers() == w && modes.get(i).equals(mode)) {
+        return runs.get(i);
+      }
+    }
+    return null;
+  }
+
+  static List<Map<String, Object>> targets(List<Map<String, Object>> rows) {
+    List<Map<String, Object>> t = new ArrayList<>();
+    for (Map<String, Object> r : rows) {
+      if (r.get("model").equals("resnet20") && r.get("mode").equals("weak") && r.get("norm").equals("syncbn")
+          && (int) r.get("workers") == 2 && r.containsKey("efficiency")) {
+        double e = (double) r.get("efficiency");
+        t.add(Map.of("target", "weak-scaling efficiency at 2 workers, resnet20 (SyncBN)", "goal", ">= 0.90",
+            "measured", e, "met", e >= 0.9));
+      }
+      if (r.get("model").equals("resnet20") && r.get("norm").equals("syncbn") && (int) r.get("workers") == 4
+          && r.containsKey("step_over_bn")) {
+        double v = (double) r.get("step_over_bn");
+        t.add(Map.of("target", "SyncBN step time / per-worker BN at 4 workers, resnet20, " + r.get("mode")
+            + " scaling", "goal", "<= 1.05", "measured", v, "met", v <= 1.05));
+      }
+    }
+    return t;
+  }
+
+  static String csv(List<Map<String, Object>> rows) {
+    List<String> keys = List.of("model", "mode", "norm", "workers", "global_batch", "per_worker_batch", "step_ms",
+        "compute_ms", "compute_max_ms", "syncbn_comm_ms", "gradient_comm_ms", "wait_ms", "images_per_s",
+        "efficiency", "core_sharing", "communication", "step_over_bn");
+    StringBuilder sb = new StringBuilder(String.join(",", keys)).append('\n');
+    for (Map<String, Object> r : rows) {
+      List<String> cells = new ArrayList<>();
+      for (String k : keys) {
+        Object v = r.get(k);
+        cells.add(v == null ? "" : v instanceof Double d ? String.format(Locale.ROOT, "%.4f", d) : v.toString());
+      }
+      sb.append(String.join(",", cells)).append('\n');
+    }
+    return sb.toString();
+  }
+
+  private static String f(Object v, String fmt) {
+    return v == null ? "–" : String.format(Locale.ROOT, fmt, ((Number) v).doubleValue());
+  }
+
+  static String markdown(List<Map<String, Object>> rows, Map<String, String> o, double[] before, double[] after,
+      double seconds, Path out) throws IOException {
+    StringBuilder sb = new StringBuilder("# Scaling on this machine\n\n");
+    int cores = Runtime.getRuntime().availableProcessors();
+    sb.append(String.format(Locale.ROOT, "**This machine has %d cores.** Every worker is one JVM held to one core "
+        + "(PoCL capped to one thread, one JVM processor), so runs with more than %d workers share cores: "
+        + "`core sharing` below is what that costs (compute per step at 1 worker over compute per step at W, "
+        + "per-worker work held equal), `communication` is compute / step time (the rest is SyncBN reductions "
+        + "and waiting for gradient buckets). With W workers on %d cores, core sharing cannot exceed %d/W. "
+        + "Load average %.1f/%.1f/%.1f before and %.1f/%.1f/%.1f after (other jobs share this machine); "
+        + "%.0f s in all.%n%n", cores, cores, cores, cores, before[0], before[1], before[2], after[0], after[1],
+        after[2], seconds));
+    sb.append("Runner: one worker process per worker on 127.0.0.1 (real `DataParallelStep`, real Netty "
+        + "communicator), not the Spark job; steps " + o.get("steps") + " (first " + o.get("warmup")
+        + " not timed), synthetic 1×28×28 data, device " + o.get("device") + ".\n\n");
+    sb.append("| model | mode | norm | W | global batch | step ms | compute ms | SyncBN comm ms | grad comm ms | "
+        + "wait ms | images/s | efficiency | core sharing | communication | SyncBN/BN |\n");
+    sb.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (Map<String, Object> r : rows) {
+      sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %d | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
+          r.get("model"), r.get("mode"), r.get("norm"), (int) r.get("workers"), (int) r.get("global_batch"),
+          f(r.get("step_ms"), "%.1f"), f(r.get("compute_ms"), "%.1f"), f(r.get("syncbn_comm_ms"), "%.1f"),
+          f(r.get("gradient_comm_ms"), "%.1f"), f(r.get("wait_ms"), "%.1f"), f(r.get("images_per_s"), "%.1f"),
+          f(r.get("efficiency"), "%.2f"), f(r.get("core_sharing"), "%.2f"), f(r.get("communication"), "%.2f"),
+          r.get("norm").equals("syncbn") ? f(r.get("step_over_bn"), "%.3f") : "–"));
+    }
+    sb.append("\nTargets of issue 6:\n\n| target | goal | measured | met |\n|---|---|---:|---|\n");
+    for (Map<String, Object> t : targets(rows)) {
+      sb.append(String.format(Locale.ROOT, "| %s | %s | %.3f | %s |%n", t.get("target"), t.get("goal"),
+          (double) t.get("measured"), (boolean) t.get("met") ? "yes" : "**no**"));
+    }
+    Path validation = out.resolve("netns-validation.csv");
+    if (Files.isRegularFile(validation)) {
+      sb.append("\n## Collective model vs test hosts in network namespaces\n\n").append(validationSummary(validation));
+    }
+    Path projection = out.resolve("scaling-projection.md");
+    if (Files.isRegularFile(projection)) {
+      sb.append("\n## Projection to 16–1024 nodes\n\n").append(Files.readString(projection));
+    }
+    return sb.toString();
+  }
+
+  /**
+   * Median |relative error| of the model per setting, rank count and regime (latency-bound:
+   * < 32 KB; bandwidth-bound: ≥ 32 KB), all-reduces only (the broadcast's timing is indirect).
+   */
+  static String validationSummary(Path csv) throws IOException {
+    List<String> lines = Files.readAllLines(csv);
+    Map<String, List<Double>> add = new LinkedHashMap<>();
+    Map<String, List<Double>> max = new LinkedHashMap<>();
+    for (String l : lines.subList(1, lines.size())) {
+      String[] f = l.split(",");
+      if (f.length < 11 || f[3].equals("bcast")) {
+        continue;
+      }
+      String key = f[0] + "|" + f[4] + "|" + (Long.parseLong(f[5]) < 32768 ? "< 32 KB" : ">= 32 KB");
+      add.computeIfAbsent(key, k -> new ArrayList<>()).add(Math.abs(Double.parseDouble(f[8])));
+      max.computeIfAbsent(key, k -> new ArrayList<>()).add(Math.abs(Double.parseDouble(f[10])));
+    }
+    StringBuilder sb = new StringBuilder("Median |predicted − measured| / measured of all-reduces (recursive "
+        + "doubling and ring), model fitted on the unshaped 2-rank runs; `add`: beta + 1/rate, `max`: "
+        + "max(beta, 1/rate). Full table: `netns-validation.csv`.\n\n| setting | ranks | messages | samples | "
+        + "add | max |\n|---|---:|---|---:|---:|---:|\n");
+    for (String k : add.keySet()) {
+      String[] p = k.split("\\|");
+      sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %d | %.0f%% | %.0f%% |%n", p[0], p[1], p[2],
+          add.get(k).size(), 100 * median(add.get(k)), 100 * median(max.get(k))));
+    }
+    return sb.toString();
+  }
+
+  private static double median(List<Double> v) {
+    double[] a = v.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    return a.length % 2 == 1 ? a[a.length / 2] : 0.5 * (a[a.length / 2 - 1] + a[a.length / 2]);
+  }
+
+  static void plots(List<Map<String, Object>> rows, Path out) throws IOException {
+    for (String model : rows.stream().map(r -> (String) r.get("model")).distinct().toList()) {
+      for (String mode : List.of("weak", "strong")) {
+        LineChart c = new LineChart(model + ", " + mode + " scaling on this 2-core machine", "workers",
+            "images/s").integerX();
+        BarChart bars = null;
+        boolean any = false;
+        for (String norm : List.of("syncbn", "bn")) {
+          List<Map<String, Object>> sel = rows.stream().filter(r -> r.get("model").equals(model)
+              && r.get("mode").equals(mode) && r.get("norm").equals(norm)).toList();
+          if (sel.isEmpty()) {
+            continue;
+          }
+          any = true;
+          double[] x = sel.stream().mapToDouble(r -> (int) r.get("workers")).toArray();
+          double[] y = sel.stream().mapToDouble(r -> (double) r.get("images_per_s")).toArray();
+          c.series(norm, x, y);
+          if (norm.equals("syncbn")) {
+            double[] ideal = Arrays.stream(x).map(w -> w * y[0]).toArray();
+            c.series("ideal (linear)", x, ideal);
+            List<String> cats = sel.stream().map(r -> r.get("workers") + " workers").toList();
+            bars = new BarChart(model + ", " + mode + ", SyncBN: where a step's time goes", "", "ms per step", cats)
+                .series("compute", sel.stream().mapToDouble(r -> (double) r.get("compute_ms")).toArray())
+                .series("SyncBN comm", sel.stream().mapToDouble(r -> (double) r.get("syncbn_comm_ms")).toArray())
+                .series("wait (gradients)", sel.stream().mapToDouble(r -> (double) r.get("wait_ms")).toArray());
+          }
+        }
+        if (any) {
+          c.writePng(out.resolve("scaling-" + model + "-" + mode + ".png"));
+        }
+        if (bars != null) {
+          bars.writePng(out.resolve("scaling-" + model + "-" + mode + "-breakdown.png"));
+        }
+      }
+    }
+  }
+
+  private static double[] loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+      return new double[] {Double.parseDouble(f[0]), Double.parseDouble(f[1]), Double.parseDouble(f[2])};
+    } catch (IOException | RuntimeException e) {
+      double l = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+      return new double[] {l, l, l};
+    }
+  }
+
+  private static List<Double> toList(double[] a) {
+    return Arrays.stream(a).boxed().toList();
+  }
+}

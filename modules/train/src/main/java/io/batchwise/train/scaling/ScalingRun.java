@@ -1,0 +1,205 @@
+package io.batchwise.train.scaling;
+
+import io.batchwise.collective.CollectiveConfig;
+import io.batchwise.collective.CollectiveServer;
+import io.batchwise.collective.Communicator;
+import io.batchwise.data.BatchSampler;
+import io.batchwise.data.Dataset;
+import io.batchwise.data.SyntheticDataset;
+import io.batchwise.nn.layers.Sequential;
+import io.batchwise.nn.models.Models;
+import io.batchwise.nn.norm.NormFactory;
+import io.batchwise.nn.optim.SgdConfig;
+import io.batchwise.tensor.Device;
+import io.batchwise.tensor.DeviceOptions;
+import io.batchwise.tensor.Devices;
+import io.batchwise.train.parallel.DataParallelStep;
+import io.batchwise.train.parallel.GradientBuckets;
+import io.batchwise.train.parallel.StepTimes;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One measured point of the scaling benchmark: W data-parallel workers, each its own JVM (as Spark
+ * executors are), running the real {@link DataParallelStep} over a real Netty {@link Communicator}
+ * on 127.0.0.1, with every worker held to one core: PoCL's thread pool capped to one thread
+ * ({@code POCL_MAX_PTHREAD_COUNT=1}) and the JVM told it has one processor
+ * ({@code -XX:ActiveProcessorCount=1}: one GC and JIT thread). The cores themselves are shared: on a
+ * machine with fewer cores than workers, workers wait for each other's CPU time.
+ *
+ * <p>Data: a synthetic 1×28×28 data set (the timing does not depend on the pixel values); global
+ * batch s is the s-th batch of a shuffled {@link BatchSampler}, and worker r trains on its contiguous
+ * shard ({@link BatchSampler#shard}).
+ *
+ * <p>Per point and worker, the mean {@link StepTimes} of the steps after the warm-up; the point's
+ * figures average the workers (they run in lock step).
+ */
+public final class ScalingRun {
+  private ScalingRun() {
+  }
+
+  /**
+   * What to run: {@code workers} processes, model and normalization ({@code syncbn} or {@code bn},
+   * per-worker), {@code globalBatch} samples per step split evenly over the workers.
+   */
+  public record Point(String model, String norm, int workers, int globalBatch, int steps, int warmup,
+      String device, int memoryMb) {
+    public Point {
+      if (workers < 1 || globalBatch < 2 * workers || steps <= warmup || warmup < 0) {
+        throw new IllegalArgumentException("need workers >= 1, a global batch of at least 2 per worker, "
+            + "steps > warmup >= 0; got workers " + workers + ", global batch " + globalBatch + ", steps "
+            + steps + ", warm-up " + warmup);
+      }
+    }
+  }
+
+  /**
+   * Mean seconds per step over the measured steps, averaged over the workers; {@code compute} is
+   * the step minus SyncBN communication minus waiting for gradient buckets; {@code computeMax} is
+   * the slowest worker's.
+   */
+  public record Measured(Point point, double step, double compute, double computeMax, double syncBn,
+      double gradientComm, double exposedWait, double imagesPerSecond) {}
+
+  /** Runs one point: starts the worker JVMs, collects their timings, returns the means. */
+  public static Measured run(Point p) throws Exception {
+    String java = System.getProperty("java.home") + "/bin/java";
+    String secret = HexFormat.of().formatHex(CollectiveConfig.newSecret());
+    List<Process> procs = new ArrayList<>();
+    List<BufferedReader> outs = new ArrayList<>();
+    try {
+      for (int r = 0; r < p.workers(); r++) {
+        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx768m", "-XX:ActiveProcessorCount=1", "-XX:+UseG1GC",
+            "-Djava.awt.headless=true", "-cp", System.getProperty("java.class.path"), ScalingRun.class.getName(),
+            "--child", String.valueOf(r), secret, p.model(), p.norm(), String.valueOf(p.workers()),
+            String.valueOf(p.globalBatch()), String.valueOf(p.steps()), String.valueOf(p.warmup()), p.device(),
+            String.valueOf(p.memoryMb()));
+        pb.environment().put("POCL_MAX_PTHREAD_COUNT", "1");
+        pb.redirectError(ProcessBuilder.Redirect.INHERIT);
+        Process proc = pb.start();
+        procs.add(proc);
+        outs.add(new BufferedReader(new InputStreamReader(proc.getInputStream(), StandardCharsets.UTF_8)));
+      }
+      StringBuilder endpoints = new StringBuilder();
+      for (int r = 0; r < p.workers(); r++) {
+        String l = outs.get(r).readLine();
+        if (l == null || !l.startsWith("PORT ")) {
+          throw new IllegalStateException("worker " + r + " did not start (first line: " + l + "); see its"
+              + " error output above");
+        }
+        endpoints.append(r > 0 ? "," : "").append("127.0.0.1:").append(l.substring(5).trim());
+      }
+      for (Process proc : procs) {
+        PrintWriter w = new PrintWriter(proc.getOutputStream(), true, StandardCharsets.UTF_8);
+        w.println(endpoints);
+      }
+      double[] sums = new double[7];
+      double computeMax = 0;
+      for (int r = 0; r < p.workers(); r++) {
+        String l;
+        while ((l = outs.get(r).readLine()) != null && !l.startsWith("MEAN ")) {
+          // progress lines are ignored
+        }
+        if (l == null) {
+          throw new IllegalStateException("worker " + r + " ended without its timings; see its error output above");
+        }
+        String[] f = l.split(" ");
+        double[] v = new double[7];
+        for (int k = 0; k < 7; k++) {
+          v[k] = Double.parseDouble(f[k + 1]);
+          sums[k] += v[k];
+        }
+        computeMax = Math.max(computeMax, v[0] - v[1] - v[3]);
+      }
+      for (int r = 0; r < p.workers(); r++) {
+        if (!procs.get(r).waitFor(60, TimeUnit.SECONDS) || procs.get(r).exitValue() != 0) {
+          throw new IllegalStateException("worker " + r + " did not exit cleanly");
+        }
+      }
+      double w = p.workers();
+      double step = sums[0] / w;
+      return new Measured(p, step, (sums[0] - sums[1] - sums[3]) / w, computeMax, sums[1] / w, sums[2] / w,
+          sums[3] / w, p.globalBatch() / step);
+    } finally {
+      for (Process proc : procs) {
+        proc.destroyForcibly();
+      }
+    }
+  }
+
+  public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].equals("--child")) {
+      child(args);
+      return;
+    }
+    throw new IllegalArgumentException("ScalingRun is started by ScalingBench; use ScalingBench");
+  }
+
+  private static void child(String[] a) throws IOException {
+    int rank = Integer.parseInt(a[1]);
+    byte[] secret = HexFormat.of().parseHex(a[2]);
+    String model = a[3];
+    String norm = a[4];
+    int workers = Integer.parseInt(a[5]);
+    int globalBatch = Integer.parseInt(a[6]);
+    int steps = Integer.parseInt(a[7]);
+    int warmup = Integer.parseInt(a[8]);
+    String device = a[9];
+    int memoryMb = Integer.parseInt(a[10]);
+    CollectiveConfig cfg = CollectiveConfig.builder().jobId("scaling").secret(secret).rank(rank).size(workers)
+        .timeout(Duration.ofSeconds(300)).spinMicros(0).build();
+    CollectiveServer server = CollectiveServer.bind(cfg, new InetSocketAddress("127.0.0.1", 0));
+    System.out.println("PORT " + server.localAddress().getPort());
+    System.out.flush();
+    String line = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+    List<InetSocketAddress> endpoints = new ArrayList<>();
+    for (String e : line.split(",")) {
+      endpoints.add(CollectiveConfig.parseEndpoint(e));
+    }
+    Dataset data = SyntheticDataset.mnistLike(Math.max(1024, 4 * globalBatch), 1);
+    BatchSampler sampler = new BatchSampler(data.size(), globalBatch, true, true, 1);
+    try (Communicator comm = server.join(endpoints);
+        Device dev = Devices.open(device, new DeviceOptions(memoryMb, 8));
+        Sequential net = Models.create(model, NormFactory.byName(norm))) {
+      net.init(dev, data.sampleShape().clone(), new Random(1));
+      int maxLocal = (globalBatch + workers - 1) / workers;
+      StepTimes total = StepTimes.ZERO;
+      try (DataParallelStep step = new DataParallelStep(dev, net, data.sampleShape(), data.numClasses(), maxLocal,
+          new SgdConfig(0.9, false, 0, false), comm, GradientBuckets.DEFAULT_BUCKET_BYTES)) {
+        int[] order = null;
+        for (int s = 0; s < steps; s++) {
+          int b = s % sampler.batchesPerEpoch();
+          if (b == 0) {
+            order = sampler.order(s / sampler.batchesPerEpoch());
+          }
+          int[] mine = BatchSampler.shard(sampler.globalBatch(order, b), rank, workers);
+          DataParallelStep.Result r = step.run(data, mine, globalBatch, 0.01);
+          if (s >= warmup) {
+            total = total.plus(r.times());
+          }
+        }
+      }
+      double n = (steps - warmup) * 1e9;
+      System.out.printf(Locale.ROOT, "MEAN %.9f %.9f %.9f %.9f %.9f %.9f %.9f%n", total.totalNanos() / n,
+          total.syncBnNanos() / n, total.gradientCommNanos() / n, total.waitNanos() / n,
+          (total.uploadNanos()) / n, (total.forwardNanos() + total.backwardNanos()) / n,
+          total.optimizerNanos() / n);
+      System.out.flush();
+    } catch (RuntimeException e) {
+      System.err.println("scaling worker " + rank + " of " + workers + " failed: " + e);
+      System.exit(1);
+    }
+    System.exit(0);
+  }
+}

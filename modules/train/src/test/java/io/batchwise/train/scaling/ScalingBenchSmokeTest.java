@@ -1,0 +1,44 @@
+package io.batchwise.train.scaling;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The scaling benchmark on tiny settings: lenet-bn, 1 and 2 worker processes over real Netty on
+ * PoCL, 3 steps; checks the files and the figures' consistency, not speed.
+ */
+class ScalingBenchSmokeTest {
+  @Test
+  void runsOneAndTwoWorkerProcessesAndWritesTheReport(@TempDir Path out) throws Exception {
+    ScalingBench.main(new String[] {"--models", "lenet-bn", "--workers", "1,2", "--modes", "weak",
+        "--norms", "syncbn,bn", "--batch-per-worker", "8", "--steps", "3", "--warmup", "1",
+        "--memory-mb", "64", "--out", out.toString()});
+    List<String> csv = Files.readAllLines(out.resolve("scaling-runs.csv"));
+    assertEquals(5, csv.size(), String.join("\n", csv));
+    for (String row : csv.subList(1, csv.size())) {
+      String[] f = row.split(",");
+      double step = Double.parseDouble(f[6]);
+      double compute = Double.parseDouble(f[7]);
+      double sync = Double.parseDouble(f[9]);
+      double wait = Double.parseDouble(f[11]);
+      assertTrue(step > 0 && compute > 0 && compute <= step + 1e-9, row);
+      // step = compute + SyncBN comm + wait, by construction of the breakdown.
+      assertEquals(step, compute + sync + wait, 1e-3 * step + 1e-3, row);
+      if (f[2].equals("bn")) {
+        assertEquals(0, sync, 1e-9, "per-worker BN never reduces statistics: " + row);
+      }
+    }
+    String two = csv.stream().filter(r -> r.startsWith("lenet-bn,weak,syncbn,2,")).findFirst().orElseThrow();
+    assertTrue(Double.parseDouble(two.split(",")[9]) > 0, "2 workers with SyncBN spend time in its reductions: " + two);
+    String md = Files.readString(out.resolve("scaling.md"));
+    assertTrue(md.contains("This machine has"), md);
+    assertTrue(Files.size(out.resolve("scaling-lenet-bn-weak.png")) > 1000);
+    assertTrue(Files.readString(out.resolve("scaling.json")).contains("\"runs\""));
+  }
+}
