@@ -30,7 +30,7 @@ final class DomainShiftStudy {
         CLAIM);
     int batch = 64;
     int epochs = ctx.pick(1, 1, 2);
-    Dataset train = ctx.trainHead(ctx.pick(256, 3000, 8000));
+    Dataset train = ctx.trainHead(ctx.pick(256, 3000, 10000));
     Dataset test = ctx.testHead(ctx.pick(200, 4000, 10000));
     long seed = Runs.seed(ctx, 6, 0);
     SimulatedWorkers.Settings s = new SimulatedWorkers.Settings(1, batch, true, epochs, Runs.BASE_LR, 0.1, true,

@@ -24,9 +24,9 @@ final class NonIidStudy {
     int workers = 8;
     int b = 4;
     int g = workers * b;
-    int epochs = ctx.pick(1, 1, 2);
-    Dataset train = ctx.trainHead(ctx.pick(256, 3000, 8000));
-    Dataset test = ctx.testHead(ctx.pick(200, 2000, 5000));
+    int epochs = ctx.pick(1, 1, 3);
+    Dataset train = ctx.trainHead(ctx.pick(256, 3000, 10000));
+    Dataset test = ctx.testHead(ctx.pick(200, 2000, 10000));
     double lr = Runs.scaledLr(g);
     r.setup.put("model", "lenet-bn");
     r.setup.put("workers", workers);

@@ -24,8 +24,8 @@ final class PerWorkerBatchStudy {
         CLAIM);
     int global = 64;
     int epochs = ctx.pick(1, 1, 2);
-    Dataset train = ctx.trainHead(ctx.pick(256, 3000, 8000));
-    Dataset test = ctx.testHead(ctx.pick(200, 2000, 5000));
+    Dataset train = ctx.trainHead(ctx.pick(256, 3000, 10000));
+    Dataset test = ctx.testHead(ctx.pick(200, 2000, 10000));
     List<Integer> batches = ctx.size() == StudyContext.Size.FULL ? List.of(2, 4, 8, 16, 32) : List.of(2, 8, 32);
     double lr = Runs.scaledLr(global);
     r.setup.put("model", "lenet-bn");

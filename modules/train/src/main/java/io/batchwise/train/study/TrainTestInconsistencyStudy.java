@@ -28,7 +28,7 @@ final class TrainTestInconsistencyStudy {
     ExperimentResult r = new ExperimentResult("4", "Train/test inconsistency across normalization batch sizes", CLAIM);
     int global = 64;
     int epochs = ctx.pick(1, 1, 2);
-    Dataset train = ctx.trainHead(ctx.pick(256, 3000, 8000));
+    Dataset train = ctx.trainHead(ctx.pick(256, 3000, 10000));
     Dataset test = ctx.testHead(ctx.pick(200, 2000, 5000));
     int trainProbe = ctx.pick(128, 2000, 5000);
     int preciseSamples = ctx.pick(128, 3000, 8000);
