@@ -7,6 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -35,6 +38,15 @@ public final class RunFolder {
 
   /** Creates the folder (and parents); an existing folder must not hold a previous run. */
   public static RunFolder create(Path dir) throws IOException {
+    return create(dir, List.of());
+  }
+
+  /**
+   * As {@link #create(Path)}, with columns after {@link EpochMetrics#COLUMNS} in the metrics
+   * (e.g. the distributed job's attempts and communication share), filled by
+   * {@link #append(EpochMetrics, Map)}.
+   */
+  public static RunFolder create(Path dir, List<String> extraColumns) throws IOException {
     for (String f : new String[] {SUMMARY, METRICS_JSONL, METRICS_CSV}) {
       if (Files.exists(dir.resolve(f))) {
         throw new IOException("run folder " + dir + " already holds a run (" + f
@@ -42,10 +54,31 @@ public final class RunFolder {
       }
     }
     Files.createDirectories(dir);
-    Files.writeString(dir.resolve(METRICS_CSV), String.join(",", EpochMetrics.COLUMNS) + "\n",
-        StandardCharsets.UTF_8);
+    writeHeader(dir, extraColumns);
     Files.writeString(dir.resolve(METRICS_JSONL), "", StandardCharsets.UTF_8);
     return new RunFolder(dir);
+  }
+
+  /**
+   * Opens the folder of a run being continued (resumed from a checkpoint): keeps its metrics and
+   * appends to them; creates whatever is missing. The summary is rewritten at the end.
+   */
+  public static RunFolder reopen(Path dir, List<String> extraColumns) throws IOException {
+    Files.createDirectories(dir);
+    if (!Files.exists(dir.resolve(METRICS_CSV))) {
+      writeHeader(dir, extraColumns);
+    }
+    if (!Files.exists(dir.resolve(METRICS_JSONL))) {
+      Files.writeString(dir.resolve(METRICS_JSONL), "", StandardCharsets.UTF_8);
+    }
+    return new RunFolder(dir);
+  }
+
+  private static void writeHeader(Path dir, List<String> extraColumns) throws IOException {
+    List<String> columns = new ArrayList<>(List.of(EpochMetrics.COLUMNS));
+    columns.addAll(extraColumns);
+    Files.writeString(dir.resolve(METRICS_CSV), String.join(",", columns) + "\n",
+        StandardCharsets.UTF_8);
   }
 
   public Path dir() {
@@ -58,11 +91,18 @@ public final class RunFolder {
 
   /** Appends one epoch to both metrics files. */
   public void append(EpochMetrics m) {
+    append(m, Map.of());
+  }
+
+  /** Appends one epoch with values of the extra columns (in their order) to both metrics files. */
+  public void append(EpochMetrics m, Map<String, Object> extra) {
     try {
-      Files.writeString(dir.resolve(METRICS_JSONL), Json.write(m.toMap()) + "\n",
+      Map<String, Object> all = new LinkedHashMap<>(m.toMap());
+      all.putAll(extra);
+      Files.writeString(dir.resolve(METRICS_JSONL), Json.write(all) + "\n",
           StandardCharsets.UTF_8, StandardOpenOption.APPEND);
       StringBuilder row = new StringBuilder();
-      for (Object v : m.toMap().values()) {
+      for (Object v : all.values()) {
         if (row.length() > 0) {
           row.append(',');
         }

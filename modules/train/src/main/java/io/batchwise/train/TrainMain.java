@@ -97,6 +97,14 @@ public final class TrainMain {
     if (c.workers() != 1) {
       throw new UsageException("--workers " + c.workers() + ": " + WORKERS_MESSAGE);
     }
+    checkNamesBatchAndData(c);
+  }
+
+  /**
+   * The checks every training command makes: known model and norm, a global batch BatchNorm can
+   * train with, an existing data directory.
+   */
+  public static void checkNamesBatchAndData(TrainConfig c) throws UsageException {
     if (!Catalog.models().contains(c.model())) {
       throw new UsageException("unknown model '" + c.model() + "'; valid: "
           + String.join(", ", Catalog.models()));
@@ -116,7 +124,8 @@ public final class TrainMain {
     }
   }
 
-  static TrainTestSplit load(TrainConfig c) throws IOException, UsageException {
+  /** The training and test sets {@code c} names (Fashion-MNIST or synthetic). */
+  public static TrainTestSplit load(TrainConfig c) throws IOException, UsageException {
     if (TrainConfig.DATA_SYNTHETIC.equals(c.data())) {
       SyntheticDataset train = new SyntheticDataset("synthetic/train", c.syntheticTrain(),
           Catalog.inputShape(), 10, 1f, c.seed());
@@ -130,7 +139,7 @@ public final class TrainMain {
   }
 
   /** Parses the schedule now, so a bad spec is a usage error and not a failure mid-run. */
-  static void checkSchedule(TrainConfig c, TrainTestSplit data) throws UsageException {
+  public static void checkSchedule(TrainConfig c, TrainTestSplit data) throws UsageException {
     int n = c.trainLimit() > 0 ? Math.min(c.trainLimit(), data.train().size()) : data.train().size();
     long perEpoch = n / c.batchSize();
     if (perEpoch < 1) {

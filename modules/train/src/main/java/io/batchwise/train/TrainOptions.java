@@ -95,7 +95,15 @@ public final class TrainOptions {
    *     {@link TrainConfig} refuses
    */
   public static Parsed parse(String[] args) throws UsageException {
-    TrainConfig.Builder b = TrainConfig.builder();
+    return parse(args, TrainConfig.DEFAULTS);
+  }
+
+  /**
+   * Parses {@code args} on top of {@code base} (the distributed job's defaults differ from the
+   * single-worker trainer's: SyncBN, 2 workers); {@code --help} returns {@code base}.
+   */
+  public static Parsed parse(String[] args, TrainConfig base) throws UsageException {
+    TrainConfig.Builder b = base.toBuilder();
     boolean help = false;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
@@ -130,7 +138,7 @@ public final class TrainOptions {
       o.setter().set(b, value);
     }
     if (help) {
-      return new Parsed(TrainConfig.DEFAULTS, true);
+      return new Parsed(base, true);
     }
     try {
       return new Parsed(b.build(), false);
@@ -146,21 +154,49 @@ public final class TrainOptions {
         .append("Trains a CNN on one worker and writes a run folder with summary.json, metrics.jsonl,\n")
         .append("metrics.csv and a checkpoint per epoch. Defaults are the acceptance run: lenet-bn\n")
         .append("with BatchNorm on Fashion-MNIST, 2 epochs, batch 64.\n\nOptions:\n");
-    for (Option o : OPTIONS.values()) {
-      String head = "  " + o.name() + (o.isFlag() ? "" : " " + o.arg());
-      sb.append(head);
-      sb.append(" ".repeat(Math.max(1, 28 - head.length())));
-      if (head.length() >= 28) {
-        sb.append('\n').append(" ".repeat(28));
-      }
-      sb.append(o.help());
-      if (!o.defaultText().isEmpty()) {
-        sb.append(" [default: ").append(o.defaultText()).append(']');
-      }
-      sb.append('\n');
-    }
+    sb.append(optionsText(Map.of(), Map.of()));
     sb.append("\nExit codes: 0 success, 1 a failure while training, 2 bad command-line input.\n");
     return sb.toString();
+  }
+
+  /**
+   * One line (or two) per option: name, argument, meaning and default, for the help of a command
+   * built on these options. {@code defaults} replaces the default shown for an option (a command
+   * with other defaults), {@code helps} its meaning.
+   */
+  public static String optionsText(Map<String, String> defaults, Map<String, String> helps) {
+    StringBuilder sb = new StringBuilder();
+    for (Option o : OPTIONS.values()) {
+      line(sb, o.name() + (o.isFlag() ? "" : " " + o.arg()), helps.getOrDefault(o.name(), o.help()),
+          defaults.getOrDefault(o.name(), o.defaultText()));
+    }
+    return sb.toString();
+  }
+
+  /** Appends one option line in the help layout (also for commands that add options). */
+  public static void line(StringBuilder sb, String nameAndArg, String help, String defaultText) {
+    String head = "  " + nameAndArg;
+    sb.append(head);
+    sb.append(" ".repeat(Math.max(1, 28 - head.length())));
+    if (head.length() >= 28) {
+      sb.append('\n').append(" ".repeat(28));
+    }
+    sb.append(help);
+    if (!defaultText.isEmpty()) {
+      sb.append(" [default: ").append(defaultText).append(']');
+    }
+    sb.append('\n');
+  }
+
+  /** Whether {@code name} (e.g. {@code --model}) is one of these options; {@code -h} counts. */
+  public static boolean isOption(String name) {
+    return OPTIONS.containsKey(name) || name.equals("-h");
+  }
+
+  /** Whether option {@code name} is a flag (takes no value). */
+  public static boolean isFlag(String name) {
+    Option o = OPTIONS.get(name.equals("-h") ? "--help" : name);
+    return o != null && o.isFlag();
   }
 
   /** All option names, in help order. */

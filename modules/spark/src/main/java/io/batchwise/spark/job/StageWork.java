@@ -1,0 +1,120 @@
+package io.batchwise.spark.job;
+
+import io.batchwise.data.TrainTestSplit;
+import io.batchwise.spark.BarrierGroup;
+import io.batchwise.spark.RankWork;
+import io.batchwise.train.TrainConfig;
+import io.batchwise.train.distributed.EpochReport;
+import io.batchwise.train.distributed.EvalReport;
+import io.batchwise.train.distributed.PreciseBnReport;
+import io.batchwise.train.distributed.RankWorker;
+import io.batchwise.train.distributed.StepListener;
+import java.util.LinkedHashMap;
+
+/**
+ * The barrier tasks of the job's stages: each parses the job's arguments (as the driver did), takes
+ * the executor's cached data and a pooled device ({@link ExecutorResources}), and runs one
+ * {@link RankWorker} unit with the stage's communicator. Serializable: shipped with the task, so
+ * they hold only the arguments, strings and accumulators.
+ */
+final class StageWork {
+  private StageWork() {
+  }
+
+  /** Runs {@code unit} on this rank's worker, returning the device to the pool on success. */
+  private static <R> R withWorker(String[] args, String checkpointDir, BarrierGroup group,
+      Unit<R> unit) throws Exception {
+    JobOptions o = JobOptions.parse(args);
+    TrainConfig c = o.config();
+    TrainTestSplit data = ExecutorResources.data(c);
+    try (ExecutorResources.DeviceLease lease = ExecutorResources.device(c)) {
+      RankWorker worker = new RankWorker(group.communicator(), lease.device(), c, data,
+          CheckpointStorages.forLocation(checkpointDir));
+      R r = unit.run(worker, o);
+      lease.succeeded();
+      return r;
+    }
+  }
+
+  @FunctionalInterface
+  private interface Unit<R> {
+    R run(RankWorker worker, JobOptions options) throws Exception;
+  }
+
+  /** One epoch ({@link RankWorker#trainEpoch}); rank 0 reports progress through accumulators. */
+  static final class Epoch implements RankWork<EpochReport> {
+    private static final long serialVersionUID = 1L;
+    private final String[] args;
+    private final int epoch;
+    private final int attempt;
+    private final String loadFrom;
+    private final String checkpointDir;
+    private final Progress.Accumulators progress;
+
+    Epoch(String[] args, int epoch, int attempt, String loadFrom, String checkpointDir,
+        Progress.Accumulators progress) {
+      this.args = args.clone();
+      this.epoch = epoch;
+      this.attempt = attempt;
+      this.loadFrom = loadFrom;
+      this.checkpointDir = checkpointDir;
+      this.progress = progress;
+    }
+
+    @Override
+    public EpochReport run(BarrierGroup group) throws Exception {
+      return withWorker(args, checkpointDir, group, (w, o) -> {
+        StepListener listener = group.communicator().rank() == 0 ? progress::stepDone
+            : StepListener.NONE;
+        return w.trainEpoch(epoch, attempt, loadFrom, checkpointDir, o.fault(), listener);
+      });
+    }
+  }
+
+  /** The PreciseBN pass ({@link RankWorker#preciseBn}). */
+  static final class PreciseBn implements RankWork<PreciseBnReport> {
+    private static final long serialVersionUID = 1L;
+    private final String[] args;
+    private final String checkpoint;
+    private final long epochs;
+    private final String checkpointDir;
+
+    PreciseBn(String[] args, String checkpoint, long epochs, String checkpointDir) {
+      this.args = args.clone();
+      this.checkpoint = checkpoint;
+      this.epochs = epochs;
+      this.checkpointDir = checkpointDir;
+    }
+
+    @Override
+    public PreciseBnReport run(BarrierGroup group) throws Exception {
+      return withWorker(args, checkpointDir, group,
+          (w, o) -> w.preciseBn(checkpoint, epochs, o.preciseBnSamples()));
+    }
+  }
+
+  /** The evaluation ({@link RankWorker#evaluate}), with the PreciseBN statistics when given. */
+  static final class Evaluate implements RankWork<EvalReport> {
+    private static final long serialVersionUID = 1L;
+    private final String[] args;
+    private final String checkpoint;
+    private final long epochs;
+    private final String checkpointDir;
+    private final LinkedHashMap<String, float[]> preciseState;
+
+    Evaluate(String[] args, String checkpoint, long epochs, String checkpointDir,
+        LinkedHashMap<String, float[]> preciseState) {
+      this.args = args.clone();
+      this.checkpoint = checkpoint;
+      this.epochs = epochs;
+      this.checkpointDir = checkpointDir;
+      this.preciseState = preciseState;
+    }
+
+    @Override
+    public EvalReport run(BarrierGroup group) throws Exception {
+      return withWorker(args, checkpointDir, group,
+          (w, o) -> w.evaluate(checkpoint, epochs, preciseState));
+    }
+  }
+}
