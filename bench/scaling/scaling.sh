@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# ./batchwise bench scaling: the scaling benchmark of issue 6, in four parts.
+#
+#   bench/scaling/scaling.sh --classpath CP [--out DIR] [--quick] [--no-netns] [--no-projection]
+#                            [--no-runs] [-- ScalingBench options...]
+#
+#   1. collective model: time all-reduces (recursive doubling, ring) and broadcasts of 8 B..4 MB on
+#      groups of 2 and 4 rank JVMs on 127.0.0.1, fit alpha-beta on the 2-rank groups
+#      (collective-samples.csv, collective-model.csv);
+#   2. validation on test hosts in network namespaces with rate limits (netns.sh; root only, skipped
+#      with the reason otherwise): netns-model.csv, netns-validation.csv;
+#   3. projection to 16-1024 nodes at 10/25/100 Gbit/s and 5-50 us (ScalingProjection):
+#      scaling-projection.{csv,md}, scaling-projection-<model>.png, step-profile-<model>.csv;
+#   4. real runs: 1, 2, 4, 8 worker processes, weak and strong scaling, SyncBN and per-worker BN
+#      (ScalingBench): scaling-runs.csv, scaling.json, scaling.md (which takes in 2 and 3), PNGs.
+# --quick: small settings for a check in a few minutes (writes DIR/scaling-quick/ instead).
+# Environment: JAVA_HOME, BATCHWISE_JVM_OPTS (the launcher's JVM options).
+set -euo pipefail
+say() { printf '[scaling] %s\n' "$*" >&2; }
+die() { printf '[scaling] error: %s\n' "$*" >&2; exit 1; }
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+CP=""; OUT="bench/results"; QUICK=0; NETNS=1; PROJECTION=1; RUNS=1
+while (( $# )); do
+  case "$1" in
+    --classpath) CP="$2"; shift 2 ;;
+    --out) OUT="$2"; shift 2 ;;
+    --quick) QUICK=1; shift ;;
+    --no-netns) NETNS=0; shift ;;
+    --no-projection) PROJECTION=0; shift ;;
+    --no-runs) RUNS=0; shift ;;
+    --) shift; break ;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown option '$1' (see --help)" ;;
+  esac
+done
+[[ -n "$CP" ]] || die "--classpath is required (./batchwise bench scaling passes it)"
+JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+JSIG="${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")}/lib/libjsig.so"
+[[ -f "$JSIG" ]] || die "$JSIG not found; it is needed to run OpenCL (PoCL) inside the JVM"
+read -r -a JOPTS <<<"${BATCHWISE_JVM_OPTS:--Xmx2g -XX:+UseG1GC -Djava.awt.headless=true}"
+(( QUICK )) && OUT="$OUT/scaling-quick"
+mkdir -p "$OUT"
+jrun() { LD_PRELOAD="$JSIG${LD_PRELOAD:+:$LD_PRELOAD}" "$JAVA" "${JOPTS[@]}" -cp "$CP" "$@"; }
+
+SIZES="8,512,4096,32768,262144,1048576,4194304"; RANKS="2,4"
+(( QUICK )) && { SIZES="8,4096,262144"; RANKS="2"; }
+say "1/4 collective model: ranks $RANKS on 127.0.0.1, fitted on 2-rank groups (uptime: $(uptime | sed 's/.*load/load/'))"
+jrun io.batchwise.collective.model.CollectiveTimings --ranks "$RANKS" --sizes "$SIZES" --fit-ranks 2 \
+  --csv "$OUT/collective-samples.csv" --fit-out "$OUT/collective-model.csv"
+
+if (( NETNS )); then
+  if [[ "$(id -u)" -ne 0 ]]; then
+    say "2/4 network-namespace validation skipped: needs root (run as root, or pass --no-netns)"
+  elif ! command -v ip >/dev/null 2>&1 || ! command -v tc >/dev/null 2>&1; then
+    say "2/4 network-namespace validation skipped: 'ip'/'tc' missing (apt-get install -y iproute2; ./batchwise setup does it as root)"
+  else
+    say "2/4 validation on test hosts in network namespaces"
+    if (( QUICK )); then
+      JAVA_HOME="${JAVA_HOME:-}" "$HERE/netns.sh" --classpath "$CP" --out "$OUT" --ranks 2 --rates 300 --sizes 8,262144
+    else
+      JAVA_HOME="${JAVA_HOME:-}" "$HERE/netns.sh" --classpath "$CP" --out "$OUT"
+    fi
+  fi
+else
+  say "2/4 network-namespace validation: not asked for (--no-netns)"
+fi
+
+if (( PROJECTION )); then
+  say "3/4 projection to 16-1024 nodes"
+  if (( QUICK )); then
+    POCL_MAX_PTHREAD_COUNT=1 jrun io.batchwise.train.scaling.ScalingProjection --collective-model "$OUT/collective-model.csv" \
+      --models lenet-bn --steps 3 --warmup 1 --out "$OUT"
+  else
+    POCL_MAX_PTHREAD_COUNT=1 jrun io.batchwise.train.scaling.ScalingProjection --collective-model "$OUT/collective-model.csv" --out "$OUT"
+  fi
+fi
+
+if (( RUNS )); then
+  say "4/4 real runs (worker processes, one core each)"
+  if (( QUICK )); then
+    jrun io.batchwise.train.scaling.ScalingBench --models lenet-bn --workers 1,2 --modes weak --steps 4 --warmup 1 \
+      --memory-mb 64 --out "$OUT" "$@"
+  else
+    jrun io.batchwise.train.scaling.ScalingBench --out "$OUT" "$@"
+  fi
+fi
+say "done: $OUT/scaling.md"
