@@ -95,26 +95,42 @@ public final class ScalingProjection {
   /** The CSV of every (model, norm, nodes, rate, latency) point. */
   public static String project(List<StepProfile> profiles, CollectiveModel base, int[] nodes, double[] ratesGbit,
       double[] latenciesUs) {
-    StringBuilder sb = new StringBuilder("model,batch_per_worker,norm,nodes,rate_gbit,latency_us,compute_ms,"
+    StringBuilder sb = new StringBuilder("model,batch_per_worker,software,norm,nodes,rate_gbit,latency_us,compute_ms,"
         + "syncbn_ms,gradient_comm_ms,wait_ms,step_ms,efficiency,images_per_s,syncbn_over_bn\n");
     for (StepProfile p : profiles) {
+     for (String software : new String[] {"measured", "none"}) {
+      CollectiveModel sw = software.equals("measured") ? base : networkOnly(base);
       for (double r : ratesGbit) {
         for (double l : latenciesUs) {
-          CollectiveModel net = base.onNetwork(l * 1e-6, r * 1e9 / 8);
+          CollectiveModel net = sw.onNetwork(l * 1e-6, r * 1e9 / 8);
           for (int n : nodes) {
             StepSimulator.Result bn = StepSimulator.simulate(p, net, n, false);
             for (boolean sync : new boolean[] {true, false}) {
               StepSimulator.Result s = sync ? StepSimulator.simulate(p, net, n, true) : bn;
-              sb.append(String.format(Locale.ROOT, "%s,%d,%s,%d,%.0f,%.0f,%.3f,%.3f,%.3f,%.3f,%.3f,%.4f,%.1f,%.4f%n",
-                  p.model(), p.batch(), sync ? "syncbn" : "bn", n, r, l, s.compute() * 1e3, s.syncBn() * 1e3,
+              sb.append(String.format(Locale.ROOT, "%s,%d,%s,%s,%d,%.0f,%.0f,%.3f,%.3f,%.3f,%.3f,%.3f,%.4f,%.1f,%.4f%n",
+                  p.model(), p.batch(), software, sync ? "syncbn" : "bn", n, r, l, s.compute() * 1e3, s.syncBn() * 1e3,
                   s.gradientComm() * 1e3, s.exposedWait() * 1e3, s.total() * 1e3, p.computeSeconds() / s.total(),
                   n * p.batch() / s.total(), s.total() / bn.total()));
             }
           }
         }
       }
+     }
     }
     return sb.toString();
+  }
+
+  /**
+   * The same switch point and chunking with no software cost at all (alpha = beta = 0 before the
+   * network's L and 1/R are added): what the network alone would cost, to separate it from this
+   * implementation's per-message and per-byte overheads.
+   */
+  static CollectiveModel networkOnly(CollectiveModel base) {
+    Map<io.batchwise.collective.model.Algorithm, io.batchwise.collective.model.AlphaBeta> zero = new LinkedHashMap<>();
+    for (io.batchwise.collective.model.Algorithm a : io.batchwise.collective.model.Algorithm.values()) {
+      zero.put(a, io.batchwise.collective.model.AlphaBeta.of(0, 0));
+    }
+    return new CollectiveModel(zero, base.smallMessageMaxBytes(), base.chunkBytes());
   }
 
   static String markdown(List<StepProfile> profiles, CollectiveModel base, int[] nodes, double[] rates,
@@ -149,28 +165,58 @@ public final class ScalingProjection {
           sb.append('\n');
         }
       }
+      sb.append("\nThe same with no software cost (alpha = latency, beta = 1/rate): the network's share alone\n\n");
+      sb.append("| network |");
+      for (int n : nodes) {
+        sb.append(' ').append(n).append(" nodes |");
+      }
+      sb.append("\n|---|").append("---:|".repeat(nodes.length)).append('\n');
+      CollectiveModel none = networkOnly(base);
+      for (double r : new double[] {rates[0], rates[rates.length - 1]}) {
+        for (double l : new double[] {lats[0], lats[lats.length - 1]}) {
+          CollectiveModel net = none.onNetwork(l * 1e-6, r * 1e9 / 8);
+          sb.append(String.format(Locale.ROOT, "| %.0f Gbit/s, %.0f us |", r, l));
+          for (int n : nodes) {
+            StepSimulator.Result s = StepSimulator.simulate(p, net, n, true);
+            StepSimulator.Result b = StepSimulator.simulate(p, net, n, false);
+            sb.append(String.format(Locale.ROOT, " %.0f%% (%.0f ms; %.2fx) |", 100 * p.computeSeconds() / s.total(),
+                s.total() * 1e3, s.total() / b.total()));
+          }
+          sb.append('\n');
+        }
+      }
     }
     return sb.toString();
   }
 
   static LineChart plot(StepProfile p, CollectiveModel base, int[] nodes, double[] rates, double[] lats) {
     LineChart c = new LineChart(String.format(Locale.ROOT, "%s, %d per worker: projected weak-scaling efficiency",
-        p.model(), p.batch()), "nodes", "efficiency (SyncBN solid; BN dashed names)").logX();
+        p.model(), p.batch()), "nodes", "efficiency").logX();
     double[] x = Arrays.stream(nodes).asDoubleStream().toArray();
-    for (double r : rates) {
-      for (double l : new double[] {lats[0], lats[lats.length - 1]}) {
-        CollectiveModel net = base.onNetwork(l * 1e-6, r * 1e9 / 8);
-        double[] ys = new double[nodes.length];
-        double[] yb = new double[nodes.length];
-        for (int i = 0; i < nodes.length; i++) {
-          ys[i] = p.computeSeconds() / StepSimulator.simulate(p, net, nodes[i], true).total();
-          yb[i] = p.computeSeconds() / StepSimulator.simulate(p, net, nodes[i], false).total();
-        }
-        c.series(String.format(Locale.ROOT, "SyncBN %.0fG %.0fus", r, l), x, ys);
-        c.series(String.format(Locale.ROOT, "BN %.0fG %.0fus", r, l), x, yb);
-      }
-    }
+    double lo = rates[0];
+    double hi = rates[rates.length - 1];
+    double fast = lats[0];
+    double slow = lats[lats.length - 1];
+    addCurve(c, p, base.onNetwork(slow * 1e-6, lo * 1e9 / 8), nodes, x, true,
+        String.format(Locale.ROOT, "SyncBN, %.0f Gbit/s, %.0f us", lo, slow));
+    addCurve(c, p, base.onNetwork(slow * 1e-6, lo * 1e9 / 8), nodes, x, false,
+        String.format(Locale.ROOT, "BN, %.0f Gbit/s, %.0f us", lo, slow));
+    addCurve(c, p, base.onNetwork(fast * 1e-6, hi * 1e9 / 8), nodes, x, true,
+        String.format(Locale.ROOT, "SyncBN, %.0f Gbit/s, %.0f us", hi, fast));
+    addCurve(c, p, base.onNetwork(fast * 1e-6, hi * 1e9 / 8), nodes, x, false,
+        String.format(Locale.ROOT, "BN, %.0f Gbit/s, %.0f us", hi, fast));
+    addCurve(c, p, networkOnly(base).onNetwork(fast * 1e-6, hi * 1e9 / 8), nodes, x, true,
+        String.format(Locale.ROOT, "SyncBN, %.0f Gbit/s, %.0f us, no software cost", hi, fast));
     return c;
+  }
+
+  private static void addCurve(LineChart c, StepProfile p, CollectiveModel net, int[] nodes, double[] x,
+      boolean syncBn, String name) {
+    double[] y = new double[nodes.length];
+    for (int i = 0; i < nodes.length; i++) {
+      y[i] = p.computeSeconds() / StepSimulator.simulate(p, net, nodes[i], syncBn).total();
+    }
+    c.series(name, x, y);
   }
 
   static void writeProfile(Path file, StepProfile p) throws IOException {
