@@ -2,7 +2,7 @@
 # ./batchwise bench scaling: the scaling benchmark of issue 6, in four parts.
 #
 #   bench/scaling/scaling.sh --classpath CP [--out DIR] [--quick] [--no-netns] [--no-projection]
-#                            [--no-runs] [-- ScalingBench options...]
+#                            [--no-spark] [--no-runs] [-- ScalingBench options...]
 #
 #   1. collective model: time all-reduces (recursive doubling, ring) and broadcasts of 8 B..4 MB on
 #      groups of 2 and 4 rank JVMs on 127.0.0.1, fit alpha-beta on the 2-rank groups
@@ -11,8 +11,12 @@
 #      with the reason otherwise): netns-model.csv, netns-validation.csv;
 #   3. projection to 16-1024 nodes at 10/25/100 Gbit/s and 5-50 us (ScalingProjection):
 #      scaling-projection.{csv,md}, scaling-projection-<model>.png, step-profile-<model>.csv;
-#   4. real runs: 1, 2, 4, 8 worker processes, weak and strong scaling, SyncBN and per-worker BN
-#      (ScalingBench): scaling-runs.csv, scaling.json, scaling.md (which takes in 2 and 3), PNGs.
+#   4. real runs, weak and strong scaling, SyncBN and per-worker BN, at 1, 2, 4, 8 workers:
+#      a. the Spark job (TrainJob) on a local standalone cluster of W one-core workers
+#         (spark-runs.sh; needs modules/spark's job jar; skipped with --quick or --no-spark):
+#         spark-runs/, scaling-spark.{csv,json,md};
+#      b. worker processes running DataParallelStep directly (ScalingBench): scaling-runs.csv,
+#         scaling.json, scaling.md (which takes in 2, 3 and 4a), PNGs.
 # --quick: small settings for a check in a few minutes (writes DIR/scaling-quick/ instead).
 # Environment: JAVA_HOME, BATCHWISE_JVM_OPTS (the launcher's JVM options).
 set -euo pipefail
@@ -20,7 +24,7 @@ say() { printf '[scaling] %s\n' "$*" >&2; }
 die() { printf '[scaling] error: %s\n' "$*" >&2; exit 1; }
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-CP=""; OUT="bench/results"; QUICK=0; NETNS=1; PROJECTION=1; RUNS=1
+CP=""; OUT="bench/results"; QUICK=0; NETNS=1; PROJECTION=1; RUNS=1; SPARK=1
 while (( $# )); do
   case "$1" in
     --classpath) CP="$2"; shift 2 ;;
@@ -29,6 +33,7 @@ while (( $# )); do
     --no-netns) NETNS=0; shift ;;
     --no-projection) PROJECTION=0; shift ;;
     --no-runs) RUNS=0; shift ;;
+    --no-spark) SPARK=0; shift ;;
     --) shift; break ;;
     -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option '$1' (see --help)" ;;
@@ -76,8 +81,20 @@ if (( PROJECTION )); then
   fi
 fi
 
+if (( RUNS && SPARK && ! QUICK )); then
+  JOB_JAR="$(ls "$HERE"/../../modules/spark/target/batchwise-spark-*-job.jar 2>/dev/null | head -n 1 || true)"
+  if [[ -n "$JOB_JAR" ]] && unzip -l "$JOB_JAR" 2>/dev/null | grep -q 'io/batchwise/spark/job/TrainJob.class'; then
+    say "4a/4 the Spark job on a local standalone cluster (1, 2, 4, 8 one-core workers)"
+    "$HERE/spark-runs.sh" --job-jar "$JOB_JAR" --out "$OUT" \
+      && jrun io.batchwise.train.scaling.ScalingBench --spark-runs "$OUT/spark-runs" --out "$OUT" \
+      || say "the Spark runs failed; continuing with the worker-process runs"
+  else
+    say "4a/4 Spark runs skipped: no job jar with io.batchwise.spark.job.TrainJob under modules/spark/target"
+  fi
+fi
+
 if (( RUNS )); then
-  say "4/4 real runs (worker processes, one core each)"
+  say "4b/4 real runs (worker processes, one core each)"
   if (( QUICK )); then
     jrun io.batchwise.train.scaling.ScalingBench --models lenet-bn --workers 1,2 --modes weak --steps 4 --warmup 1 \
       --memory-mb 64 --out "$OUT" "$@"

@@ -58,6 +58,7 @@ public final class ScalingBench {
     o.put("device", "opencl");
     o.put("memory-mb", "256");
     o.put("out", "bench/results");
+    o.put("spark-runs", "");
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       if (!a.startsWith("--") || i + 1 >= args.length || !o.containsKey(a.substring(2))) {
@@ -74,6 +75,10 @@ public final class ScalingBench {
     }
     Path out = Path.of(o.get("out"));
     Files.createDirectories(out);
+    if (!o.get("spark-runs").isEmpty()) {
+      summarizeSpark(Path.of(o.get("spark-runs")), out);
+      return;
+    }
     double[] loadBefore = loadAverage();
     long t0 = System.nanoTime();
     List<ScalingRun.Measured> runs = new ArrayList<>();
@@ -120,6 +125,10 @@ public final class ScalingBench {
     json.put("settings", new LinkedHashMap<>(o));
     json.put("runs", rows);
     json.put("targets", targets(rows));
+    Path sparkJson = out.resolve("scaling-spark.json");
+    if (Files.isRegularFile(sparkJson)) {
+      json.put("spark_runs_file", sparkJson.getFileName().toString());
+    }
     Files.writeString(out.resolve("scaling.json"), Json.pretty(json));
     String md = markdown(rows, o, loadBefore, loadAfter, seconds, out);
     Files.writeString(out.resolve("scaling.md"), md);
@@ -246,6 +255,10 @@ public final class ScalingBench {
       sb.append(String.format(Locale.ROOT, "| %s | %s | %.3f | %s |%n", t.get("target"), t.get("goal"),
           (double) t.get("measured"), (boolean) t.get("met") ? "yes" : "**no**"));
     }
+    Path spark = out.resolve("scaling-spark.md");
+    if (Files.isRegularFile(spark)) {
+      sb.append("\n").append(Files.readString(spark));
+    }
     Path validation = out.resolve("netns-validation.csv");
     if (Files.isRegularFile(validation)) {
       sb.append("\n## Collective model vs test hosts in network namespaces\n\n").append(validationSummary(validation));
@@ -326,6 +339,108 @@ public final class ScalingBench {
         }
       }
     }
+  }
+
+  /**
+   * Summarizes the Spark runs of {@code bench/scaling/spark-runs.sh}: every folder
+   * {@code <model>-<weak|strong>-<norm>-w<W>} with a {@code metrics.csv} of 2 epochs; the second
+   * epoch's per-step phase times (means over ranks) are the measurement. Writes
+   * {@code scaling-spark.csv}, {@code scaling-spark.json}, {@code scaling-spark.md} and PNGs.
+   */
+  static void summarizeSpark(Path runsDir, Path out) throws IOException {
+    if (!Files.isDirectory(runsDir)) {
+      System.err.println("ScalingBench: --spark-runs " + runsDir + " is not a folder");
+      System.exit(2);
+    }
+    List<ScalingRun.Measured> runs = new ArrayList<>();
+    List<String> modes = new ArrayList<>();
+    List<String> failed = new ArrayList<>();
+    List<Path> dirs;
+    try (var s = Files.list(runsDir)) {
+      dirs = s.filter(Files::isDirectory).sorted().toList();
+    }
+    java.util.regex.Pattern name = java.util.regex.Pattern.compile("(.+)-(weak|strong)-([a-z]+)-w(\\d+)");
+    List<Object[]> found = new ArrayList<>();
+    for (Path d : dirs) {
+      java.util.regex.Matcher m = name.matcher(d.getFileName().toString());
+      if (!m.matches()) {
+        continue;
+      }
+      Path metrics = d.resolve("metrics.csv");
+      List<String> lines = Files.isRegularFile(metrics) ? Files.readAllLines(metrics) : List.of();
+      if (lines.size() < 3) {
+        failed.add(d.getFileName().toString());
+        continue;
+      }
+      List<String> head = Arrays.asList(lines.get(0).split(","));
+      String[] e1 = lines.get(1).split(",");
+      String[] e2 = lines.get(lines.size() - 1).split(",");
+      java.util.function.Function<String, Double> col = c -> Double.parseDouble(e2[head.indexOf(c)]);
+      double steps = col.apply("steps");
+      double steps1 = Double.parseDouble(e1[head.indexOf("steps")]);
+      if (steps > steps1) {
+        steps -= steps1; // cumulative step counter
+      }
+      int w = Integer.parseInt(m.group(4));
+      double fwd = col.apply("forward_seconds") / steps;
+      double bwd = col.apply("backward_seconds") / steps;
+      double sync = col.apply("syncbn_comm_seconds") / steps;
+      double grad = col.apply("gradient_comm_seconds") / steps;
+      double wait = col.apply("wait_seconds") / steps;
+      double opt = col.apply("optimizer_seconds") / steps;
+      double step = fwd + bwd + wait + opt;
+      int global = (int) Math.round(col.apply("images_per_second") * col.apply("train_seconds") / steps);
+      found.add(new Object[] {m.group(1), m.group(2), m.group(3), w, global, step, sync, grad, wait});
+    }
+    // The global batch from images/s × seconds is rounded; take the one implied by the mode instead.
+    for (Object[] f : found) {
+      ScalingRun.Point p = new ScalingRun.Point((String) f[0], (String) f[2], (int) f[3],
+          Math.max(2 * (int) f[3], (int) f[4]), 2, 1, "opencl (Spark executors)", 0);
+      double step = (double) f[5];
+      double sync = (double) f[6];
+      double wait = (double) f[8];
+      runs.add(new ScalingRun.Measured(p, step, step - sync - wait, step - sync - wait, sync, (double) f[7], wait,
+          p.globalBatch() / step));
+      modes.add((String) f[1]);
+    }
+    List<Map<String, Object>> rows = rows(runs, modes);
+    Files.writeString(out.resolve("scaling-spark.csv"), csv(rows));
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("runner", "io.batchwise.spark.job.TrainJob on a local standalone cluster (cluster/cluster.sh), "
+        + "W workers x 1 core, POCL_MAX_PTHREAD_COUNT=1 in the executors; second of 2 epochs");
+    json.put("runs_dir", runsDir.toString());
+    json.put("runs", rows);
+    json.put("failed", failed);
+    json.put("targets", targets(rows));
+    Files.writeString(out.resolve("scaling-spark.json"), Json.pretty(json));
+    StringBuilder sb = new StringBuilder("## The Spark job on a local standalone cluster\n\n");
+    sb.append("`io.batchwise.spark.job.TrainJob` submitted to `cluster/cluster.sh start --workers W --cores 1` "
+        + "(executors with `POCL_MAX_PTHREAD_COUNT=1`), 2 epochs on synthetic data, the second measured; "
+        + "per-step phase times are the job's own (means over ranks). Runs: `" + runsDir + "`.\n\n");
+    sb.append("| model | mode | norm | W | global batch | step ms | compute ms | SyncBN comm ms | grad comm ms | "
+        + "wait ms | images/s | efficiency | core sharing | communication | SyncBN/BN |\n");
+    sb.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (Map<String, Object> r : rows) {
+      sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %d | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
+          r.get("model"), r.get("mode"), r.get("norm"), (int) r.get("workers"), (int) r.get("global_batch"),
+          f(r.get("step_ms"), "%.1f"), f(r.get("compute_ms"), "%.1f"), f(r.get("syncbn_comm_ms"), "%.1f"),
+          f(r.get("gradient_comm_ms"), "%.1f"), f(r.get("wait_ms"), "%.1f"), f(r.get("images_per_s"), "%.1f"),
+          f(r.get("efficiency"), "%.2f"), f(r.get("core_sharing"), "%.2f"), f(r.get("communication"), "%.2f"),
+          r.get("norm").equals("syncbn") ? f(r.get("step_over_bn"), "%.3f") : "–"));
+    }
+    if (!failed.isEmpty()) {
+      sb.append("\nRuns without two epochs of metrics (failed; see their logs): ").append(failed).append('\n');
+    }
+    sb.append("\nTargets on the Spark runs:\n\n| target | goal | measured | met |\n|---|---|---:|---|\n");
+    for (Map<String, Object> t : targets(rows)) {
+      sb.append(String.format(Locale.ROOT, "| %s | %s | %.3f | %s |%n", t.get("target"), t.get("goal"),
+          (double) t.get("measured"), (boolean) t.get("met") ? "yes" : "**no**"));
+    }
+    Files.writeString(out.resolve("scaling-spark.md"), sb.toString());
+    Path png = out.resolve("spark");
+    Files.createDirectories(png);
+    plots(rows, png);
+    System.out.print(sb);
   }
 
   private static double[] loadAverage() {

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# The scaling runs on Spark: the real training job (io.batchwise.spark.job.TrainJob) submitted to a
+# local standalone cluster (cluster/cluster.sh) of W workers with one core each, W = 1, 2, 4, 8;
+# weak scaling (fixed per-worker batch) and strong scaling (fixed global batch), SyncBN and
+# per-worker BN. Executors get POCL_MAX_PTHREAD_COUNT=1 (one OpenCL thread each).
+#
+#   bench/scaling/spark-runs.sh --job-jar JAR --out DIR [--model resnet20] [--workers 1,2,4,8]
+#                               [--per-worker-batch 16] [--global-batch 32] [--steps 12]
+#
+# Each run trains 2 epochs of --steps steps on synthetic 1x28x28 data; the second epoch (warm
+# executors, JIT and kernels) is the measurement. Runs land in DIR/spark-runs/<model>-<mode>-<norm>-w<W>/
+# (metrics.csv, summary.json); ScalingBench --spark-runs DIR/spark-runs summarizes them.
+# The cluster is stopped on exit.
+set -euo pipefail
+say() { printf '[spark-scaling] %s\n' "$*" >&2; }
+die() { printf '[spark-scaling] error: %s\n' "$*" >&2; exit 1; }
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+JAR=""; OUT=""; MODEL="resnet20"; WORKERS="1,2,4,8"; PWB=16; GB=32; STEPS=12
+while (( $# )); do
+  case "$1" in
+    --job-jar) JAR="$2"; shift 2 ;;
+    --out) OUT="$2"; shift 2 ;;
+    --model) MODEL="$2"; shift 2 ;;
+    --workers) WORKERS="$2"; shift 2 ;;
+    --per-worker-batch) PWB="$2"; shift 2 ;;
+    --global-batch) GB="$2"; shift 2 ;;
+    --steps) STEPS="$2"; shift 2 ;;
+    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown option '$1' (see --help)" ;;
+  esac
+done
+[[ -f "$JAR" ]] || die "--job-jar: no job jar at '$JAR' (./batchwise setup builds modules/spark)"
+[[ -n "$OUT" ]] || die "--out DIR is required"
+mkdir -p "$OUT/spark-runs"
+trap '"$ROOT/cluster/cluster.sh" stop >/dev/null 2>&1 || true' EXIT INT TERM
+"$ROOT/cluster/cluster.sh" stop >/dev/null 2>&1 || true
+
+for w in ${WORKERS//,/ }; do
+  say "standalone cluster: $w workers x 1 core"
+  "$ROOT/cluster/cluster.sh" start --workers "$w" --cores 1 --memory 1g
+  for mode in weak strong; do
+    if [[ $mode == weak ]]; then b=$PWB; else b=$(( GB / w )); fi
+    (( b >= 2 )) || { say "skipping $mode at $w workers: fewer than 2 samples per worker"; continue; }
+    for norm in syncbn bn; do
+      dir="$OUT/spark-runs/$MODEL-$mode-$norm-w$w"
+      rm -rf "$dir"
+      say "$MODEL $mode $norm: $w workers x $b per worker, 2 epochs of $STEPS steps"
+      "$ROOT/cluster/submit.sh" --conf spark.executorEnv.POCL_MAX_PTHREAD_COUNT=1 \
+        --class io.batchwise.spark.job.TrainJob "$JAR" -- \
+        --model "$MODEL" --norm "$norm" --workers "$w" --per-worker-batch "$b" --epochs 2 \
+        --data synthetic --synthetic-train $(( STEPS * b * w )) --synthetic-test 64 \
+        --precise-bn-samples $(( b * w )) --no-progress --run-dir "$dir" \
+        >"$OUT/spark-runs/$MODEL-$mode-$norm-w$w.log" 2>&1 \
+        || { say "run failed (log: $OUT/spark-runs/$MODEL-$mode-$norm-w$w.log)"; tail -5 "$OUT/spark-runs/$MODEL-$mode-$norm-w$w.log" >&2; }
+    done
+  done
+  "$ROOT/cluster/cluster.sh" stop >/dev/null
+done
+say "done: $OUT/spark-runs"
