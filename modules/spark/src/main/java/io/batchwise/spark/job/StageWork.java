@@ -3,6 +3,7 @@ package io.batchwise.spark.job;
 import io.batchwise.data.TrainTestSplit;
 import io.batchwise.spark.BarrierGroup;
 import io.batchwise.spark.RankWork;
+import io.batchwise.spark.StepPause;
 import io.batchwise.train.TrainConfig;
 import io.batchwise.train.distributed.EpochReport;
 import io.batchwise.train.distributed.EvalReport;
@@ -66,6 +67,9 @@ final class StageWork {
       return withWorker(args, checkpointDir, group, (w, o) -> {
         StepListener listener = group.communicator().rank() == 0 ? progress::stepDone
             : StepListener.NONE;
+        // Testing hook (no-op unless BATCHWISE_TEST_STEP_PAUSE_MS is set): slow steps for tests
+        // that kill an executor mid-epoch.
+        listener = StepPause.wrap(listener, epoch, attempt, group.communicator().rank());
         return w.trainEpoch(epoch, attempt, loadFrom, checkpointDir, o.fault(), listener);
       });
     }
