@@ -138,12 +138,12 @@ public final class TrainJob {
     SparkContext sc;
     try {
       sc = new SparkContext(EmbeddedSpark.conf(o, submitted));
-    } catch (RuntimeException e) {
+    } catch (Exception e) {
       return failure(err, "cannot start Spark", e);
     }
     try {
       return new Driver(sc, o, args, data, folder, checkpointDir, resumeFrom, out, err).run();
-    } catch (RuntimeException | LinkageError e) {
+    } catch (Exception | LinkageError e) {
       return failure(err, "the job failed", e);
     } finally {
       sc.stop();
@@ -167,25 +167,36 @@ public final class TrainJob {
   }
 
   /**
-   * The cause of a failure in one line: Spark puts the failed task's stack trace into the
-   * message of a stage failure, so only the first line is kept, without Spark's preamble.
+   * The cause of a failure in one line. Spark puts the failed task's exception and stack trace
+   * into the message of a stage failure after a line of its own ("Job aborted due to stage
+   * failure: ... most recent failure: ...", or for barrier stages "Could not recover from a failed
+   * barrier ResultStage. ..."): the task's exception line comes first, Spark's line after it in
+   * brackets, stack frames never.
    */
   static String firstLine(Throwable e) {
     String m = e.getMessage() == null ? e.toString() : e.getMessage();
-    int nl = m.indexOf('\n');
-    if (nl >= 0) {
-      m = m.substring(0, nl);
-    }
-    m = m.replace("Job aborted due to stage failure: ", "");
-    int recent = m.indexOf("most recent failure: ");
+    String[] lines = m.split("\n");
+    String head = lines[0].replace("Job aborted due to stage failure: ", "").trim();
+    int recent = head.indexOf("most recent failure: ");
+    String cause = null;
     if (recent >= 0) {
       // "Task 1 in stage 3.0 failed 1 times, most recent failure: Lost task 1.0 in stage 3.0
-      // (TID 7) (host executor 0): java.lang.IllegalStateException: message" → the last part,
-      // with the task and executor in front.
-      String tail = m.substring(recent + "most recent failure: ".length());
-      m = tail;
+      // (TID 7) (host executor 0): java.lang.IllegalStateException: message"
+      cause = head.substring(recent + "most recent failure: ".length());
+      head = null;
     }
-    return m.length() > 800 ? m.substring(0, 800) + " ..." : m;
+    for (int i = 1; i < lines.length && cause == null; i++) {
+      String l = lines[i];
+      if (l.isBlank() || Character.isWhitespace(l.charAt(0))) {
+        continue;
+      }
+      if (l.startsWith("Driver stacktrace")) {
+        break;
+      }
+      cause = l.trim();
+    }
+    String out = cause == null ? head : head == null ? cause : cause + " [Spark: " + head + "]";
+    return out.length() > 800 ? out.substring(0, 800) + " ..." : out;
   }
 
   /**
@@ -427,7 +438,8 @@ public final class TrainJob {
         } catch (InsufficientSlotsException e) {
           console.endEpoch();
           throw new StageFailed(what + ": " + e.getMessage());
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
+          // SparkException is a checked exception Scala throws undeclared: catch them all here.
           console.endEpoch();
           String why = firstLine(e);
           if (why.contains("training diverged")) {
