@@ -28,7 +28,8 @@ public final class TrainMain {
   public static final int FAILURE = 1;
 
   static final String WORKERS_MESSAGE =
-      "multi-worker training arrives with the Spark job; use --workers 1";
+      "the single-JVM trainer runs one worker; several workers train with the Spark job "
+          + "(./batchwise train, io.batchwise.spark.job.TrainJob)";
 
   private TrainMain() {}
 

@@ -75,7 +75,7 @@ public final class TrainOptions {
         (b, v) -> b.testLimit(integer("--test-limit", v)));
     add("--run-dir", "DIR", "runs/<yyyyMMdd-HHmmss>", "folder for summary.json, metrics and checkpoints",
         (b, v) -> b.runDir(Path.of(v)));
-    add("--workers", "N", "" + d.workers(), "data-parallel workers (only 1 until the Spark job)",
+    add("--workers", "N", "" + d.workers(), "data-parallel workers (1 here; several with the Spark job)",
         (b, v) -> b.workers(integer("--workers", v)));
     add("--eval-batch-size", "N", "" + d.evalBatchSize(), "batch size of the evaluation passes",
         (b, v) -> b.evalBatchSize(integer("--eval-batch-size", v)));

@@ -93,7 +93,7 @@ class TrainMainTest {
 
   @Test
   void moreThanOneWorkerWaitsForTheSparkJob() {
-    assertUsage(run("--workers", "2"), "multi-worker training arrives with the Spark job; use --workers 1");
+    assertUsage(run("--workers", "2"), "the single-JVM trainer runs one worker");
   }
 
   @Test

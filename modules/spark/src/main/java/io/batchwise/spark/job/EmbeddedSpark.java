@@ -6,7 +6,7 @@ import org.apache.spark.SparkConf;
  * The Spark settings of the job. Under spark-submit the master and everything else come from
  * spark-submit; without it (embedded mode: {@code ./batchwise train}, tests) the job runs its own
  * {@code local[W]} master (or {@code --master}) bound to 127.0.0.1, without the web UI, with
- * 1-second executor heartbeats (they carry the progress of the running epoch to the driver), and
+ 2-second executor heartbeats (they carry the progress of the running epoch to the driver), and
  * with logging at WARN so the console shows the job's own lines.
  */
 final class EmbeddedSpark {
@@ -28,7 +28,9 @@ final class EmbeddedSpark {
       conf.setIfMissing("spark.driver.host", "127.0.0.1");
       conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
       conf.setIfMissing("spark.ui.enabled", "false");
-      conf.setIfMissing("spark.executor.heartbeatInterval", "1s");
+      // Heartbeats carry the progress; their reply timeout is the interval too, so not below 2 s
+      // on a loaded machine.
+      conf.setIfMissing("spark.executor.heartbeatInterval", "2s");
     }
     // Spark's own stage progress bar would draw over the job's.
     conf.setIfMissing("spark.ui.showConsoleProgress", "false");

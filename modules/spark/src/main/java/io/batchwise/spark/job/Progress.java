@@ -18,7 +18,7 @@ import scala.jdk.javaapi.CollectionConverters;
  *
  * <p>How the driver learns the progress of a running barrier task: rank 0 adds to three named
  * accumulators (steps, loss sum, samples) after every step; executors send the running tasks'
- * accumulator values with every heartbeat ({@code spark.executor.heartbeatInterval}, set to 1 s in
+ * accumulator values with every heartbeat ({@code spark.executor.heartbeatInterval}, set to 2 s in
  * embedded mode, 10 s by default on a cluster), and Spark posts them to listeners as
  * {@link SparkListenerExecutorMetricsUpdate}. No extra connection between executors and driver is
  * needed.

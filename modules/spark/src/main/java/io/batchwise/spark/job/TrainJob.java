@@ -388,9 +388,14 @@ public final class TrainJob {
             }
           }
           precise = pr.get(0);
-          console.printf("PreciseBN: statistics of %d BatchNorm layers from %d training samples, "
-              + "merged across %d workers (%.1f s)", precise.countsPerLayer().length,
-              precise.samples(), w, preciseSeconds);
+          if (precise.countsPerLayer().length == 0) {
+            console.println("PreciseBN: the model has no BatchNorm layers; nothing to estimate");
+            precise = null;
+          } else {
+            console.printf("PreciseBN: statistics of %d BatchNorm layers from %d training "
+                + "samples, merged across %d workers (%.1f s)", precise.countsPerLayer().length,
+                precise.samples(), w, preciseSeconds);
+          }
         }
         long tv = System.nanoTime();
         LinkedHashMap<String, float[]> preciseState = precise == null ? null : precise.state();

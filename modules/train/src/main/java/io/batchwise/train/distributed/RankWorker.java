@@ -254,7 +254,9 @@ public final class RankWorker {
       float[] host = new float[maxLocal * train.sampleSize()];
       long[] counts;
       try (PreciseBn pass = PreciseBn.begin(model)) {
-        for (int i = 0; i < batches && i < sampler.batchesPerEpoch(); i++) {
+        // A model without BatchNorm layers (e.g. --norm gn) has no statistics to estimate; every
+        // rank sees the same model, so all skip the pass and its collectives together.
+        for (int i = 0; i < batches && !pass.layers().isEmpty(); i++) {
           int[] global = sampler.globalBatch(order, i);
           int[] mine = BatchSampler.shard(global, rank, workers);
           train.copyImages(mine, 0, mine.length, host, 0);
@@ -265,7 +267,7 @@ public final class RankWorker {
           pass.forward(x);
           used += global.length;
         }
-        counts = pass.finish(reducer);
+        counts = pass.layers().isEmpty() ? new long[0] : pass.finish(reducer);
       }
       LinkedHashMap<String, float[]> state = new LinkedHashMap<>();
       long sum = 17;
