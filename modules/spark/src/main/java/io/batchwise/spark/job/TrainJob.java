@@ -260,6 +260,8 @@ public final class TrainJob {
     private final int trainSize;
     private final int testSize;
     private final int stepsPerEpoch;
+    /** The devices the workers trained on (names as the executors opened them). */
+    private List<String> devices = List.of();
 
     Driver(SparkContext sc, JobOptions o, String[] args, TrainTestSplit data, RunFolder folder,
         String checkpointDir, Checkpoint resumeFrom, PrintStream out, PrintStream err) {
@@ -338,6 +340,7 @@ public final class TrainJob {
           checkReplicas(reports);
           EpochReport r0 = reports.get(0);
           last = r0.checkpoint();
+          devices = reports.stream().map(EpochReport::device).distinct().toList();
           long maxTrain = reports.stream().mapToLong(EpochReport::trainNanos).max().orElse(1);
           long maxEval = reports.stream().mapToLong(EpochReport::evalNanos).max().orElse(0);
           StepTimes mean = meanTimes(reports);
@@ -515,7 +518,8 @@ public final class TrainJob {
       s.put("wall_seconds", wall);
       s.put("model", c.model());
       s.put("norm", c.norm());
-      s.put("device", c.device());
+      s.put("device", devices.isEmpty() ? c.device() : String.join(", ", devices));
+      s.put("device_spec", c.device());
       s.put("batch_size", c.batchSize());
       s.put("per_worker_batch", o.perWorkerBatch());
       s.put("seed", c.seed());
