@@ -1,6 +1,8 @@
 package io.batchwise.spark;
 
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.spark.SparkContext;
 
 /**
@@ -15,6 +17,11 @@ import org.apache.spark.SparkContext;
  * their number has not changed for {@link #SETTLE}), then fails with an
  * {@link InsufficientSlotsException} that names W, the slots found and what to change. It never
  * waits longer, and it submits nothing.
+ *
+ * <p>After a lost executor (the stage before a retry) the early stop does not apply: once an
+ * application has offered {@code tasks} slots, fewer slots mean an executor is being replaced
+ * (a standalone worker or YARN starts a new one), which can take longer than {@link #SETTLE} on a
+ * busy machine, so the check waits up to the whole {@code wait} for it.
  */
 public final class SlotCheck {
   private SlotCheck() {
@@ -46,10 +53,12 @@ public final class SlotCheck {
     long deadline = start + (sc.isLocal() ? 0 : wait.toNanos());
     int slots = availableSlots(sc);
     long lastChange = start;
+    boolean hadEnough = MOST_SLOTS.getOrDefault(sc.applicationId(), 0) >= tasks;
     while (slots < tasks && System.nanoTime() < deadline) {
       // Executors register within seconds of each other: once some are there and the count has
       // not moved for SETTLE, more are unlikely; stop early rather than wait out the whole limit.
-      if (slots > 0 && System.nanoTime() - lastChange > SETTLE.toNanos()) {
+      // Not when this application had the slots before: a lost executor's replacement is coming.
+      if (!hadEnough && slots > 0 && System.nanoTime() - lastChange > SETTLE.toNanos()) {
         break;
       }
       try {
@@ -64,12 +73,16 @@ public final class SlotCheck {
         lastChange = System.nanoTime();
       }
     }
+    MOST_SLOTS.merge(sc.applicationId(), slots, Math::max);
     Duration waited = Duration.ofNanos(System.nanoTime() - start);
     if (slots < tasks) {
       throw new InsufficientSlotsException(message(sc, tasks, slots, waited), tasks, slots);
     }
     return slots;
   }
+
+  /** The most slots each application (by id) offered at a check, for the retry rule above. */
+  private static final Map<String, Integer> MOST_SLOTS = new ConcurrentHashMap<>();
 
   /** How long the executor count must stay unchanged (and non-zero) to end the wait early. */
   static final Duration SETTLE = Duration.ofSeconds(15);
