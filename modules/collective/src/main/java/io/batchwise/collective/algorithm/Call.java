@@ -7,6 +7,7 @@ import io.batchwise.collective.wire.WireFormat.DType;
 import io.batchwise.collective.wire.WireFormat.Header;
 import io.batchwise.collective.wire.WireFormat.Op;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 
 /**
  * One collective call as the algorithms see it: sends elements to peers in DATA frames stamped with
@@ -73,6 +74,24 @@ public final class Call {
       v.write(buf, from, n);
     }
     links.send(peer, buf);
+  }
+
+  /**
+   * Sends {@code payload} (n elements, little-endian; ownership passes to the transport) to
+   * {@code peer} behind a fresh header of this call: the header and the payload go out as one
+   * composite buffer, so a received payload is forwarded without copying it.
+   */
+  public void forward(int peer, ByteBuf payload, int n) {
+    int bytes = n * dtype.bytes;
+    if (payload.readableBytes() != bytes) {
+      payload.release();
+      throw new IllegalArgumentException("forwarded payload has " + payload.readableBytes()
+          + " bytes, " + n + " elements need " + bytes);
+    }
+    ByteBuf header = links.alloc().directBuffer(WireFormat.HEADER_BYTES);
+    WireFormat.writeHeader(header,
+        new Header(WireFormat.Type.DATA, op, dtype, sequence, sent[peer]++, count, aux, bytes));
+    links.send(peer, Unpooled.wrappedBuffer(header, payload));
   }
 
   /**

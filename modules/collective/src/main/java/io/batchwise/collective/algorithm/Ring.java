@@ -38,20 +38,22 @@ public final class Ring {
       int from = segmentStart(seg, n, len);
       // Each chunk is forwarded as soon as it has been added: the next reduce-scatter step sends
       // exactly this chunk; at the last step it is the fully reduced chunk this rank owns, i.e.
-      // the first all-gather step.
-      s.forEachChunk(from, segmentStart(seg + 1, n, len) - from, (f, m) -> {
-        s.receiveAdd(left, f, m, true);
-        s.send(right, f, m);
-      });
+      // the first all-gather step. The sum is made in the received buffer, which goes on as it
+      // is; only the owned segment's sums are also stored (the others are overwritten by the
+      // all-gather).
+      boolean owned = step == n - 2;
+      s.forEachChunk(from, segmentStart(seg + 1, n, len) - from,
+          (f, m) -> s.receiveAddForward(left, f, m, true, owned, right));
     }
     for (int t = 0; t < n - 1; t++) {
       int seg = Math.floorMod(r - t, n);
       int from = segmentStart(seg, n, len);
       boolean forward = t < n - 2;
       s.forEachChunk(from, segmentStart(seg + 1, n, len) - from, (f, m) -> {
-        s.receiveCopy(left, f, m);
         if (forward) {
-          s.send(right, f, m);
+          s.receiveCopyForward(left, f, m, right);
+        } else {
+          s.receiveCopy(left, f, m);
         }
       });
     }

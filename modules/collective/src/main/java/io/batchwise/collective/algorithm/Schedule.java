@@ -1,6 +1,7 @@
 package io.batchwise.collective.algorithm;
 
 import io.batchwise.collective.wire.Frame;
+import io.netty.buffer.ByteBuf;
 
 /**
  * One rank's part of a collective as a fixed sequence of steps, each moving one frame: send
@@ -11,14 +12,15 @@ import io.batchwise.collective.wire.Frame;
  *   <li>{@link #run(Call, Vec)} executes the steps in order on the calling thread, blocking on
  *       each receive (in-memory links in tests, and the communicator's caller-thread mode);</li>
  *   <li>the communicator's event-loop mode executes them on its Netty event-loop thread, resuming
- *       at {@link #size() the next step} whenever a frame arrives: no thread hand-off per hop,
- *       sends go to the socket from the thread that received the frame that allowed them.</li>
+ *       at the next step whenever a frame arrives: no thread hand-off per hop, and sends go to
+ *       the socket from the thread that read the frame that allowed them.</li>
  * </ul>
  * Both execute the same steps in the same order, so they put the same bytes on the wire and get
  * the same bits.
  *
- * <p>Layout: {@value #STRIDE} ints per step: kind, peer, from, n, flag (flag: for {@link
- * #RECV_ADD}, 1 when the incoming operand goes first).
+ * <p>Layout: {@value #STRIDE} ints per step: kind, peer (-1 for {@link #RECV_ALL_SUM}), from, n,
+ * flags (1: the incoming operand goes first in additions; 2: a forwarding add also stores the
+ * sums), to (the rank a forwarding step sends to, else -1).
  */
 public final class Schedule {
   public static final int SEND = 1;
@@ -29,7 +31,18 @@ public final class Schedule {
    * rank order ({@link Vec#sumInRankOrder}); the whole vector travels in each frame.
    */
   public static final int RECV_ALL_SUM = 4;
-  static final int STRIDE = 5;
+  /**
+   * One frame from {@code peer}: [from, from + n) is added into its payload in place (and, with
+   * the store flag, the sums are also written to [from, from + n)), and the payload goes on to
+   * {@code to} as it is: the ring's receive-add-send of one chunk without copying it out and
+   * back in.
+   */
+  public static final int RECV_ADD_FORWARD = 5;
+  /** One frame from {@code peer}, copied over [from, from + n) and forwarded as it is to {@code to}. */
+  public static final int RECV_COPY_FORWARD = 6;
+  static final int STRIDE = 6;
+  private static final int INCOMING_FIRST = 1;
+  private static final int STORE = 2;
 
   private int[] steps = new int[STRIDE * 8];
   private int count;
@@ -65,7 +78,17 @@ public final class Schedule {
   }
 
   public boolean incomingFirst(int step) {
-    return steps[step * STRIDE + 4] != 0;
+    return (steps[step * STRIDE + 4] & INCOMING_FIRST) != 0;
+  }
+
+  /** Whether a {@link #RECV_ADD_FORWARD} also writes the sums to the vector. */
+  public boolean store(int step) {
+    return (steps[step * STRIDE + 4] & STORE) != 0;
+  }
+
+  /** The rank a forwarding step sends to (-1 for other steps). */
+  public int to(int step) {
+    return steps[step * STRIDE + 5];
   }
 
   public int chunkElements() {
@@ -78,6 +101,10 @@ public final class Schedule {
   }
 
   private void add(int kind, int peer, int from, int n, boolean flag) {
+    add(kind, peer, from, n, flag ? INCOMING_FIRST : 0, -1);
+  }
+
+  private void add(int kind, int peer, int from, int n, int flags, int to) {
     if (count * STRIDE == steps.length) {
       steps = java.util.Arrays.copyOf(steps, steps.length * 2);
     }
@@ -86,8 +113,21 @@ public final class Schedule {
     steps[o + 1] = peer;
     steps[o + 2] = from;
     steps[o + 3] = n;
-    steps[o + 4] = flag ? 1 : 0;
+    steps[o + 4] = flags;
+    steps[o + 5] = to;
     count++;
+  }
+
+  /** See {@link #RECV_ADD_FORWARD}. */
+  void receiveAddForward(int peer, int from, int n, boolean incomingFirst, boolean store,
+      int to) {
+    add(RECV_ADD_FORWARD, peer, from, n, (incomingFirst ? INCOMING_FIRST : 0)
+        | (store ? STORE : 0), to);
+  }
+
+  /** See {@link #RECV_COPY_FORWARD}. */
+  void receiveCopyForward(int peer, int from, int n, int to) {
+    add(RECV_COPY_FORWARD, peer, from, n, 0, to);
   }
 
   /** One frame: elements [from, from + n) to {@code peer}. */
@@ -150,8 +190,31 @@ public final class Schedule {
   public void receive(Call c, Vec v, int step, Frame f) {
     int n = length(step);
     c.check(peer(step), f, n);
+    int kind = kind(step);
+    if (kind == RECV_ADD_FORWARD || kind == RECV_COPY_FORWARD) {
+      ByteBuf out = f.payload();
+      if (out.nioBufferCount() != 1 || out.isReadOnly()) {
+        // Not one shared NIO buffer (e.g. a composite): sum into a copy instead.
+        ByteBuf copy = out.alloc().directBuffer(out.readableBytes());
+        copy.writeBytes(out, out.readerIndex(), out.readableBytes());
+        f.release();
+        out = copy;
+      }
+      try {
+        if (kind == RECV_ADD_FORWARD) {
+          v.addIntoPayload(out, from(step), n, incomingFirst(step), store(step));
+        } else {
+          v.copy(out, from(step), n);
+        }
+      } catch (RuntimeException e) {
+        out.release();
+        throw e;
+      }
+      c.forward(to(step), out, n);
+      return;
+    }
     try {
-      if (kind(step) == RECV_ADD) {
+      if (kind == RECV_ADD) {
         v.add(f.payload(), from(step), n, incomingFirst(step));
       } else {
         v.copy(f.payload(), from(step), n);
@@ -229,6 +292,9 @@ public final class Schedule {
         case SEND -> "send";
         case RECV_ADD -> incomingFirst(i) ? "add<" : "add>";
         case RECV_ALL_SUM -> "sum all";
+        case RECV_ADD_FORWARD -> (incomingFirst(i) ? "add<" : "add>") + (store(i) ? "!" : "")
+            + " fwd " + to(i) + " from";
+        case RECV_COPY_FORWARD -> "copy fwd " + to(i) + " from";
         default -> "copy";
       }).append(' ').append(peer(i)).append(" [").append(from(i)).append('+').append(length(i))
           .append(']');

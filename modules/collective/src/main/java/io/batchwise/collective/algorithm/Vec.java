@@ -30,6 +30,16 @@ public abstract class Vec {
   /** Overwrites [from, from + n) with the n elements of {@code in}. */
   public abstract void copy(ByteBuf in, int from, int n);
 
+  /**
+   * The other way round from {@link #add}: adds [from, from + n) into the n elements of {@code
+   * in}, in place, so that the payload can be forwarded as it is; with {@code store} the sums
+   * are also written to [from, from + n). Same operands in the same order as {@link #add}, so the
+   * same bits. {@code in} must expose its payload as one NIO buffer that shares its memory
+   * ({@code nioBufferCount() == 1}, not read-only).
+   */
+  public abstract void addIntoPayload(ByteBuf in, int from, int n, boolean incomingFirst,
+      boolean store);
+
   /** Element i (float vectors). */
   abstract float getFloat(int i);
 
@@ -123,6 +133,31 @@ public abstract class Vec {
     }
   }
 
+  /** x[0..n) = x + a[o..o+n) (incomingFirst, x is the incoming operand) or a + x. */
+  static void addFrom(float[] x, float[] a, int o, int n, boolean incomingFirst) {
+    if (incomingFirst) {
+      for (int i = 0; i < n; i++) {
+        x[i] = x[i] + a[o + i];
+      }
+    } else {
+      for (int i = 0; i < n; i++) {
+        x[i] = a[o + i] + x[i];
+      }
+    }
+  }
+
+  static void addFrom(double[] x, double[] a, int o, int n, boolean incomingFirst) {
+    if (incomingFirst) {
+      for (int i = 0; i < n; i++) {
+        x[i] = x[i] + a[o + i];
+      }
+    } else {
+      for (int i = 0; i < n; i++) {
+        x[i] = a[o + i] + x[i];
+      }
+    }
+  }
+
   static void addInto(double[] dst, int o, double[] x, int n, boolean incomingFirst) {
     if (incomingFirst) {
       for (int i = 0; i < n; i++) {
@@ -208,6 +243,22 @@ public abstract class Vec {
     public void copy(ByteBuf in, int from, int n) {
       readable(in, n * 4).asFloatBuffer().get(a, from, n);
     }
+
+    @Override
+    public void addIntoPayload(ByteBuf in, int from, int n, boolean incomingFirst,
+        boolean store) {
+      FloatBuffer p = readable(in, n * 4).asFloatBuffer();
+      float[] x = FLOAT_SCRATCH.get()[0];
+      for (int done = 0; done < n; done += BLOCK) {
+        int m = Math.min(BLOCK, n - done);
+        p.get(done, x, 0, m);
+        addFrom(x, a, from + done, m, incomingFirst);
+        p.put(done, x, 0, m);
+        if (store) {
+          System.arraycopy(x, 0, a, from + done, m);
+        }
+      }
+    }
   }
 
   private static final class DoubleArrayVec extends Vec {
@@ -267,6 +318,22 @@ public abstract class Vec {
     @Override
     public void copy(ByteBuf in, int from, int n) {
       readable(in, n * 8).asDoubleBuffer().get(a, from, n);
+    }
+
+    @Override
+    public void addIntoPayload(ByteBuf in, int from, int n, boolean incomingFirst,
+        boolean store) {
+      DoubleBuffer p = readable(in, n * 8).asDoubleBuffer();
+      double[] x = DOUBLE_SCRATCH.get()[0];
+      for (int done = 0; done < n; done += BLOCK) {
+        int m = Math.min(BLOCK, n - done);
+        p.get(done, x, 0, m);
+        addFrom(x, a, from + done, m, incomingFirst);
+        p.put(done, x, 0, m);
+        if (store) {
+          System.arraycopy(x, 0, a, from + done, m);
+        }
+      }
     }
   }
 
@@ -342,6 +409,26 @@ public abstract class Vec {
       dst.limit(base + from + n).position(base + from);
       dst.put(readable(in, n * 4).asFloatBuffer());
     }
+
+    @Override
+    public void addIntoPayload(ByteBuf in, int from, int n, boolean incomingFirst,
+        boolean store) {
+      FloatBuffer p = readable(in, n * 4).asFloatBuffer();
+      float[][] scratch = FLOAT_SCRATCH.get();
+      float[] x = scratch[0];
+      float[] y = scratch[1];
+      for (int done = 0; done < n; done += BLOCK) {
+        int m = Math.min(BLOCK, n - done);
+        int o = base + from + done;
+        p.get(done, x, 0, m);
+        b.get(o, y, 0, m);
+        addFrom(x, y, 0, m, incomingFirst);
+        p.put(done, x, 0, m);
+        if (store) {
+          b.put(o, x, 0, m);
+        }
+      }
+    }
   }
 
   private static final class DoubleBufferVec extends Vec {
@@ -414,6 +501,26 @@ public abstract class Vec {
       DoubleBuffer dst = b.duplicate();
       dst.limit(base + from + n).position(base + from);
       dst.put(readable(in, n * 8).asDoubleBuffer());
+    }
+
+    @Override
+    public void addIntoPayload(ByteBuf in, int from, int n, boolean incomingFirst,
+        boolean store) {
+      DoubleBuffer p = readable(in, n * 8).asDoubleBuffer();
+      double[][] scratch = DOUBLE_SCRATCH.get();
+      double[] x = scratch[0];
+      double[] y = scratch[1];
+      for (int done = 0; done < n; done += BLOCK) {
+        int m = Math.min(BLOCK, n - done);
+        int o = base + from + done;
+        p.get(done, x, 0, m);
+        b.get(o, y, 0, m);
+        addFrom(x, y, 0, m, incomingFirst);
+        p.put(done, x, 0, m);
+        if (store) {
+          b.put(o, x, 0, m);
+        }
+      }
     }
   }
 }

@@ -24,7 +24,7 @@ import java.util.Map;
  * Benchmark of the collective with one JVM per rank on 127.0.0.1, printed as tables in one run:
  * <ul>
  *   <li>latency p50/p99 (microseconds) of an all-reduce of 2C+1 doubles, C = 16, 64, 256 (the
- *       SyncBN forward message), per rank count;</li>
+ *       SyncBN forward message), per rank count, and C = 64 by the previous design;</li>
  *   <li>the switch point: median time of recursive doubling versus the ring from 4 KB to 1 MB;</li>
  *   <li>bus bandwidth (GB/s, = 2(n-1)/n * bytes / time, the NCCL convention) of 1, 4, 16 MB float
  *       all-reduces by the ring.</li>
@@ -39,7 +39,13 @@ import java.util.Map;
  * runs this class's groups ({@link #runGroup}) next to them.
  *
  * <p>Lines of {@link #runGroup} (rank 0's figures): {@code LAT C p50_us p99_us},
- * {@code SW bytes doubling_us ring_us}, {@code BW MB median_ms busbw_GBps}.
+ * {@code SW bytes doubling_us ring_us}, {@code BW MB median_ms busbw_GBps}, and the previous
+ * design measured in the same run for comparison: {@code LATOLD 64 p50_us p99_us} (recursive
+ * doubling run on the calling thread, which is woken for every frame and hands every send to the
+ * event loop) and {@code BWOLD 4 median_ms busbw_GBps} (the ring on the calling thread).
+ *
+ * <p>The latency groups use the default small-message algorithm: the one-round direct exchange up
+ * to {@link CollectiveConfig#DEFAULT_DIRECT_MAX_BYTES} (all three C), recursive doubling above.
  */
 public final class CollectiveBench {
   private static final int[] CHANNELS = {16, 64, 256};
@@ -112,14 +118,16 @@ public final class CollectiveBench {
       }
       StringBuilder rd = new StringBuilder();
       StringBuilder ring = new StringBuilder();
+      StringBuilder old = new StringBuilder();
       for (BufferedReader o : outs) {
         String[] ports = o.readLine().split(" ");
         rd.append(rd.length() > 0 ? "," : "").append("127.0.0.1:").append(ports[1]);
         ring.append(ring.length() > 0 ? "," : "").append("127.0.0.1:").append(ports[2]);
+        old.append(old.length() > 0 ? "," : "").append("127.0.0.1:").append(ports[3]);
       }
       for (Process p : procs) {
         PrintWriter w = new PrintWriter(p.getOutputStream(), true, StandardCharsets.UTF_8);
-        w.println(rd + " " + ring);
+        w.println(rd + " " + ring + " " + old);
       }
       List<String> lines = new ArrayList<>();
       for (String l; (l = outs.get(0).readLine()) != null && !l.equals("END"); ) {
@@ -150,12 +158,17 @@ public final class CollectiveBench {
         new InetSocketAddress("127.0.0.1", 0));
     CollectiveServer ringServer = CollectiveServer.bind(base.jobId("bench-ring")
         .smallMessageMaxBytes(0).build(), new InetSocketAddress("127.0.0.1", 0));
+    // The previous design: collectives on the calling thread, recursive doubling for small ones.
+    CollectiveServer oldServer = CollectiveServer.bind(base.jobId("bench-old")
+        .smallMessageMaxBytes(1 << 20).directMaxBytes(0).onEventLoop(false).build(),
+        new InetSocketAddress("127.0.0.1", 0));
     System.out.println("PORTS " + rdServer.localAddress().getPort() + " "
-        + ringServer.localAddress().getPort());
+        + ringServer.localAddress().getPort() + " " + oldServer.localAddress().getPort());
     System.out.flush();
     String[] lists = new BufferedReader(new InputStreamReader(System.in)).readLine().split(" ");
     Communicator rd = rdServer.join(parse(lists[0]));
     Communicator ring = ringServer.join(parse(lists[1]));
+    Communicator old = oldServer.join(parse(lists[2]));
     boolean report = rank == 0;
 
     // Warm up the JIT and the buffer pools on every message size first, then time the sizes
@@ -163,22 +176,30 @@ public final class CollectiveBench {
     // measuring the sizes one after another put the first (C=16) in the worst of it.
     double[][] msgs = Arrays.stream(CHANNELS).mapToObj(c -> new double[2 * c + 1])
         .toArray(double[][]::new);
-    for (int i = 0; i < Math.max(300, iters / 4) * msgs.length; i++) {
-      rd.allReduceSum(msgs[i % msgs.length]);
+    // Interleaved with them: C = 64 by the previous design (slot msgs.length).
+    Communicator[] by = new Communicator[msgs.length + 1];
+    Arrays.fill(by, rd);
+    by[msgs.length] = old;
+    double[] old64 = new double[2 * 64 + 1];
+    for (int i = 0; i < Math.max(300, iters / 4) * by.length; i++) {
+      int k = i % by.length;
+      by[k].allReduceSum(k < msgs.length ? msgs[k] : old64);
     }
-    long[][] lat = new long[msgs.length][iters];
+    long[][] lat = new long[by.length][iters];
     for (int i = 0; i < iters; i++) {
-      for (int k = 0; k < msgs.length; k++) {
+      for (int k = 0; k < by.length; k++) {
+        double[] m = k < msgs.length ? msgs[k] : old64;
         long t0 = System.nanoTime();
-        rd.allReduceSum(msgs[k]);
+        by[k].allReduceSum(m);
         lat[k][i] = System.nanoTime() - t0;
       }
     }
-    for (int k = 0; k < msgs.length; k++) {
+    for (int k = 0; k < by.length; k++) {
       long[] t = lat[k];
       Arrays.sort(t);
       if (report) {
-        System.out.printf(Locale.ROOT, "LAT %d %.1f %.1f%n", CHANNELS[k], t[iters / 2] / 1e3,
+        System.out.printf(Locale.ROOT, "%s %d %.1f %.1f%n", k < msgs.length ? "LAT" : "LATOLD",
+            k < msgs.length ? CHANNELS[k] : 64, t[iters / 2] / 1e3,
             t[(int) (iters * 0.99)] / 1e3);
       }
     }
@@ -198,15 +219,24 @@ public final class CollectiveBench {
       if (report) {
         System.out.printf(Locale.ROOT, "BW %d %.2f %.3f%n", mb, t / 1e6, busbw);
       }
+      if (mb == 4) {
+        double to = median(old, msg, 10); // the ring's steps on the calling thread
+        if (report) {
+          System.out.printf(Locale.ROOT, "BWOLD %d %.2f %.3f%n", mb, to / 1e6,
+              2.0 * (n - 1) / n * (mb << 20) / to);
+        }
+      }
     }
     rd.barrier();
     ring.barrier();
+    old.barrier();
     if (report) {
       System.out.println("END");
     }
     System.out.flush();
     rd.close();
     ring.close();
+    old.close();
     System.exit(0);
   }
 
@@ -233,7 +263,7 @@ public final class CollectiveBench {
   }
 
   private static void print(Map<Integer, List<String>> results) {
-    System.out.println("\nAll-reduce of 2C+1 doubles (recursive doubling), microseconds");
+    System.out.println("\nAll-reduce of 2C+1 doubles (direct exchange), microseconds");
     System.out.println("ranks      C      p50      p99");
     results.forEach((n, lines) -> lines.stream().filter(l -> l.startsWith("LAT ")).forEach(l -> {
       String[] f = l.split(" ");
@@ -251,6 +281,13 @@ public final class CollectiveBench {
       String[] f = l.split(" ");
       System.out.printf(Locale.ROOT, "%5d %4s %6s %8s%n", n, f[1], f[2], f[3]);
     }));
+    System.out.println("\nPrevious design (collective steps on the calling thread), same run");
+    results.forEach((n, lines) -> lines.stream().filter(l -> l.startsWith("LATOLD ")
+        || l.startsWith("BWOLD ")).forEach(l -> System.out.printf(Locale.ROOT, "%5d  %s%n", n,
+        l.startsWith("LATOLD ") ? "C=" + l.split(" ")[1] + " recursive doubling p50 "
+            + l.split(" ")[2] + " us, p99 " + l.split(" ")[3] + " us"
+            : l.split(" ")[1] + " MB ring " + l.split(" ")[2] + " ms, busbw "
+            + l.split(" ")[3] + " GB/s")));
   }
 
   private static String toJson(Map<Integer, List<String>> results) {

@@ -136,9 +136,9 @@ class AlgorithmTest {
     // next is received (segment 2 ends fully reduced here); the all-gather copies segment 1 (owned
     // by rank 0) and forwards it, then copies segment 0, the last.
     Schedule s = Ring.plan(1, 3, 6, 1);
-    assertEquals("Schedule[send 2 [2+1], send 2 [3+1], add< 0 [0+1], send 2 [0+1], "
-        + "add< 0 [1+1], send 2 [1+1], add< 0 [4+1], send 2 [4+1], add< 0 [5+1], send 2 [5+1], "
-        + "copy 0 [2+1], send 2 [2+1], copy 0 [3+1], send 2 [3+1], copy 0 [0+1], copy 0 [1+1]]",
+    assertEquals("Schedule[send 2 [2+1], send 2 [3+1], add< fwd 2 from 0 [0+1], "
+        + "add< fwd 2 from 0 [1+1], add<! fwd 2 from 0 [4+1], add<! fwd 2 from 0 [5+1], "
+        + "copy fwd 2 from 0 [2+1], copy fwd 2 from 0 [3+1], copy 0 [0+1], copy 0 [1+1]]",
         s.toString());
   }
 

@@ -102,6 +102,8 @@ public final class CollectiveBenchRun {
     // latency.get(C).get(ranks) = {p50, p99}; bandwidth.get(MB).get(ranks) = {ms, GB/s}
     Map<Integer, Map<Integer, double[]>> latency = new TreeMap<>();
     Map<Integer, Map<Integer, double[]>> bandwidth = new TreeMap<>();
+    // The previous design in the same run: "LAT" or "BW" -> ranks -> {p50, p99} or {ms, GB/s}
+    Map<String, Map<Integer, double[]>> previous = new TreeMap<>();
     for (int n : RANKS) {
       boolean bw = Arrays.stream(BANDWIDTH_RANKS).anyMatch(b -> b == n);
       System.out.printf("all-reduce group of %d ranks ...%n", n);
@@ -113,6 +115,8 @@ public final class CollectiveBenchRun {
               .put(n, v);
           case "BW" -> bandwidth.computeIfAbsent(Integer.parseInt(f[1]), k -> new TreeMap<>())
               .put(n, v);
+          case "LATOLD" -> previous.computeIfAbsent("LAT", k -> new TreeMap<>()).put(n, v);
+          case "BWOLD" -> previous.computeIfAbsent("BW", k -> new TreeMap<>()).put(n, v);
           default -> { }
         }
       }
@@ -157,8 +161,9 @@ public final class CollectiveBenchRun {
 
     printTables(latency, bandwidth, rtt, stream, baseline, allGatherRatio, treeRatio,
         treeRatioTextbook, targets, loadBefore, loadAfter, seconds);
+    printPrevious(previous);
     String text = toJson(latency, bandwidth, rtt, stream, baseline, allGatherRatio, treeRatio,
-        treeRatioTextbook, targets, loadBefore, loadAfter, seconds);
+        treeRatioTextbook, targets, loadBefore, loadAfter, seconds, previous);
     if (json.getParent() != null) {
       Files.createDirectories(json.getParent());
     }
@@ -231,8 +236,8 @@ public final class CollectiveBenchRun {
       NettyRoundTrip.Stream stream, Map<String, Map<Integer, Double>> baseline,
       double allGatherRatio, double treeRatio, double treeRatioTextbook, List<Target> targets,
       double[] loadBefore, double[] loadAfter, double seconds) {
-    System.out.println("\nBatchwise all-reduce of 2C+1 doubles (recursive doubling), "
-        + "microseconds, one JVM per rank");
+    System.out.println("\nBatchwise all-reduce of 2C+1 doubles (direct exchange on the event "
+        + "loop), microseconds, one JVM per rank");
     System.out.println("    C  ranks      p50      p99");
     latency.forEach((c, byRanks) -> byRanks.forEach((n, v) -> System.out.printf(Locale.ROOT,
         "%5d %6d %8.1f %8.1f%n", c, n, v[0], v[1])));
@@ -268,6 +273,18 @@ public final class CollectiveBenchRun {
         Runtime.getRuntime().availableProcessors(), seconds);
   }
 
+  private static void printPrevious(Map<String, Map<Integer, double[]>> previous) {
+    if (previous.isEmpty()) {
+      return;
+    }
+    System.out.println("\nThe previous design in this run (collective steps on the calling "
+        + "thread: woken per frame, every send handed to the event loop)");
+    previous.getOrDefault("LAT", Map.of()).forEach((n, v) -> System.out.printf(Locale.ROOT,
+        "  C=64, %d ranks, recursive doubling: p50 %.1f us, p99 %.1f us%n", n, v[0], v[1]));
+    previous.getOrDefault("BW", Map.of()).forEach((n, v) -> System.out.printf(Locale.ROOT,
+        "  4 MB ring, %d ranks: %.2f ms, busbw %.3f GB/s%n", n, v[0], v[1]));
+  }
+
   private static String num(double v) {
     return Double.isNaN(v) || Double.isInfinite(v) ? "null" : String.format(Locale.ROOT, "%.3f", v);
   }
@@ -280,7 +297,8 @@ public final class CollectiveBenchRun {
       Map<Integer, Map<Integer, double[]>> bandwidth, NettyRoundTrip.Result rtt,
       NettyRoundTrip.Stream stream, Map<String, Map<Integer, Double>> baseline,
       double allGatherRatio, double treeRatio, double treeRatioTextbook, List<Target> targets,
-      double[] loadBefore, double[] loadAfter, double seconds) {
+      double[] loadBefore, double[] loadAfter, double seconds,
+      Map<String, Map<Integer, double[]>> previous) {
     int cores = Runtime.getRuntime().availableProcessors();
     StringBuilder j = new StringBuilder("{\n");
     j.append("  \"benchmark\": \"collective\",\n");
@@ -299,8 +317,9 @@ public final class CollectiveBenchRun {
             + "time when they are high. Compare ratios within this run, not absolute times."))
         .append("},\n");
     j.append("  \"transport\": ").append(quote(rtt.transport())).append(",\n");
-    j.append("  \"latency_us\": {\n    \"message\": \"all-reduce of 2C+1 doubles, recursive "
-        + "doubling; p50/p99 of per-call times on rank 0\",\n");
+    j.append("  \"latency_us\": {\n    \"message\": \"all-reduce of 2C+1 doubles, one-round "
+        + "direct exchange (the default up to 8 KB and 8 ranks) run on the event loop; p50/p99 of "
+        + "per-call times on rank 0\",\n");
     j.append(latency.entrySet().stream().map(e -> "    \"C=" + e.getKey() + "\": {"
         + e.getValue().entrySet().stream().map(r -> "\"" + r.getKey() + "\": {\"p50\": "
             + num(r.getValue()[0]) + ", \"p99\": " + num(r.getValue()[1]) + "}")
@@ -313,6 +332,18 @@ public final class CollectiveBenchRun {
             + num(r.getValue()[1]) + ", \"all_reduce_ms\": " + num(r.getValue()[0]) + "}")
         .collect(Collectors.joining(", ")) + "}").collect(Collectors.joining(",\n")));
     j.append("\n  },\n");
+    j.append("  \"previous_design\": {\n    \"message\": \"measured in this run: collective "
+        + "steps on the calling thread (woken for every frame, every send handed to the event "
+        + "loop), small messages by recursive doubling; the ring uses the same in-place "
+        + "forwarding as above\",\n");
+    j.append("    \"latency_us_C=64\": {" + previous.getOrDefault("LAT", Map.of()).entrySet()
+        .stream().map(r -> "\"" + r.getKey() + "\": {\"p50\": " + num(r.getValue()[0])
+            + ", \"p99\": " + num(r.getValue()[1]) + "}").collect(Collectors.joining(", "))
+        + "},\n");
+    j.append("    \"bus_bandwidth_GBps_4MB\": {" + previous.getOrDefault("BW", Map.of())
+        .entrySet().stream().map(r -> "\"" + r.getKey() + "\": {\"busbw\": "
+            + num(r.getValue()[1]) + ", \"all_reduce_ms\": " + num(r.getValue()[0]) + "}")
+        .collect(Collectors.joining(", ")) + "}\n  },\n");
     j.append(String.format(Locale.ROOT, "  \"netty_round_trip_us\": {\"bytes\": %d, \"p50\": %s, "
         + "\"p99\": %s, \"two_cores\": %b},%n", rtt.bytes(), num(rtt.p50Micros()),
         num(rtt.p99Micros()), rtt.pinned()));
