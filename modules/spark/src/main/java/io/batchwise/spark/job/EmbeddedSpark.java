@@ -1,5 +1,9 @@
 package io.batchwise.spark.job;
 
+import java.io.File;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.spark.SparkConf;
 
 /**
@@ -24,9 +28,21 @@ final class EmbeddedSpark {
     } else if (!conf.contains("spark.master")) {
       conf.setMaster("local[" + o.config().workers() + "]");
     }
+    String master = conf.get("spark.master");
+    if (!submitted && !master.startsWith("local")) {
+      // A cluster master without spark-submit: the executors need our classes and libjsig.
+      String jars = shippedJars(System.getProperty("java.class.path", ""));
+      if (!jars.isEmpty()) {
+        conf.setIfMissing("spark.jars", jars);
+      }
+      String jsig = Path.of(System.getProperty("java.home"), "lib", "libjsig.so").toString();
+      conf.setIfMissing("spark.executorEnv.LD_PRELOAD", jsig);
+    }
     if (!submitted) {
-      conf.setIfMissing("spark.driver.host", "127.0.0.1");
-      conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
+      if (master.startsWith("local")) {
+        conf.setIfMissing("spark.driver.host", "127.0.0.1");
+        conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
+      }
       conf.setIfMissing("spark.ui.enabled", "false");
       // Heartbeats carry the progress; their reply timeout is the interval too, so not below 2 s
       // on a loaded machine.
@@ -35,6 +51,23 @@ final class EmbeddedSpark {
     // Spark's own stage progress bar would draw over the job's.
     conf.setIfMissing("spark.ui.showConsoleProgress", "false");
     return conf;
+  }
+
+  /**
+   * The class path entries executors need when the job is started without spark-submit against a
+   * cluster master: the Batchwise jars (or the shaded job jar), Aparapi and BCEL; everything else
+   * is Spark's own. Comma-separated, as {@code spark.jars} takes them.
+   */
+  static String shippedJars(String classPath) {
+    List<String> out = new ArrayList<>();
+    for (String entry : classPath.split(File.pathSeparator)) {
+      String name = Path.of(entry).getFileName() == null ? "" : Path.of(entry).getFileName().toString();
+      if (entry.endsWith(".jar") && (name.startsWith("batchwise-") || name.startsWith("aparapi")
+          || name.startsWith("bcel-"))) {
+        out.add(entry);
+      }
+    }
+    return String.join(",", out);
   }
 
   /**

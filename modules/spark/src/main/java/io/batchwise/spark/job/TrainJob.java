@@ -5,11 +5,14 @@ import io.batchwise.data.TrainTestSplit;
 import io.batchwise.nn.checkpoint.Checkpoint;
 import io.batchwise.nn.checkpoint.CheckpointDirectory;
 import io.batchwise.nn.checkpoint.CheckpointException;
+import io.batchwise.nn.checkpoint.CheckpointStorage;
+import io.batchwise.nn.checkpoint.SavedTensor;
 import io.batchwise.spark.BarrierStage;
 import io.batchwise.spark.GroupSpec;
 import io.batchwise.spark.InsufficientSlotsException;
 import io.batchwise.spark.RankWork;
 import io.batchwise.spark.SlotCheck;
+import io.batchwise.tensor.DType;
 import io.batchwise.train.EpochMetrics;
 import io.batchwise.train.RunFolder;
 import io.batchwise.train.TrainConfig;
@@ -260,6 +263,8 @@ public final class TrainJob {
     private final int trainSize;
     private final int testSize;
     private final int stepsPerEpoch;
+    /** The final model with PreciseBN statistics, once written. */
+    private String preciseCheckpoint;
     /** The devices the workers trained on (names as the executors opened them). */
     private List<String> devices = List.of();
 
@@ -378,6 +383,7 @@ public final class TrainJob {
 
         PreciseBnReport precise = null;
         double preciseSeconds = 0;
+        preciseCheckpoint = null;
         if (o.preciseBnSamples() > 0) {
           long tp = System.nanoTime();
           List<PreciseBnReport> pr = withRetries("PreciseBN", new int[1],
@@ -398,6 +404,7 @@ public final class TrainJob {
             console.printf("PreciseBN: statistics of %d BatchNorm layers from %d training "
                 + "samples, merged across %d workers (%.1f s)", precise.countsPerLayer().length,
                 precise.samples(), w, preciseSeconds);
+            preciseCheckpoint = writePreciseCheckpoint(finalCheckpoint, precise);
           }
         }
         long tv = System.nanoTime();
@@ -464,6 +471,31 @@ public final class TrainJob {
           console.printf("%s: retrying from %s", what, from);
         }
       }
+    }
+
+    /**
+     * Writes the final model with the PreciseBN statistics in place of the EMA ones, next to the
+     * epoch checkpoints as {@code precise-bn-epoch-N.ckpt} (a name {@code --resume} does not
+     * take: training continues from the EMA state it stopped with).
+     */
+    private String writePreciseCheckpoint(String finalCheckpoint, PreciseBnReport precise)
+        throws IOException {
+      CheckpointStorage storage = CheckpointStorages.forLocation(checkpointDir);
+      Checkpoint fin = Checkpoint.read(storage, finalCheckpoint);
+      List<SavedTensor> state = new ArrayList<>();
+      for (SavedTensor t : fin.state().values()) {
+        float[] v = precise.state().get(t.name());
+        state.add(v != null && t.dtype() == DType.FLOAT && v.length == t.size()
+            ? new SavedTensor(t.name(), DType.FLOAT, t.shape(), v, null) : t);
+      }
+      Map<String, String> config = new LinkedHashMap<>(fin.config());
+      config.put("precise_bn_samples", Long.toString(precise.samples()));
+      Checkpoint out = Checkpoint.of(config, fin.epoch(), fin.globalStep(),
+          List.copyOf(fin.parameters().values()), state,
+          List.copyOf(fin.optimizerState().values()));
+      String location = storage.resolve(checkpointDir, "precise-bn-epoch-" + fin.epoch() + ".ckpt");
+      out.write(storage, location);
+      return location;
     }
 
     private void checkReplicas(List<EpochReport> reports) throws StageFailed {
@@ -562,6 +594,7 @@ public final class TrainJob {
       s.put("eval_seconds", evalSeconds);
       s.put("checkpoint_dir", checkpointDir);
       s.put("final_checkpoint", finalCheckpoint);
+      s.put("precise_bn_checkpoint", preciseCheckpoint);
       s.put("spark_master", sc.master());
       s.put("spark_version", sc.version());
       s.put("spark_app_id", sc.applicationId());

@@ -90,6 +90,9 @@ class TrainJobTest {
     CheckpointDirectory ckpts = new CheckpointDirectory(new LocalCheckpointStorage(),
         runDir.resolve(RunFolder.CHECKPOINTS).toString());
     assertEquals(List.of(2L, 1L), ckpts.epochs());
+    // The final model with PreciseBN statistics, under a name --resume does not take.
+    assertTrue(Files.exists(runDir.resolve(RunFolder.CHECKPOINTS).resolve("precise-bn-epoch-2.ckpt")));
+    assertTrue(s.contains("precise-bn-epoch-2.ckpt"), s);
 
     // --resume with one more epoch continues from epoch 2's checkpoint, appending to the metrics.
     Run resumed = run(small(runDir, "--epochs", "3", "--resume"));
@@ -213,6 +216,15 @@ class TrainJobTest {
         + "java.io.IOException: gone\n\tat x.Y.z(Y.java:2)\nDriver stacktrace:\n";
     assertEquals("Lost task 0.0 in stage 1.0 (TID 1) (host executor 0): java.io.IOException: gone",
         TrainJob.firstLine(new RuntimeException(normal)));
+  }
+
+  @Test
+  void withAClusterMasterButNoSparkSubmitTheBatchwiseJarsAreShipped() {
+    String cp = String.join(java.io.File.pathSeparator, "/m/batchwise-train-0.1.jar",
+        "/r/spark-core_2.13-4.0.1.jar", "/r/aparapi-3.0.2.jar", "/r/bcel-6.5.0.jar",
+        "/m/classes");
+    assertEquals("/m/batchwise-train-0.1.jar,/r/aparapi-3.0.2.jar,/r/bcel-6.5.0.jar",
+        EmbeddedSpark.shippedJars(cp));
   }
 
   @Test
