@@ -33,8 +33,11 @@ done
 [[ -f "$JAR" ]] || die "--job-jar: no job jar at '$JAR' (./batchwise setup builds modules/spark)"
 [[ -n "$OUT" ]] || die "--out DIR is required"
 mkdir -p "$OUT/spark-runs"
+# cluster/work holds one cluster per work tree: never take over (or stop) one somebody else started.
+if "$ROOT/cluster/cluster.sh" status >/dev/null 2>&1; then
+  die "a local Spark cluster is already running (cluster/cluster.sh status); stop it first, this benchmark starts its own with 1, 2, 4 and 8 workers"
+fi
 trap '"$ROOT/cluster/cluster.sh" stop >/dev/null 2>&1 || true' EXIT INT TERM
-"$ROOT/cluster/cluster.sh" stop >/dev/null 2>&1 || true
 
 for w in ${WORKERS//,/ }; do
   say "standalone cluster: $w workers x 1 core"
@@ -50,7 +53,7 @@ for w in ${WORKERS//,/ }; do
         --class io.batchwise.spark.job.TrainJob "$JAR" -- \
         --model "$MODEL" --norm "$norm" --workers "$w" --per-worker-batch "$b" --epochs 2 \
         --data synthetic --synthetic-train $(( STEPS * b * w )) --synthetic-test 64 \
-        --precise-bn-samples $(( b * w )) --no-progress --run-dir "$dir" \
+        --precise-bn-samples $(( b * w )) --no-progress --run-dir "$dir" --slot-wait-s 300 \
         >"$OUT/spark-runs/$MODEL-$mode-$norm-w$w.log" 2>&1 \
         || { say "run failed (log: $OUT/spark-runs/$MODEL-$mode-$norm-w$w.log)"; tail -5 "$OUT/spark-runs/$MODEL-$mode-$norm-w$w.log" >&2; }
     done
