@@ -59,6 +59,7 @@ public final class ScalingBench {
     o.put("memory-mb", "256");
     o.put("out", "bench/results");
     o.put("spark-runs", "");
+    o.put("report-only", "false");
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       if (!a.startsWith("--") || i + 1 >= args.length || !o.containsKey(a.substring(2))) {
@@ -77,6 +78,10 @@ public final class ScalingBench {
     Files.createDirectories(out);
     if (!o.get("spark-runs").isEmpty()) {
       summarizeSpark(Path.of(o.get("spark-runs")), out);
+      return;
+    }
+    if (Boolean.parseBoolean(o.get("report-only"))) {
+      report(out);
       return;
     }
     double[] loadBefore = loadAverage();
@@ -110,34 +115,97 @@ public final class ScalingBench {
     double seconds = (System.nanoTime() - t0) * 1e-9;
     List<Map<String, Object>> rows = rows(runs, modes);
     Files.writeString(out.resolve("scaling-runs.csv"), csv(rows));
+    StringBuilder meta = new StringBuilder("key,value\n");
+    meta.append("load_before,").append(loadBefore[0]).append(' ').append(loadBefore[1]).append(' ')
+        .append(loadBefore[2]).append('\n');
+    meta.append("load_after,").append(loadAfter[0]).append(' ').append(loadAfter[1]).append(' ')
+        .append(loadAfter[2]).append('\n');
+    meta.append("run_seconds,").append(seconds).append('\n');
+    meta.append("command,./batchwise bench scaling ").append(String.join(" ", args).replace(',', ';')).append('\n');
+    o.forEach((k, v) -> meta.append("setting.").append(k).append(',').append(v.replace(',', ';')).append('\n'));
+    Files.writeString(out.resolve("scaling-runs-meta.csv"), meta.toString());
+    report(out);
+    System.out.println("wrote " + out.resolve("scaling.json") + ", scaling.md, scaling-runs.csv, PNGs");
+  }
+
+  /** One row per run; {@code modes.get(i)} is the mode (weak, strong) run i was measured for. */
+  /**
+   * Writes scaling.json, scaling.md and the PNGs from scaling-runs.csv and scaling-runs-meta.csv
+   * (and takes in the Spark, namespace and projection results present in {@code out}): so the
+   * report can be rebuilt after parts that ran later, without running the workers again.
+   */
+  static void report(Path out) throws IOException {
+    Path runsCsv = out.resolve("scaling-runs.csv");
+    Path metaCsv = out.resolve("scaling-runs-meta.csv");
+    if (!Files.isRegularFile(runsCsv) || !Files.isRegularFile(metaCsv)) {
+      System.err.println("ScalingBench: --report-only needs " + runsCsv + " and " + metaCsv + " from a run");
+      System.exit(2);
+    }
+    List<Map<String, Object>> rows = readRows(runsCsv);
+    Map<String, String> meta = new LinkedHashMap<>();
+    for (String l : Files.readAllLines(metaCsv).subList(1, Files.readAllLines(metaCsv).size())) {
+      int c = l.indexOf(',');
+      meta.put(l.substring(0, c), l.substring(c + 1).replace(';', ','));
+    }
+    Map<String, String> o = new LinkedHashMap<>();
+    meta.forEach((k, v) -> {
+      if (k.startsWith("setting.")) {
+        o.put(k.substring(8), v);
+      }
+    });
+    double[] loadBefore = Arrays.stream(meta.get("load_before").split(" ")).mapToDouble(Double::parseDouble).toArray();
+    double[] loadAfter = Arrays.stream(meta.get("load_after").split(" ")).mapToDouble(Double::parseDouble).toArray();
+    double seconds = Double.parseDouble(meta.get("run_seconds"));
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("benchmark", "scaling");
     json.put("date", Instant.now().toString());
-    json.put("command", "./batchwise bench scaling " + String.join(" ", args));
+    json.put("command", meta.get("command"));
     json.put("runner", "local worker processes: one JVM per worker on 127.0.0.1, real DataParallelStep over the "
-        + "Netty communicator; not Spark (io.batchwise.spark.job.TrainJob was not available when this ran)");
+        + "Netty communicator (the Spark job's runs, when present, are in scaling-spark.json)");
     json.put("machine", Map.of("cores", Runtime.getRuntime().availableProcessors(),
         "load_average_before", toList(loadBefore), "load_average_after", toList(loadAfter),
         "run_seconds", seconds,
         "note", "Every worker is held to one core (POCL_MAX_PTHREAD_COUNT=1, -XX:ActiveProcessorCount=1), but "
             + "this machine has " + Runtime.getRuntime().availableProcessors() + " cores: with more workers than "
             + "cores they share them, which 'core_sharing' measures apart from communication."));
-    json.put("settings", new LinkedHashMap<>(o));
+    json.put("settings", o);
     json.put("runs", rows);
     json.put("targets", targets(rows));
-    Path sparkJson = out.resolve("scaling-spark.json");
-    if (Files.isRegularFile(sparkJson)) {
-      json.put("spark_runs_file", sparkJson.getFileName().toString());
+    for (String f : List.of("scaling-spark.json", "netns-validation.csv", "netns-model.csv", "collective-model.csv",
+        "scaling-projection.csv")) {
+      if (Files.isRegularFile(out.resolve(f))) {
+        json.put(f.replace('.', '_').replace('-', '_'), f);
+      }
     }
     Files.writeString(out.resolve("scaling.json"), Json.pretty(json));
     String md = markdown(rows, o, loadBefore, loadAfter, seconds, out);
     Files.writeString(out.resolve("scaling.md"), md);
     plots(rows, out);
     System.out.print(md);
-    System.out.println("wrote " + out.resolve("scaling.json") + ", scaling.md, scaling-runs.csv, PNGs");
   }
 
-  /** One row per run; {@code modes.get(i)} is the mode (weak, strong) run i was measured for. */
+  static List<Map<String, Object>> readRows(Path csv) throws IOException {
+    List<String> lines = Files.readAllLines(csv);
+    String[] head = lines.get(0).split(",", -1);
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (String l : lines.subList(1, lines.size())) {
+      String[] f = l.split(",", -1);
+      Map<String, Object> r = new LinkedHashMap<>();
+      for (int i = 0; i < head.length; i++) {
+        if (f[i].isEmpty()) {
+          continue;
+        }
+        switch (head[i]) {
+          case "model", "mode", "norm" -> r.put(head[i], f[i]);
+          case "workers", "global_batch" -> r.put(head[i], Integer.parseInt(f[i]));
+          default -> r.put(head[i], Double.parseDouble(f[i]));
+        }
+      }
+      rows.add(r);
+    }
+    return rows;
+  }
+
   static List<Map<String, Object>> rows(List<ScalingRun.Measured> runs, List<String> modes) {
     List<Map<String, Object>> rows = new ArrayList<>();
     for (int i = 0; i < runs.size(); i++) {
