@@ -26,14 +26,20 @@ import java.util.Objects;
  *       agree on all ranks (checked on the first frame).</li>
  *   <li>{@code chunkBytes}: size of one DATA frame's payload in the ring and in broadcast: the unit
  *       of pipelining. Must agree on all ranks.</li>
- *   <li>{@code spinMicros}: how long a waiting rank busy-polls before parking. Spinning saves a
- *       thread wake-up (about 25 us on this kind of machine) per hop but burns a core.</li>
+ *   <li>{@code spinMicros}: how long a waiting thread busy-polls before parking (on the event
+ *       loop: the caller waiting for the collective's end; on the caller: each receive). Spinning
+ *       saves a thread wake-up (about 25 us on this kind of machine) but burns a core that other
+ *       ranks on the same cores may need.</li>
  *   <li>{@code transport}: {@code auto} (epoll where it loads, else NIO), {@code epoll}, {@code nio}.</li>
  *   <li>{@code onEventLoop} (default true): run each collective's steps on the rank's Netty
  *       event-loop thread, which adds a frame and sends the next one as soon as it reads one;
  *       false runs them on the calling thread, which is woken for every frame and hands every
  *       send back to the event loop (two thread hops per hop; kept for comparison and as a
  *       fallback). Ranks may differ in this setting: the bytes on the wire are the same.</li>
+ *   <li>{@code tls} (default false): encrypt every connection with TLS (Netty's SslHandler, JDK
+ *       provider; each rank makes a self-signed EC certificate at start with keytool). The HMAC
+ *       handshake runs inside TLS and is bound to the server's certificate, which is what
+ *       authenticates the peers. Must agree on all ranks.</li>
  * </ul>
  */
 public final class CollectiveConfig {
@@ -69,6 +75,7 @@ public final class CollectiveConfig {
   private final int spinMicros;
   private final String transport;
   private final boolean onEventLoop;
+  private final boolean tls;
 
   private CollectiveConfig(Builder b) {
     this.jobId = Objects.requireNonNull(b.jobId, "jobId");
@@ -121,6 +128,7 @@ public final class CollectiveConfig {
     }
     this.transport = b.transport;
     this.onEventLoop = b.onEventLoop;
+    this.tls = b.tls;
   }
 
   public static Builder builder() {
@@ -196,6 +204,10 @@ public final class CollectiveConfig {
     return onEventLoop;
   }
 
+  public boolean tls() {
+    return tls;
+  }
+
   /** A copy of this config with the endpoint list replaced. */
   public CollectiveConfig withEndpoints(List<InetSocketAddress> newEndpoints) {
     Builder b = toBuilder();
@@ -218,6 +230,7 @@ public final class CollectiveConfig {
     b.spinMicros = spinMicros;
     b.transport = transport;
     b.onEventLoop = onEventLoop;
+    b.tls = tls;
     return b;
   }
 
@@ -226,7 +239,7 @@ public final class CollectiveConfig {
     return "CollectiveConfig[job " + jobId + ", rank " + rank + "/" + size + ", timeout " + timeout
         + ", small<=" + smallMessageMaxBytes + " B, chunk " + chunkBytes + " B, spin "
         + spinMicros + " us, " + transport + (onEventLoop ? ", on event loop" : ", on caller")
-        + "]";
+        + (tls ? ", tls" : "") + "]";
   }
 
   /** Builder of {@link CollectiveConfig}. */
@@ -244,6 +257,7 @@ public final class CollectiveConfig {
     private int spinMicros = 20;
     private String transport = "auto";
     private boolean onEventLoop = true;
+    private boolean tls;
 
     public Builder jobId(String v) {
       jobId = v;
@@ -307,6 +321,11 @@ public final class CollectiveConfig {
 
     public Builder onEventLoop(boolean v) {
       onEventLoop = v;
+      return this;
+    }
+
+    public Builder tls(boolean v) {
+      tls = v;
       return this;
     }
 

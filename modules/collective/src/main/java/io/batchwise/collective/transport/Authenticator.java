@@ -16,6 +16,8 @@ import javax.crypto.spec.SecretKeySpec;
  *   role label ("BWC1 server" or "BWC1 client", so one side's proof never passes as the other's),
  *   job id, prover's rank, verifier's rank, group size,
  *   verifier's nonce, prover's nonce       (both fresh: no replay of an old exchange)
+ *   channel binding                        (with TLS: SHA-256 of the server's certificate as
+ *                                           this side sees it; empty without TLS)
  * </pre>
  * Strings are length-prefixed (UTF-8), integers 4-byte big-endian. Comparison is constant-time.
  */
@@ -40,14 +42,28 @@ public final class Authenticator {
     return n;
   }
 
-  /** Proof sent by the accepting (server) rank. */
+  private static final byte[] NO_BINDING = new byte[0];
+
+  /** Proof sent by the accepting (server) rank, without TLS. */
   public byte[] serverProof(int serverRank, int clientRank, byte[] clientNonce, byte[] serverNonce) {
-    return mac(SERVER, serverRank, clientRank, clientNonce, serverNonce);
+    return serverProof(serverRank, clientRank, clientNonce, serverNonce, NO_BINDING);
   }
 
-  /** Proof sent by the connecting (client) rank. */
+  /** Proof sent by the connecting (client) rank, without TLS. */
   public byte[] clientProof(int clientRank, int serverRank, byte[] serverNonce, byte[] clientNonce) {
-    return mac(CLIENT, clientRank, serverRank, serverNonce, clientNonce);
+    return clientProof(clientRank, serverRank, serverNonce, clientNonce, NO_BINDING);
+  }
+
+  /** Proof sent by the accepting (server) rank, bound to the TLS channel ({@code binding}). */
+  public byte[] serverProof(int serverRank, int clientRank, byte[] clientNonce, byte[] serverNonce,
+      byte[] binding) {
+    return mac(SERVER, serverRank, clientRank, clientNonce, serverNonce, binding);
+  }
+
+  /** Proof sent by the connecting (client) rank, bound to the TLS channel ({@code binding}). */
+  public byte[] clientProof(int clientRank, int serverRank, byte[] serverNonce, byte[] clientNonce,
+      byte[] binding) {
+    return mac(CLIENT, clientRank, serverRank, serverNonce, clientNonce, binding);
   }
 
   public static boolean same(byte[] a, byte[] b) {
@@ -55,14 +71,18 @@ public final class Authenticator {
   }
 
   private byte[] mac(String role, int prover, int verifier, byte[] verifierNonce,
-      byte[] proverNonce) {
+      byte[] proverNonce, byte[] binding) {
     byte[] r = role.getBytes(StandardCharsets.UTF_8);
     byte[] j = jobId.getBytes(StandardCharsets.UTF_8);
     ByteBuffer msg = ByteBuffer.allocate(4 + r.length + 4 + j.length + 12 + 8
-        + verifierNonce.length + proverNonce.length);
+        + verifierNonce.length + proverNonce.length + (binding.length > 0 ? 4 + binding.length : 0));
     msg.putInt(r.length).put(r).putInt(j.length).put(j);
     msg.putInt(prover).putInt(verifier).putInt(size);
     msg.putInt(verifierNonce.length).put(verifierNonce).putInt(proverNonce.length).put(proverNonce);
+    if (binding.length > 0) {
+      // Absent (not even a length) without TLS, so plain proofs stay as they were.
+      msg.putInt(binding.length).put(binding);
+    }
     try {
       Mac m = Mac.getInstance("HmacSHA256");
       m.init(key);

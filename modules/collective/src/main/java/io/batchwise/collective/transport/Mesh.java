@@ -83,6 +83,10 @@ public final class Mesh implements Communicator, Links {
   /** The collective running on the event loop, or null. Read and written on the event loop only. */
   private LoopCollective active;
   private final Channel server;
+  /** TLS contexts and this rank's certificate fingerprint when {@code tls}, else null. */
+  private final io.netty.handler.ssl.SslContext tlsServer;
+  private final io.netty.handler.ssl.SslContext tlsClient;
+  private final byte[] tlsFingerprint;
   private final AtomicReferenceArray<Channel> channels;
   private final AtomicIntegerArray lost;
   /** Orders collective issue (sync and async); never taken by the event loop. */
@@ -132,6 +136,22 @@ public final class Mesh implements Communicator, Links {
       return t;
     });
     this.loop = group.next();
+    if (config.tls()) {
+      TlsIdentity identity;
+      try {
+        identity = TlsIdentity.get();
+      } catch (RuntimeException e) {
+        group.shutdownGracefully(0, 100, TimeUnit.MILLISECONDS);
+        throw e;
+      }
+      this.tlsServer = identity.serverContext();
+      this.tlsClient = TlsIdentity.clientContext();
+      this.tlsFingerprint = identity.fingerprint();
+    } else {
+      this.tlsServer = null;
+      this.tlsClient = null;
+      this.tlsFingerprint = null;
+    }
     ServerBootstrap b = new ServerBootstrap()
         .group(group)
         .channel(transport.serverChannel())
@@ -143,6 +163,9 @@ public final class Mesh implements Communicator, Links {
           @Override
           protected void initChannel(SocketChannel ch) {
             FrameDecoder decoder = new FrameDecoder();
+            if (tlsServer != null) {
+              ch.pipeline().addLast(tlsServer.newHandler(ch.alloc()));
+            }
             ch.pipeline().addLast(decoder, FrameEncoder.INSTANCE,
                 PeerConnection.accepted(Mesh.this, decoder));
           }
@@ -255,6 +278,10 @@ public final class Mesh implements Communicator, Links {
           @Override
           protected void initChannel(SocketChannel ch) {
             FrameDecoder decoder = new FrameDecoder();
+            if (tlsClient != null) {
+              ch.pipeline().addLast(tlsClient.newHandler(ch.alloc(), address.getHostString(),
+                  address.getPort()));
+            }
             ch.pipeline().addLast(decoder, FrameEncoder.INSTANCE,
                 PeerConnection.connecting(Mesh.this, decoder, peer));
           }
@@ -395,6 +422,11 @@ public final class Mesh implements Communicator, Links {
 
   String jobId() {
     return config.jobId();
+  }
+
+  /** SHA-256 of this rank's TLS certificate (only with {@code tls}). */
+  byte[] tlsFingerprint() {
+    return tlsFingerprint.clone();
   }
 
   Authenticator authenticator() {
@@ -782,7 +814,7 @@ public final class Mesh implements Communicator, Links {
 
   @Override
   public String toString() {
-    return "Mesh[rank " + rank + "/" + size + ", " + transport.name() + ", "
-        + localAddress() + "]";
+    return "Mesh[rank " + rank + "/" + size + ", " + transport.name()
+        + (tlsServer != null ? "+tls" : "") + ", " + localAddress() + "]";
   }
 }

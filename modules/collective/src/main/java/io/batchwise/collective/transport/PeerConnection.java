@@ -11,6 +11,7 @@ import io.batchwise.collective.wire.FrameDecoder;
 import io.batchwise.collective.wire.WireFormat;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.lang.System.Logger.Level;
 import java.util.concurrent.TimeUnit;
@@ -152,7 +153,8 @@ final class PeerConnection extends ChannelInboundHandlerAdapter {
       peer = h.rank();
       peerNonce = h.nonce();
       myNonce = Authenticator.nonce();
-      byte[] proof = mesh.authenticator().serverProof(mesh.rank(), peer, peerNonce, myNonce);
+      byte[] proof = mesh.authenticator().serverProof(mesh.rank(), peer, peerNonce, myNonce,
+          binding(ctx));
       state = State.AWAIT_RESPONSE;
       ctx.writeAndFlush(ControlCodec.encode(new Challenge(mesh.jobId(), mesh.rank(), mesh.size(),
           myNonce, proof)));
@@ -170,7 +172,9 @@ final class PeerConnection extends ChannelInboundHandlerAdapter {
           + c.size() + ")");
       return;
     }
-    byte[] expected = mesh.authenticator().serverProof(c.rank(), mesh.rank(), myNonce, c.nonce());
+    byte[] binding = binding(ctx);
+    byte[] expected = mesh.authenticator().serverProof(c.rank(), mesh.rank(), myNonce, c.nonce(),
+        binding);
     if (!Authenticator.same(expected, c.mac())) {
       refuse(ctx, "rank " + c.rank() + " failed to prove the job secret (wrong secret?)");
       return;
@@ -179,7 +183,7 @@ final class PeerConnection extends ChannelInboundHandlerAdapter {
     peerNonce = c.nonce();
     state = State.AWAIT_WELCOME;
     ctx.writeAndFlush(ControlCodec.encode(new Response(
-        mesh.authenticator().clientProof(mesh.rank(), peer, peerNonce, myNonce))));
+        mesh.authenticator().clientProof(mesh.rank(), peer, peerNonce, myNonce, binding))));
   }
 
   private void onResponse(ChannelHandlerContext ctx, Object m) {
@@ -187,7 +191,8 @@ final class PeerConnection extends ChannelInboundHandlerAdapter {
       refuse(ctx, "expected RESPONSE, got " + m.getClass().getSimpleName());
       return;
     }
-    byte[] expected = mesh.authenticator().clientProof(peer, mesh.rank(), myNonce, peerNonce);
+    byte[] expected = mesh.authenticator().clientProof(peer, mesh.rank(), myNonce, peerNonce,
+        binding(ctx));
     if (!Authenticator.same(expected, r.mac())) {
       refuse(ctx, "connection claiming rank " + peer + " failed to prove the job secret "
           + "(wrong secret?)");
@@ -215,6 +220,26 @@ final class PeerConnection extends ChannelInboundHandlerAdapter {
       return;
     }
     state = State.OPEN;
+  }
+
+  /**
+   * The TLS channel binding the proofs cover: the SHA-256 fingerprint of the server's certificate
+   * (this rank's own on the server side, the one the peer presented on the client side); empty
+   * without TLS.
+   */
+  private byte[] binding(ChannelHandlerContext ctx) {
+    SslHandler ssl = ctx.pipeline().get(SslHandler.class);
+    if (ssl == null) {
+      return new byte[0];
+    }
+    if (!client) {
+      return mesh.tlsFingerprint();
+    }
+    try {
+      return TlsIdentity.fingerprint(ssl.engine().getSession().getPeerCertificates()[0]);
+    } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+      throw new IllegalArgumentException("the TLS peer presented no certificate");
+    }
   }
 
   private void refuse(ChannelHandlerContext ctx, String why) {

@@ -6,8 +6,12 @@
  * connection per pair of ranks (the higher rank connects to the lower), per-peer inboxes, and the
  * group's failure state.
  *
- * <p>Threads: one Netty event-loop thread per rank does all socket I/O and decoding; the calling
- * thread (or the communicator's async thread) runs the algorithm, builds frames and sums. A waiting
- * rank spins {@code spinMicros} before parking.
+ * <p>Threads: one Netty event-loop thread per rank does all socket I/O and decoding, and by default
+ * ({@code onEventLoop}) also executes the collective's schedule ({@link
+ * io.batchwise.collective.transport.LoopCollective}): a frame is summed and the next one written
+ * by the thread that read it. The calling thread (or the communicator's async thread) starts the
+ * collective and waits for it, spinning {@code spinMicros} before parking. With {@code
+ * onEventLoop=false} the calling thread executes the schedule itself, woken for every frame and
+ * handing every send to the event loop: two thread hops per hop.
  */
 package io.batchwise.collective.transport;
