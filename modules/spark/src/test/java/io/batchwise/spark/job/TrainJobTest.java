@@ -112,8 +112,10 @@ class TrainJobTest {
     // Rank 1 throws before step 3 of epoch 2 in that epoch's first attempt.
     Run r = run(small(runDir, "--epochs", "2", "--fail-once-at", "2:3:1"));
     assertEquals(0, r.code(), r.all());
-    assertTrue(r.out().contains("epoch 2, attempt 1/3 failed") && r.out().contains("injected fault"),
-        r.out());
+    // Spark reports the first task failure it hears of: rank 1's own (the usual case: it keeps
+    // its connections open 0.5 s for that) or, on a very loaded machine, rank 0 losing rank 1.
+    assertTrue(r.out().contains("epoch 2, attempt 1/3 failed") && (r.out().contains("injected fault")
+        || r.out().contains("lost its connection to rank 1")), r.out());
     assertTrue(r.out().contains("epoch 2: retrying from ") && r.out().contains("epoch-1.ckpt"),
         r.out());
     assertTrue(summary(runDir).replaceAll("\\s", "").contains("\"attempts_per_epoch\":[1,2]"));
