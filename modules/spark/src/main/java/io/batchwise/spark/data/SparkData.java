@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
+import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.AnalysisException;
@@ -38,6 +39,14 @@ import org.apache.spark.sql.types.StructType;
  */
 public final class SparkData {
   private SparkData() {}
+
+  /**
+   * As {@link #load(SparkSession, String)} for a driver that holds a SparkContext (the job): the
+   * session runs on that context ({@code getOrCreate} reuses the active context).
+   */
+  public static ImageSplit load(SparkContext sc, String spec) throws IOException {
+    return load(SparkSession.builder().config(sc.getConf()).getOrCreate(), spec);
+  }
 
   /** Reads the tables a {@link TableSpec} names (see there for the syntax). */
   public static ImageSplit load(SparkSession spark, String spec) throws IOException {

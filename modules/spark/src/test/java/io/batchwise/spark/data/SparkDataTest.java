@@ -162,7 +162,8 @@ class SparkDataTest {
     String train = writeParquet("floats-train", trainRows, schema);
     String test = writeParquet("floats-test", testRows, schema);
 
-    ImageSplit split = SparkData.load(spark, "parquet:" + train + "?test=" + test);
+    // Through the SparkContext, as the job's driver holds it.
+    ImageSplit split = SparkData.load(spark.sparkContext(), "parquet:" + train + "?test=" + test);
     assertEquals(7, split.train().size());
     assertEquals(3, split.test().size());
     assertArrayEquals(new int[] {1, 4, 4}, split.train().sampleShape(), "16 values: 1x4x4");
