@@ -141,6 +141,15 @@ class TrainJobTest {
   }
 
   @Test
+  void aDivergedLossEndsTheJobWithoutRetries() {
+    Run r = run(small(dir.resolve("diverged"), "--epochs", "1", "--lr", "1e30", "--lr-schedule",
+        "constant"));
+    assertEquals(TrainJob.FAILURE, r.code(), r.all());
+    assertTrue(r.err().contains("training diverged: loss is"), r.all());
+    assertFalse(r.out().contains("attempt 1/3 failed"), "a diverged loss is not retried: " + r.out());
+  }
+
+  @Test
   void tooFewTaskSlotsIsAClearErrorBeforeTraining() {
     Run r = run(small(dir.resolve("slots"), "--workers", "3", "--per-worker-batch", "8",
         "--master", "local[2]"));
