@@ -88,6 +88,19 @@ public final class ScalingBench {
     long t0 = System.nanoTime();
     List<ScalingRun.Measured> runs = new ArrayList<>();
     List<String> modes = new ArrayList<>();
+    // Every measured point is appended to scaling-points.csv at once; a rerun keeps the points
+    // already there (delete the file to measure everything again).
+    Path points = out.resolve("scaling-points.csv");
+    Map<String, double[]> done = new LinkedHashMap<>();
+    if (Files.isRegularFile(points)) {
+      for (String l : Files.readAllLines(points)) {
+        String[] f = l.split(",");
+        if (f.length == 11) {
+          done.put(String.join(",", Arrays.copyOf(f, 5)), Arrays.stream(Arrays.copyOfRange(f, 5, 11))
+              .mapToDouble(x -> x.isEmpty() ? Double.NaN : Double.parseDouble(x)).toArray());
+        }
+      }
+    }
     for (String model : o.get("models").split(",")) {
       for (String mode : o.get("modes").split(",")) {
         if (!mode.equals("weak") && !mode.equals("strong")) {
@@ -102,7 +115,29 @@ public final class ScalingBench {
                 Integer.parseInt(o.get("warmup")), o.get("device"), Integer.parseInt(o.get("memory-mb")));
             System.err.printf(Locale.ROOT, "[scaling] %s %s %s: %d workers, global batch %d ...%n", model, mode,
                 norm, w, global);
-            ScalingRun.Measured m = ScalingRun.run(p);
+            String key = model + "," + mode + "," + norm + "," + w + "," + global;
+            ScalingRun.Measured m = done.get(key) == null ? null : fromPoint(p, done.get(key));
+            if (m != null) {
+              System.err.println("[scaling]   already measured (" + points + "), kept");
+              runs.add(m);
+              modes.add(mode);
+              continue;
+            }
+            // A group on this loaded machine can miss the communicator's handshake deadline (a JVM
+            // not scheduled for seconds); such a failure says nothing about scaling: try again.
+            for (int attempt = 1; m == null; attempt++) {
+              try {
+                m = ScalingRun.run(p);
+              } catch (IllegalStateException e) {
+                if (attempt >= 3) {
+                  throw e;
+                }
+                System.err.println("[scaling]   attempt " + attempt + " failed (" + e.getMessage() + "); again");
+              }
+            }
+            Files.writeString(points, String.format(Locale.ROOT, "%s,%.9f,%.9f,%.9f,%.9f,%.9f,%.9f%n", key, m.step(),
+                m.compute(), m.computeMax(), m.syncBn(), m.gradientComm(), m.exposedWait()),
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
             System.err.printf(Locale.ROOT, "[scaling]   step %.1f ms (compute %.1f, syncbn %.1f, wait %.1f), %.1f images/s%n",
                 m.step() * 1e3, m.compute() * 1e3, m.syncBn() * 1e3, m.exposedWait() * 1e3, m.imagesPerSecond());
             runs.add(m);
@@ -225,7 +260,9 @@ public final class ScalingBench {
       r.put("compute_ms", m.compute() * 1e3);
       r.put("compute_max_ms", m.computeMax() * 1e3);
       r.put("syncbn_comm_ms", m.syncBn() * 1e3);
-      r.put("gradient_comm_ms", m.gradientComm() * 1e3);
+      if (!Double.isNaN(m.gradientComm())) {
+        r.put("gradient_comm_ms", m.gradientComm() * 1e3); // not recorded for points recovered from a log
+      }
       r.put("wait_ms", m.exposedWait() * 1e3);
       r.put("images_per_s", m.imagesPerSecond());
       if (one != null) {
@@ -407,6 +444,11 @@ public final class ScalingBench {
         }
       }
     }
+  }
+
+  /** A point read back from scaling-points.csv: step, compute, computeMax, syncBn, gradientComm, wait. */
+  private static ScalingRun.Measured fromPoint(ScalingRun.Point p, double[] v) {
+    return new ScalingRun.Measured(p, v[0], v[1], v[2], v[3], v[4], v[5], p.globalBatch() / v[0]);
   }
 
   /**
