@@ -1,33 +1,27 @@
 package io.batchwise.spark.job;
 
-import java.lang.reflect.Method;
+import io.batchwise.train.report.RunReport;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 
 /**
- * PNG plots of the loss and accuracy curves, drawn from the run folder's metrics by
- * {@code io.batchwise.train.report.RunReport.writePlots(Path)} when the build has it (looked up at
- * run time so the job does not fail for want of a plot).
+ * PNG plots of the loss and accuracy curves ({@code loss.png}, {@code accuracy.png}), drawn from
+ * the run folder's metrics by {@link RunReport}; a plot that cannot be drawn is a warning, never a
+ * failed job.
  */
 final class Plots {
-  static final String REPORT_CLASS = "io.batchwise.train.report.RunReport";
-
   private Plots() {
   }
 
   static void tryWrite(Path runDir, Progress console) {
     try {
-      Class<?> report = Class.forName(REPORT_CLASS);
-      Method write = report.getMethod("writePlots", Path.class);
-      Object written = write.invoke(null, runDir);
-      if (written instanceof List<?> files && !files.isEmpty()) {
+      List<Path> files = RunReport.writePlots(runDir);
+      if (!files.isEmpty()) {
         console.println("plots: " + files);
       }
-    } catch (ClassNotFoundException | NoSuchMethodException e) {
-      // A build without the report module part: no plots.
-    } catch (ReflectiveOperationException | RuntimeException e) {
-      Throwable cause = e.getCause() != null ? e.getCause() : e;
-      console.println("warning: could not draw the plots: " + cause);
+    } catch (IOException | RuntimeException | LinkageError e) {
+      console.println("warning: could not draw the plots: " + e);
     }
   }
 }
