@@ -23,12 +23,15 @@ class ExecutionModesTest {
   private static final byte[] SECRET = CollectiveConfig.newSecret();
   private static final int BIG = (1 << 20) + 3;
 
-  /** Every rank's results for lengths 1, 129 (direct), 4000 (recursive doubling), BIG (ring). */
+  /**
+   * Every rank's results for lengths 1 and 129 (direct exchange, on here up to 600 bytes), 4000
+   * (recursive doubling), BIG (ring).
+   */
   private static List<float[]> sums(int size, Consumer<CollectiveConfig.Builder> mode)
       throws Exception {
     int[] lengths = {1, 129, 4000, BIG};
     try (LocalGroup g = new LocalGroup(size, SECRET, b -> {
-      b.timeout(Duration.ofSeconds(60));
+      b.timeout(Duration.ofSeconds(60)).directMaxBytes(600);
       mode.accept(b);
     })) {
       List<float[]> all = new ArrayList<>();
@@ -85,7 +88,7 @@ class ExecutionModesTest {
 
   @Test
   void lostPeerDuringTheDirectExchangeOnTheEventLoop() throws Exception {
-    try (LocalGroup g = new LocalGroup(4, SECRET, b -> { })) {
+    try (LocalGroup g = new LocalGroup(4, SECRET, b -> b.directMaxBytes(8192))) {
       // A first collective so that every connection is in use, then rank 3 leaves.
       g.run(c -> {
         c.allReduceSum(new double[129]);

@@ -20,7 +20,7 @@ class TlsTest {
     try (LocalGroup g = new LocalGroup(2, SECRET, b -> b.tls(true).chunkBytes(1024)
         .timeout(Duration.ofSeconds(20)))) {
       assertTrue(g.ranks.get(0).toString().contains("+tls"), g.ranks.get(0).toString());
-      for (int n : new int[] {7, 5000}) { // direct exchange, then a ring of 1 KB chunks
+      for (int n : new int[] {7, 5000}) { // recursive doubling, then a ring of 1 KB chunks
         List<Object> out = g.run(c -> {
           float[] a = LocalGroupTest.input(c.rank(), n);
           c.allReduceSum(a);

@@ -44,8 +44,9 @@ import java.util.Map;
  * doubling run on the calling thread, which is woken for every frame and hands every send to the
  * event loop) and {@code BWOLD 4 median_ms busbw_GBps} (the ring on the calling thread).
  *
- * <p>The latency groups use the default small-message algorithm: the one-round direct exchange up
- * to {@link CollectiveConfig#DEFAULT_DIRECT_MAX_BYTES} (all three C), recursive doubling above.
+ * <p>The latency groups use the defaults: recursive doubling, executed on the event loop (the
+ * one-round direct exchange is off by default, see {@link
+ * CollectiveConfig#DEFAULT_DIRECT_MAX_BYTES}).
  */
 public final class CollectiveBench {
   private static final int[] CHANNELS = {16, 64, 256};
@@ -158,9 +159,10 @@ public final class CollectiveBench {
         new InetSocketAddress("127.0.0.1", 0));
     CollectiveServer ringServer = CollectiveServer.bind(base.jobId("bench-ring")
         .smallMessageMaxBytes(0).build(), new InetSocketAddress("127.0.0.1", 0));
-    // The previous design: collectives on the calling thread, recursive doubling for small ones.
+    // The previous design: collectives on the calling thread (spinning 20 us before parking, its
+    // default then), recursive doubling for small ones.
     CollectiveServer oldServer = CollectiveServer.bind(base.jobId("bench-old")
-        .smallMessageMaxBytes(1 << 20).directMaxBytes(0).onEventLoop(false).build(),
+        .smallMessageMaxBytes(1 << 20).directMaxBytes(0).onEventLoop(false).spinMicros(20).build(),
         new InetSocketAddress("127.0.0.1", 0));
     System.out.println("PORTS " + rdServer.localAddress().getPort() + " "
         + ringServer.localAddress().getPort() + " " + oldServer.localAddress().getPort());
@@ -263,7 +265,8 @@ public final class CollectiveBench {
   }
 
   private static void print(Map<Integer, List<String>> results) {
-    System.out.println("\nAll-reduce of 2C+1 doubles (direct exchange), microseconds");
+    System.out.println("\nAll-reduce of 2C+1 doubles (recursive doubling on the event loop), "
+        + "microseconds");
     System.out.println("ranks      C      p50      p99");
     results.forEach((n, lines) -> lines.stream().filter(l -> l.startsWith("LAT ")).forEach(l -> {
       String[] f = l.split(" ");

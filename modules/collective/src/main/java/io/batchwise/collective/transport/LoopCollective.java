@@ -27,6 +27,8 @@ final class LoopCollective {
   private final Schedule plan;
   private final Thread waiter;
   private int next;
+  /** The rank whose frame the collective waits for (-1 before the first wait); for messages. */
+  volatile int awaiting = -1;
   volatile CollectiveException failure;
   volatile boolean finished;
 
@@ -66,6 +68,7 @@ final class LoopCollective {
               if (mesh.isLost(peer)) {
                 throw lost(peer);
               }
+              awaiting = peer;
               return;
             }
           }
@@ -83,6 +86,7 @@ final class LoopCollective {
             if (mesh.isLost(peer)) {
               throw lost(peer);
             }
+            awaiting = peer;
             return;
           }
           plan.receive(call, vec, next, f);

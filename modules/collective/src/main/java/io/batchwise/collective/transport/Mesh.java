@@ -104,6 +104,8 @@ public final class Mesh implements Communicator, Links {
   private volatile CollectiveException broken;
   private volatile Thread waiter;
   private volatile boolean closing;
+  /** Set when the first collective starts; from then on a lost connection is never replaced. */
+  private volatile boolean started;
   private long sequence;
   private CompletableFuture<?> tail = CompletableFuture.completedFuture(null);
   private volatile ExecutorService asyncThread;
@@ -256,7 +258,8 @@ public final class Mesh implements Communicator, Links {
   private int[] missingPeers() {
     List<Integer> m = new ArrayList<>();
     for (int i = 0; i < size; i++) {
-      if (i != rank && channels.get(i) == null) {
+      // A peer whose connection was lost during set-up counts as missing: it may reconnect.
+      if (i != rank && (channels.get(i) == null || lost.get(i) != 0)) {
         m.add(i);
       }
     }
@@ -322,8 +325,21 @@ public final class Mesh implements Communicator, Links {
 
   /** Called by an authenticated connection. False when that rank is already connected. */
   synchronized boolean register(int peer, Channel channel) {
-    if (closing || channels.get(peer) != null) {
+    if (closing) {
       return false;
+    }
+    Channel old = channels.get(peer);
+    if (old != null) {
+      // A connection that was registered here and then lost before any collective started
+      // (e.g. the peer gave up on its side of a slow handshake and retried) is replaced: no frame
+      // of the group can have travelled on it. Once a collective started, a lost peer stays lost.
+      if (started || lost.get(peer) == 0 || old.isActive()) {
+        return false;
+      }
+      for (Frame f; (f = inboxes[peer].poll()) != null; ) {
+        f.release();
+      }
+      lost.set(peer, 0);
     }
     channels.set(peer, channel);
     notifyAll();
@@ -574,6 +590,7 @@ public final class Mesh implements Communicator, Links {
     if (b != null) {
       throw fail(b);
     }
+    started = true;
     sequence++;
     Call call = new Call(this, op, v.dtype(), sequence, v.length(), aux, config.chunkBytes(),
         System.nanoTime() + timeoutNanos);
@@ -623,7 +640,8 @@ public final class Mesh implements Communicator, Links {
                 + c.call().describe())
             : new CollectiveTimeoutException(silentRanks(c.call()), "rank " + rank
                 + " timed out after " + config.timeout().toMillis() + " ms in "
-                + c.call().describe() + "; ranks with no frame of this collective: "
+                + c.call().describe() + (c.awaiting >= 0 ? " waiting for rank " + c.awaiting
+                : "") + "; ranks with no frame of this collective: "
                 + Arrays.toString(silentRanks(c.call())));
         if (!group.isShuttingDown()) {
           loop.submit(() -> c.finish(timeout)).awaitUninterruptibly(1000);

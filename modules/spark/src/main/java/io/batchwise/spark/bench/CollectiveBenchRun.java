@@ -236,7 +236,7 @@ public final class CollectiveBenchRun {
       NettyRoundTrip.Stream stream, Map<String, Map<Integer, Double>> baseline,
       double allGatherRatio, double treeRatio, double treeRatioTextbook, List<Target> targets,
       double[] loadBefore, double[] loadAfter, double seconds) {
-    System.out.println("\nBatchwise all-reduce of 2C+1 doubles (direct exchange on the event "
+    System.out.println("\nBatchwise all-reduce of 2C+1 doubles (recursive doubling on the event "
         + "loop), microseconds, one JVM per rank");
     System.out.println("    C  ranks      p50      p99");
     latency.forEach((c, byRanks) -> byRanks.forEach((n, v) -> System.out.printf(Locale.ROOT,
@@ -317,9 +317,9 @@ public final class CollectiveBenchRun {
             + "time when they are high. Compare ratios within this run, not absolute times."))
         .append("},\n");
     j.append("  \"transport\": ").append(quote(rtt.transport())).append(",\n");
-    j.append("  \"latency_us\": {\n    \"message\": \"all-reduce of 2C+1 doubles, one-round "
-        + "direct exchange (the default up to 8 KB and 8 ranks) run on the event loop; p50/p99 of "
-        + "per-call times on rank 0\",\n");
+    j.append("  \"latency_us\": {\n    \"message\": \"all-reduce of 2C+1 doubles, recursive "
+        + "doubling executed on the event loop (the defaults); p50/p99 of per-call times on rank "
+        + "0\",\n");
     j.append(latency.entrySet().stream().map(e -> "    \"C=" + e.getKey() + "\": {"
         + e.getValue().entrySet().stream().map(r -> "\"" + r.getKey() + "\": {\"p50\": "
             + num(r.getValue()[0]) + ", \"p99\": " + num(r.getValue()[1]) + "}")
