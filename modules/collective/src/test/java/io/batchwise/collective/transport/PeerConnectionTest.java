@@ -125,6 +125,31 @@ class PeerConnectionTest {
     assertInstanceOf(ControlCodec.Welcome.class, reply(d));
   }
 
+  /** Runs the client side of the handshake as rank 2 on a fresh channel; returns the channel. */
+  private EmbeddedChannel handshakeAsRank2(int seed) {
+    EmbeddedChannel ch = server(mesh);
+    byte[] mine = nonce(seed);
+    send(ch, new Hello(1, "job", 2, 3, mine));
+    Challenge c = assertInstanceOf(Challenge.class, reply(ch));
+    send(ch, new Response(auth.clientProof(2, 0, c.nonce(), mine)));
+    return ch;
+  }
+
+  @Test
+  void aConnectionLostBeforeTheFirstCollectiveIsReplacedByTheRetry() {
+    EmbeddedChannel first = handshakeAsRank2(5);
+    assertInstanceOf(ControlCodec.Welcome.class, reply(first));
+    // The peer gives up on its side (say its handshake deadline passed under load) and retries.
+    first.close();
+    EmbeddedChannel retry = handshakeAsRank2(6);
+    assertInstanceOf(ControlCodec.Welcome.class, reply(retry));
+    assertTrue(retry.isOpen(), "the retry replaces the lost connection");
+    // While that connection is alive, another one claiming rank 2 is refused.
+    EmbeddedChannel duplicate = handshakeAsRank2(7);
+    reply(duplicate); // WELCOME goes out before registration, which then refuses it
+    assertFalse(duplicate.isOpen(), "rank 2 is already connected");
+  }
+
   @Test
   void wrongJobLowerRankAndDataBeforeAuthAreRefused() {
     EmbeddedChannel wrongJob = server(mesh);
