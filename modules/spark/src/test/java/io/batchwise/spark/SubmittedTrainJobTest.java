@@ -138,15 +138,15 @@ class SubmittedTrainJobTest {
     Path runDir = WORK.resolve("run-kill");
     Path log = WORK.resolve("submit-kill.log");
     ProcessBuilder pb = new ProcessBuilder(submit(runDir,
-        List.of("--conf", "spark.executorEnv." + StepPause.ENV + "=400"), "--epochs", "2",
+        List.of("--conf", "spark.executorEnv." + StepPause.ENV + "=500"), "--epochs", "2",
         // The lost executor's replacement starts in seconds, or in a minute on a busy machine.
         "--slot-wait-s", "180"))
         .redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().putAll(env);
     Process driver = pb.start();
     try {
-      // Wait for step 2 of epoch 2's first attempt (8 steps of >= 400 ms: 2.4 s left in it).
-      Path executorDir = waitForStepLine("epoch 2 attempt 1 step 2/", driver, 180);
+      // Wait for step 1 of epoch 2's first attempt (8 steps of >= 500 ms: 3.5 s left in it).
+      Path executorDir = waitForStepLine("epoch 2 attempt 1 step 1/", driver, 300);
       ProcessHandle executor = executorProcess(executorDir);
       String cmdline = Files.readString(Path.of("/proc", "" + executor.pid(), "cmdline"))
           .replace('\0', ' ');
@@ -162,7 +162,7 @@ class SubmittedTrainJobTest {
       assertTrue(executor.onExit().get(10, TimeUnit.SECONDS) != null);
       assertFalse(executor.isAlive());
 
-      assertTrue(driver.waitFor(240, TimeUnit.SECONDS), "the job ends after the retry:\n"
+      assertTrue(driver.waitFor(300, TimeUnit.SECONDS), "the job ends after the retry:\n"
           + Files.readString(log));
     } finally {
       if (driver.isAlive()) {
