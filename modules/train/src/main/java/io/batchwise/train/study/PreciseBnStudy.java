@@ -93,7 +93,8 @@ final class PreciseBnStudy {
     int ok = (worse ? 1 : 0) + (noisier ? 1 : 0) + (suffice ? 1 : 0);
     r.verdict(ok == 3 ? "yes" : ok == 0 ? "no" : "partly", String.format(Locale.ROOT,
         "EMA minus PreciseBN-%d error: %+.2f points over the first %d epochs, %+.2f over all (claim: positive); mean "
-            + "epoch-to-epoch change of the error %.2f points for EMA vs %.2f for PreciseBN (claim: EMA noisier); "
+            + "epoch-to-epoch change of the error (learning trend included) %.2f points for EMA vs %.2f for PreciseBN "
+            + "(claim: EMA noisier); "
             + "PreciseBN with %d samples is within %.2f points of %d at every epoch (claim: 10^3 suffices).",
         kMax, 100 * earlyGap, early, 100 * allGap, 100 * emaJitter, 100 * preciseJitter, kMid, 100 * midGap, kMax));
     return r;

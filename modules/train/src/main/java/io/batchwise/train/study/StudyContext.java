@@ -22,7 +22,7 @@ public record StudyContext(Device device, Dataset train, Dataset test, Size size
     SMOKE,
     /** A few minutes in total: {@code bench study --quick}. */
     QUICK,
-    /** The committed results (about an hour on two shared cores). */
+    /** The committed results (about 25 minutes on two heavily shared cores). */
     FULL;
 
     /** {@code full} for FULL, {@code quick} for QUICK, {@code smoke} for SMOKE. */

@@ -33,7 +33,7 @@ public final class StudyMain {
   static final String USAGE = String.join("\n",
       "Usage: bench study [--quick] [--only 1,2,...] [--out DIR] [--seed N] [--device SPEC] [--data-dir DIR]",
       "  The BatchNorm study: six small reproductions of published claims on Fashion-MNIST.",
-      "  (default)    the full variant (about an hour on two cores); writes bench/results/",
+      "  (default)    the full variant (about 25 minutes on two busy cores); writes bench/results/",
       "  --quick      the short variant (a few minutes); writes bench/results/study-quick/",
       "  --only LIST  run only these experiments (1 per-worker batch, 2 PreciseBN, 3 non-i.i.d.,",
       "               4 train/test inconsistency, 5 loss landscape, 6 domain shift)",
