@@ -41,7 +41,7 @@ trap '"$ROOT/cluster/cluster.sh" stop >/dev/null 2>&1 || true' EXIT INT TERM
 
 for w in ${WORKERS//,/ }; do
   say "standalone cluster: $w workers x 1 core"
-  "$ROOT/cluster/cluster.sh" start --workers "$w" --cores 1 --memory 1g
+  "$ROOT/cluster/cluster.sh" start --workers "$w" --cores 1 --memory 1g --timeout 300
   for mode in weak strong; do
     if [[ $mode == weak ]]; then b=$PWB; else b=$(( GB / w )); fi
     (( b >= 2 )) || { say "skipping $mode at $w workers: fewer than 2 samples per worker"; continue; }
