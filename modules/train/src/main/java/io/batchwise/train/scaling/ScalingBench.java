@@ -360,6 +360,11 @@ public final class ScalingBench {
       sb.append(String.format(Locale.ROOT, "| %s | %s | %.3f | %s |%n", t.get("target"), t.get("goal"),
           (double) t.get("measured"), (boolean) t.get("met") ? "yes" : "**no**"));
     }
+    Path notes = out.resolve("scaling-notes.md");
+    if (Files.isRegularFile(notes)) {
+      // Hand-written remarks on this particular run (what else ran, which parts were redone).
+      sb.append("\n").append(Files.readString(notes));
+    }
     Path spark = out.resolve("scaling-spark.md");
     if (Files.isRegularFile(spark)) {
       sb.append("\n").append(Files.readString(spark));
