@@ -53,9 +53,13 @@ class ExecutionModesTest {
     boolean epoll = Epoll.isAvailable();
     List<float[]> reference = sums(3, b -> b.transport("nio").onEventLoop(false));
     List<List<float[]>> others = new ArrayList<>();
-    others.add(sums(3, b -> b.transport("nio").onEventLoop(true)));
+    // Everything on the event loop, the ring included (by default only up to 64 KB).
+    others.add(sums(3, b -> b.transport("nio").onEventLoop(true)
+        .eventLoopMaxBytes(Integer.MAX_VALUE)));
     if (epoll) {
       others.add(sums(3, b -> b.transport("epoll").onEventLoop(true)));
+      others.add(sums(3, b -> b.transport("epoll").onEventLoop(true)
+          .eventLoopMaxBytes(Integer.MAX_VALUE)));
       others.add(sums(3, b -> b.transport("epoll").onEventLoop(false)));
     }
     for (List<float[]> o : others) {

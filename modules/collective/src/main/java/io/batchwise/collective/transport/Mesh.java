@@ -608,7 +608,8 @@ public final class Mesh implements Communicator, Links {
     if (plan.size() == 0) {
       return;
     }
-    if (!config.onEventLoop()) {
+    if (!config.onEventLoop()
+        || (long) v.length() * v.dtype().bytes > config.eventLoopMaxBytes()) {
       try {
         plan.run(call, v);
       } finally {

@@ -7,11 +7,12 @@
  * group's failure state.
  *
  * <p>Threads: one Netty event-loop thread per rank does all socket I/O and decoding, and by default
- * ({@code onEventLoop}) also executes the collective's schedule ({@link
+ * ({@code onEventLoop}, messages up to {@code eventLoopMaxBytes}) also executes the collective's
+ * schedule ({@link
  * io.batchwise.collective.transport.LoopCollective}): a frame is summed and the next one written
  * by the thread that read it. The calling thread (or the communicator's async thread) starts the
- * collective and waits for it, spinning {@code spinMicros} before parking. With {@code
- * onEventLoop=false} the calling thread executes the schedule itself, woken for every frame and
- * handing every send to the event loop: two thread hops per hop.
+ * collective and waits for it, spinning {@code spinMicros} before parking. Larger messages (and all
+ * with {@code onEventLoop=false}) run on the calling thread, woken for every frame and handing
+ * every send to the event loop: two thread hops per hop, but summing overlaps socket I/O.
  */
 package io.batchwise.collective.transport;
