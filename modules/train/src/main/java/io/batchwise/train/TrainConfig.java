@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -29,8 +30,10 @@ import java.util.Map;
  * @param seed seeds weights, shuffling and synthetic data
  * @param device device spec: {@code auto|opencl|opencl:N|java|reference}
  * @param deviceMemoryMb size of the device's float arena in MiB
- * @param data {@code fashion-mnist} or {@code synthetic}
- * @param dataDir directory of the Fashion-MNIST files
+ * @param data {@code fashion-mnist}, {@code cifar10}, {@code synthetic}, or a table spec
+ *     {@code parquet:<path>[?options]} / {@code table:<name>[?options]} that only the Spark job reads
+ *     (its options are checked there, by {@code io.batchwise.spark.data.TableSpec})
+ * @param dataDir directory of the Fashion-MNIST files, or of CIFAR-10's {@code cifar-10-batches-bin}
  * @param syntheticTrain training samples of the synthetic data set
  * @param syntheticTest test samples of the synthetic data set
  * @param trainLimit use only the first N training samples (0 = all); for quick runs
@@ -69,6 +72,14 @@ public record TrainConfig(
 
   public static final String DATA_FASHION_MNIST = "fashion-mnist";
   public static final String DATA_SYNTHETIC = "synthetic";
+  public static final String DATA_CIFAR10 = "cifar10";
+  /** Prefixes of the data specs that name a Spark table (read by the Spark job only). */
+  public static final List<String> TABLE_PREFIXES = List.of("parquet:", "table:");
+
+  /** Whether {@code data} names a Spark table ({@code parquet:...} or {@code table:...}). */
+  public static boolean isTableSpec(String data) {
+    return data != null && TABLE_PREFIXES.stream().anyMatch(data::startsWith);
+  }
 
   /**
    * The acceptance run's settings. Peak rate 0.1 with momentum 0.9, a linear warm-up over the first
@@ -95,8 +106,17 @@ public record TrainConfig(
     require(device != null && !device.isBlank(), "device spec is empty");
     require(deviceMemoryMb >= 1 && deviceMemoryMb <= 8191,
         "device memory must be 1..8191 MiB, got " + deviceMemoryMb);
-    require(DATA_FASHION_MNIST.equals(data) || DATA_SYNTHETIC.equals(data),
-        "unknown data set '" + data + "'; valid: " + DATA_FASHION_MNIST + ", " + DATA_SYNTHETIC);
+    require(data != null && (DATA_FASHION_MNIST.equals(data) || DATA_SYNTHETIC.equals(data)
+        || DATA_CIFAR10.equals(data) || isTableSpec(data)), "unknown data set '" + data
+        + "'; valid: " + DATA_FASHION_MNIST + ", " + DATA_CIFAR10 + ", " + DATA_SYNTHETIC
+        + ", parquet:<path>[?options], table:<name>[?options]");
+    if (isTableSpec(data)) {
+      String location = data.substring(data.indexOf(':') + 1);
+      int q = location.lastIndexOf('?');
+      require(!(q >= 0 ? location.substring(0, q) : location).isBlank(), "data spec '" + data
+          + "' names no " + (data.startsWith("parquet:") ? "path" : "table") + " after '"
+          + data.substring(0, data.indexOf(':') + 1) + "'");
+    }
     require(dataDir != null, "data directory is missing");
     require(syntheticTrain >= 1, "synthetic training size must be >= 1, got " + syntheticTrain);
     require(syntheticTest >= 1, "synthetic test size must be >= 1, got " + syntheticTest);

@@ -1,5 +1,6 @@
 package io.batchwise.train;
 
+import io.batchwise.data.Cifar10Binary;
 import io.batchwise.data.CorruptDataException;
 import io.batchwise.data.FashionMnist;
 import io.batchwise.data.MissingDataException;
@@ -123,20 +124,37 @@ public final class TrainMain {
       throw new UsageException("data directory " + c.dataDir() + " does not exist. "
           + FashionMnist.installHint());
     }
+    if (TrainConfig.DATA_CIFAR10.equals(c.data()) && !Files.isDirectory(c.dataDir())) {
+      throw new UsageException("data directory " + c.dataDir() + " does not exist; --data cifar10 "
+          + "needs --data-dir pointing at the cifar-10-batches-bin folder of the binary release "
+          + "(data_batch_1..5.bin, test_batch.bin)");
+    }
   }
 
-  /** The training and test sets {@code c} names (Fashion-MNIST or synthetic). */
+  /**
+   * The training and test sets {@code c} names (Fashion-MNIST, CIFAR-10 or synthetic), checked
+   * against the model ({@link Catalog#checkInput}). Table specs ({@code parquet:}, {@code table:})
+   * need Spark: the job reads them itself and this throws a usage error for them.
+   */
   public static TrainTestSplit load(TrainConfig c) throws IOException, UsageException {
-    if (TrainConfig.DATA_SYNTHETIC.equals(c.data())) {
+    TrainTestSplit data;
+    if (TrainConfig.isTableSpec(c.data())) {
+      throw new UsageException("--data " + c.data() + ": tables are read by the Spark job "
+          + "(./batchwise train, io.batchwise.spark.job.TrainJob), not by the single-JVM trainer");
+    } else if (TrainConfig.DATA_SYNTHETIC.equals(c.data())) {
       SyntheticDataset train = new SyntheticDataset("synthetic/train", c.syntheticTrain(),
           Catalog.inputShape(), 10, 1f, c.seed());
-      return new TrainTestSplit(train, train.split("synthetic/test", c.syntheticTest(), 1));
+      data = new TrainTestSplit(train, train.split("synthetic/test", c.syntheticTest(), 1));
+    } else {
+      try {
+        data = TrainConfig.DATA_CIFAR10.equals(c.data()) ? Cifar10Binary.load(c.dataDir())
+            : FashionMnist.load(c.dataDir());
+      } catch (MissingDataException e) {
+        throw new UsageException(e.getMessage());
+      }
     }
-    try {
-      return FashionMnist.load(c.dataDir());
-    } catch (MissingDataException e) {
-      throw new UsageException(e.getMessage());
-    }
+    Catalog.checkInput(c.model(), data.train());
+    return data;
   }
 
   /** Parses the schedule now, so a bad spec is a usage error and not a failure mid-run. */

@@ -62,9 +62,11 @@ public final class TrainOptions {
         (b, v) -> b.device(v));
     add("--device-memory-mb", "N", "" + d.deviceMemoryMb(), "size of the device memory arena in MiB",
         (b, v) -> b.deviceMemoryMb(integer("--device-memory-mb", v)));
-    add("--data", "NAME", d.data(), "data set: fashion-mnist | synthetic", (b, v) -> b.data(v));
+    add("--data", "NAME", d.data(), "data set: fashion-mnist | cifar10 | synthetic; the Spark job "
+        + "also reads tables: parquet:<path>[?options] | table:<name>[?options]", (b, v) -> b.data(v));
     add("--data-dir", "DIR", d.dataDir().toString(), "directory of the Fashion-MNIST IDX files "
-        + "(installed by ./batchwise setup)", (b, v) -> b.dataDir(Path.of(v)));
+        + "(installed by ./batchwise setup), or for cifar10 the cifar-10-batches-bin folder",
+        (b, v) -> b.dataDir(Path.of(v)));
     add("--synthetic-train", "N", "" + d.syntheticTrain(), "training samples of --data synthetic",
         (b, v) -> b.syntheticTrain(integer("--synthetic-train", v)));
     add("--synthetic-test", "N", "" + d.syntheticTest(), "test samples of --data synthetic",

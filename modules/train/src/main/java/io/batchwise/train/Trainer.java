@@ -16,7 +16,6 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -78,11 +77,8 @@ public final class Trainer {
     Instant started = Instant.now();
     Dataset train = data.train().head(config.trainLimit());
     Dataset test = data.test().head(config.testLimit());
-    int[] inputShape = Catalog.inputShape();
-    if (!Arrays.equals(inputShape, train.sampleShape())) {
-      throw new IllegalArgumentException("model " + config.model() + " takes samples of shape "
-          + Arrays.toString(inputShape) + ", but " + train.name() + " has " + Arrays.toString(train.sampleShape()));
-    }
+    // The model is built for the data's sample shape (TrainMain.load checked it fits the model).
+    int[] inputShape = train.sampleShape();
     int batch = config.batchSize();
     if (train.size() < batch) {
       throw new IllegalArgumentException("the training set has " + train.size()

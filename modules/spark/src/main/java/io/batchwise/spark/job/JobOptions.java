@@ -1,5 +1,6 @@
 package io.batchwise.spark.job;
 
+import io.batchwise.spark.data.TableSpec;
 import io.batchwise.train.Catalog;
 import io.batchwise.train.TrainConfig;
 import io.batchwise.train.TrainOptions;
@@ -123,6 +124,13 @@ public record JobOptions(TrainConfig config, int preciseBnSamples, String checkp
           null, null, true);
     }
     TrainConfig config = parsed.config();
+    if (TrainConfig.isTableSpec(config.data())) {
+      try {
+        TableSpec.parse(config.data());
+      } catch (IllegalArgumentException e) {
+        throw new UsageException("--data: " + e.getMessage());
+      }
+    }
     if (job.containsKey("--per-worker-batch")) {
       if (batchGiven) {
         throw new UsageException("give either --batch-size (global) or --per-worker-batch, not both");
@@ -213,7 +221,12 @@ public record JobOptions(TrainConfig config, int preciseBnSamples, String checkp
     sb.append(TrainOptions.optionsText(
         Map.of("--norm", d.norm(), "--workers", "" + d.workers(),
             "--batch-size", d.batchSize() + " (" + d.batchSize() / d.workers() + " per worker)"),
-        Map.of("--workers", "data-parallel workers (barrier tasks; each needs a task slot)",
+        Map.of("--data", "data set: fashion-mnist | cifar10 (--data-dir: cifar-10-batches-bin) | "
+                + "synthetic | parquet:<path>[?options] | table:<name>[?options]; table options "
+                + "(&-separated): image=COL, label=COL, shape=CxHxW, layout=chw|hwc, classes=N, "
+                + "test=<path or name>, test-every=N (default 10: without test=, every 10th row "
+                + "is held out); e.g. parquet:/data/t.parquet?image=pixels&label=label&shape=1x28x28",
+            "--workers", "data-parallel workers (barrier tasks; each needs a task slot)",
             "--batch-size", "global batch size (samples per optimizer step over all workers)",
             "--no-checkpoints", "(not available: the job passes the model on through checkpoints)")));
     sb.append("\nJob options:\n");

@@ -1,6 +1,7 @@
 package io.batchwise.spark.job;
 
 import io.batchwise.data.CorruptDataException;
+import io.batchwise.data.MissingDataException;
 import io.batchwise.data.TrainTestSplit;
 import io.batchwise.nn.checkpoint.Checkpoint;
 import io.batchwise.nn.checkpoint.CheckpointDirectory;
@@ -12,7 +13,11 @@ import io.batchwise.spark.GroupSpec;
 import io.batchwise.spark.InsufficientSlotsException;
 import io.batchwise.spark.RankWork;
 import io.batchwise.spark.SlotCheck;
+import io.batchwise.spark.data.ImageSplit;
+import io.batchwise.spark.data.SparkData;
+import io.batchwise.spark.data.TableSchemaException;
 import io.batchwise.tensor.DType;
+import io.batchwise.train.Catalog;
 import io.batchwise.train.EpochMetrics;
 import io.batchwise.train.RunFolder;
 import io.batchwise.train.TrainConfig;
@@ -37,6 +42,8 @@ import java.util.Optional;
 import java.util.function.IntFunction;
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkContext;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 
 /**
  * The spark-submit training job ({@code --class io.batchwise.spark.job.TrainJob}), also what
@@ -46,7 +53,10 @@ import org.apache.spark.SparkContext;
  * <ol>
  *   <li>Parse and check the options ({@link JobOptions}); read the data once on the driver to
  *       validate it (in local mode the executors share this copy); bad input exits with 2 and a
- *       one-line message before Spark starts.</li>
+ *       one-line message before Spark starts. A table ({@code --data parquet:...} or
+ *       {@code table:...}, see {@link io.batchwise.spark.data.TableSpec}) is read through Spark
+ *       right after Spark starts ({@link SparkData#load}), checked the same way (a bad schema or a
+ *       missing table exits with 2, naming the column or path) and broadcast to the tasks.</li>
  *   <li>Start Spark: spark-submit's master, or {@code --master}, or {@code local[W]} on 127.0.0.1
  *       without UI and with quiet logging (embedded mode).</li>
  *   <li>{@link SlotCheck}: too few task slots for W barrier tasks exits with 3, before training.</li>
@@ -100,12 +110,15 @@ public final class TrainJob {
       EmbeddedSpark.quietLogging();
     }
     TrainConfig c = o.config();
-    TrainTestSplit data;
+    boolean table = TrainConfig.isTableSpec(c.data());
+    TrainTestSplit data = null;
     try {
       TrainMain.checkNamesBatchAndData(c);
       o.checkBatchPerWorker();
-      data = ExecutorResources.data(c);
-      TrainMain.checkSchedule(c, data);
+      if (!table) {
+        data = ExecutorResources.data(c);
+        TrainMain.checkSchedule(c, data);
+      }
     } catch (UsageException e) {
       return usage(err, e.getMessage());
     } catch (CorruptDataException e) {
@@ -145,7 +158,28 @@ public final class TrainJob {
       return failure(err, "cannot start Spark", e);
     }
     try {
-      return new Driver(sc, o, args, data, folder, checkpointDir, resumeFrom, out, err).run();
+      Broadcast<ImageSplit> broadcast = null;
+      if (table) {
+        // A table is read through Spark (any Hadoop file system, the session's catalog), so on
+        // the driver once Spark runs; the executors get it as one broadcast copy each.
+        ImageSplit split;
+        try {
+          split = SparkData.load(sc, c.data());
+          data = split.toTrainTestSplit();
+          Catalog.checkInput(c.model(), data.train());
+          TrainMain.checkSchedule(c, data);
+        } catch (TableSchemaException | MissingDataException e) {
+          return usage(err, "--data: " + e.getMessage());
+        } catch (UsageException e) {
+          return usage(err, e.getMessage());
+        } catch (IOException e) {
+          err.println(PREFIX + "cannot read the data: " + e.getMessage());
+          return FAILURE;
+        }
+        broadcast = JavaSparkContext.fromSparkContext(sc).broadcast(split);
+      }
+      return new Driver(sc, o, args, data, broadcast, folder, checkpointDir, resumeFrom, out,
+          err).run();
     } catch (Exception | LinkageError e) {
       return failure(err, "the job failed", e);
     } finally {
@@ -255,6 +289,8 @@ public final class TrainJob {
     private final TrainConfig c;
     private final String[] args;
     private final TrainTestSplit data;
+    /** The table the driver read, for the tasks; null for file and synthetic data. */
+    private final Broadcast<ImageSplit> table;
     private final RunFolder folder;
     private final String checkpointDir;
     private final Checkpoint resumeFrom;
@@ -268,13 +304,15 @@ public final class TrainJob {
     /** The devices the workers trained on (names as the executors opened them). */
     private List<String> devices = List.of();
 
-    Driver(SparkContext sc, JobOptions o, String[] args, TrainTestSplit data, RunFolder folder,
-        String checkpointDir, Checkpoint resumeFrom, PrintStream out, PrintStream err) {
+    Driver(SparkContext sc, JobOptions o, String[] args, TrainTestSplit data,
+        Broadcast<ImageSplit> table, RunFolder folder, String checkpointDir, Checkpoint resumeFrom,
+        PrintStream out, PrintStream err) {
       this.sc = sc;
       this.o = o;
       this.c = o.config();
       this.args = args.clone();
       this.data = data;
+      this.table = table;
       this.folder = folder;
       this.checkpointDir = checkpointDir;
       this.resumeFrom = resumeFrom;
@@ -337,7 +375,7 @@ public final class TrainJob {
           long ts = System.nanoTime();
           List<EpochReport> reports = withRetries("epoch " + (e + 1), tries, attempt -> {
             console.startEpoch(epoch + 1, c.epochs(), stepsPerEpoch, c.batchSize());
-            return new StageWork.Epoch(args, epoch, attempt, from, checkpointDir,
+            return new StageWork.Epoch(args, table, epoch, attempt, from, checkpointDir,
                 console.accumulators());
           }, spec, from == null ? "the initial weights" : from);
           double stageSeconds = (System.nanoTime() - ts) * 1e-9;
@@ -387,7 +425,7 @@ public final class TrainJob {
         if (o.preciseBnSamples() > 0) {
           long tp = System.nanoTime();
           List<PreciseBnReport> pr = withRetries("PreciseBN", new int[1],
-              attempt -> new StageWork.PreciseBn(args, finalCheckpoint, trainedEpochs,
+              attempt -> new StageWork.PreciseBn(args, table, finalCheckpoint, trainedEpochs,
                   checkpointDir), spec, finalCheckpoint);
           preciseSeconds = (System.nanoTime() - tp) * 1e-9;
           for (PreciseBnReport r : pr) {
@@ -410,8 +448,8 @@ public final class TrainJob {
         long tv = System.nanoTime();
         LinkedHashMap<String, float[]> preciseState = precise == null ? null : precise.state();
         EvalReport ev = withRetries("evaluation", new int[1],
-            attempt -> new StageWork.Evaluate(args, finalCheckpoint, trainedEpochs, checkpointDir,
-                preciseState), spec, finalCheckpoint).get(0);
+            attempt -> new StageWork.Evaluate(args, table, finalCheckpoint, trainedEpochs,
+                checkpointDir, preciseState), spec, finalCheckpoint).get(0);
         double evalSeconds = (System.nanoTime() - tv) * 1e-9;
         console.printf("test accuracy: %.2f%% with EMA statistics%s (%d samples, %.1f s)",
             100 * ev.emaAccuracy(), ev.hasPrecise() ? String.format(Locale.ROOT,

@@ -74,11 +74,13 @@ public final class RankWorker {
       throw new IllegalArgumentException("the settings say " + config.workers()
           + " workers but the group has " + workers);
     }
-    this.sampleShape = Catalog.inputShape();
-    if (!Arrays.equals(sampleShape, train.sampleShape())) {
-      throw new IllegalArgumentException("model " + config.model() + " takes samples of shape "
-          + Arrays.toString(sampleShape) + ", but " + train.name() + " has "
-          + Arrays.toString(train.sampleShape()));
+    // The model is built for the data's shape (1x28x28 Fashion-MNIST, 3x32x32 CIFAR-10, a
+    // table's CxHxW); the driver checked the model can take it (Catalog.checkInput).
+    this.sampleShape = train.sampleShape();
+    if (!Arrays.equals(sampleShape, test.sampleShape())) {
+      throw new IllegalArgumentException(train.name() + " has samples of shape "
+          + Arrays.toString(sampleShape) + ", but " + test.name() + " has "
+          + Arrays.toString(test.sampleShape()));
     }
   }
 
@@ -112,6 +114,10 @@ public final class RankWorker {
     Sequential model = Catalog.newModel(config.model(), config.norm());
     try {
       model.init(device, sampleShape.clone(), new Random(config.seed()));
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      model.close();
+      throw new IllegalArgumentException("model " + config.model() + " cannot take input of "
+          + "shape " + Arrays.toString(sampleShape) + ": " + e.getMessage(), e);
     } catch (RuntimeException e) {
       model.close();
       throw e;
