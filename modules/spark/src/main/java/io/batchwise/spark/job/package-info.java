@@ -8,8 +8,11 @@
  *   <li>{@code StageWork}: the barrier tasks of the epoch, PreciseBN and evaluation stages; each
  *       runs one {@link io.batchwise.train.distributed.RankWorker} unit with the stage's
  *       collective group.</li>
- *   <li>{@link io.batchwise.spark.job.ExecutorResources}: per executor JVM, the data read once
- *       and a pool of opened devices (one task per device at a time).</li>
+ *   <li>{@link io.batchwise.spark.job.ExecutorResources}: per executor JVM, the data files
+ *       (Fashion-MNIST, CIFAR-10) or synthetic data read once, and a pool of opened devices (one
+ *       task per device at a time). A table ({@code --data parquet:...} or {@code table:...}) is
+ *       instead read by the driver through {@link io.batchwise.spark.data.SparkData} and reaches
+ *       the tasks as a broadcast.</li>
  *   <li>{@link io.batchwise.spark.job.CheckpointStorages},
  *       {@link io.batchwise.spark.job.HadoopCheckpointStorage}: checkpoints on local paths or any
  *       Hadoop file system URI.</li>
