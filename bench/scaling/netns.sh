@@ -97,8 +97,11 @@ shape() {
 }
 
 say "baseline (no shaping): measuring ranks $RANKS and fitting the model"
-timings --csv "$OUT/netns-baseline-samples.csv" --fit-out "$OUT/netns-model.csv"
+# Fitted on 2-rank groups only: larger groups share this machine's 2 cores (see CollectiveTimings).
+timings --csv "$OUT/netns-baseline-samples.csv" --fit-out "$OUT/netns-model.csv" --fit-ranks 2 \
+  --predict "$OUT/netns-model.csv" --label "d0us-unshaped" --compare-out "$OUT/netns-compare.tmp"
 echo "label,latency_us,rate_mbit,algorithm,ranks,bytes,measured_us,predicted_us,rel_err,predicted_max_us,rel_err_max" >"$OUT/netns-validation.csv"
+tail -n +2 "$OUT/netns-compare.tmp" >>"$OUT/netns-validation.csv"
 for d in ${DELAYS//,/ }; do
   for r in ${RATES//,/ }; do
     if (( d > 0 && ! HAVE_NETEM )); then
