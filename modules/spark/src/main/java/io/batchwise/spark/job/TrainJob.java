@@ -129,39 +129,18 @@ public final class TrainJob {
       return FAILURE;
     }
 
-    Path runDir = c.resolvedRunDir().toAbsolutePath();
-    String checkpointDir = o.checkpointDir() != null ? o.checkpointDir()
-        : runDir.resolve(RunFolder.CHECKPOINTS).toString();
-    Checkpoint resumeFrom = null;
-    if (o.resume()) {
-      try {
-        resumeFrom = findResume(checkpointDir, c, err);
-      } catch (UsageException e) {
-        return usage(err, e.getMessage());
-      } catch (CheckpointException e) {
-        err.println(PREFIX + e.getMessage());
-        return FAILURE;
-      }
-    }
-    RunFolder folder;
-    try {
-      folder = o.resume() ? RunFolder.reopen(runDir, EXTRA_COLUMNS)
-          : RunFolder.create(runDir, EXTRA_COLUMNS);
-    } catch (IOException e) {
-      return usage(err, e.getMessage());
-    }
-
-    SparkContext sc;
-    try {
-      sc = new SparkContext(EmbeddedSpark.conf(o, submitted));
-    } catch (Exception e) {
-      return failure(err, "cannot start Spark", e);
-    }
+    SparkContext sc = null;
     try {
       Broadcast<ImageSplit> broadcast = null;
       if (table) {
         // A table is read through Spark (any Hadoop file system, the session's catalog), so on
-        // the driver once Spark runs; the executors get it as one broadcast copy each.
+        // the driver once Spark runs, before the run folder exists; the executors get it as one
+        // broadcast copy each.
+        try {
+          sc = new SparkContext(EmbeddedSpark.conf(o, submitted));
+        } catch (Exception e) {
+          return failure(err, "cannot start Spark", e);
+        }
         ImageSplit split;
         try {
           split = SparkData.load(sc, c.data());
@@ -178,12 +157,44 @@ public final class TrainJob {
         }
         broadcast = JavaSparkContext.fromSparkContext(sc).broadcast(split);
       }
+
+      Path runDir = c.resolvedRunDir().toAbsolutePath();
+      String checkpointDir = o.checkpointDir() != null ? o.checkpointDir()
+          : runDir.resolve(RunFolder.CHECKPOINTS).toString();
+      Checkpoint resumeFrom = null;
+      if (o.resume()) {
+        try {
+          resumeFrom = findResume(checkpointDir, c, err);
+        } catch (UsageException e) {
+          return usage(err, e.getMessage());
+        } catch (CheckpointException e) {
+          err.println(PREFIX + e.getMessage());
+          return FAILURE;
+        }
+      }
+      RunFolder folder;
+      try {
+        folder = o.resume() ? RunFolder.reopen(runDir, EXTRA_COLUMNS)
+            : RunFolder.create(runDir, EXTRA_COLUMNS);
+      } catch (IOException e) {
+        return usage(err, e.getMessage());
+      }
+
+      if (sc == null) {
+        try {
+          sc = new SparkContext(EmbeddedSpark.conf(o, submitted));
+        } catch (Exception e) {
+          return failure(err, "cannot start Spark", e);
+        }
+      }
       return new Driver(sc, o, args, data, broadcast, folder, checkpointDir, resumeFrom, out,
           err).run();
     } catch (Exception | LinkageError e) {
       return failure(err, "the job failed", e);
     } finally {
-      sc.stop();
+      if (sc != null) {
+        sc.stop();
+      }
     }
   }
 

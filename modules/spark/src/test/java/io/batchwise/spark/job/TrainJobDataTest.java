@@ -1,6 +1,7 @@
 package io.batchwise.spark.job;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.batchwise.data.Cifar10Binary;
@@ -124,6 +125,8 @@ class TrainJobDataTest {
         "parquet:" + stringLabels + "?image=pixels&label=label"));
     assertEquals(TrainJob.USAGE, labels.code(), labels.all());
     assertTrue(labels.err().contains("label column 'label' has type string"), labels.err());
+    // The table is checked before the run folder is made: a bad one leaves nothing behind.
+    assertFalse(Files.exists(dir.resolve("bad-labels")), "no run folder for a bad table");
 
     Run column = TrainJobTest.run(job(dir.resolve("bad-column"),
         "parquet:" + goodTable + "?image=image&label=label"));
