@@ -135,7 +135,9 @@ public final class StudyMain {
     }
     Device dev;
     try {
-      dev = Devices.open(device, DeviceOptions.withMemoryMb(1024));
+      // The smoke run (inside the test JVM, beside other tests' devices) needs a fraction of the
+      // arena the full-size experiments use.
+      dev = Devices.open(device, DeviceOptions.withMemoryMb(size == StudyContext.Size.SMOKE ? 256 : 1024));
     } catch (IllegalArgumentException e) {
       err.println("bench study: cannot open device '" + device + "': " + e.getMessage());
       return 2;
