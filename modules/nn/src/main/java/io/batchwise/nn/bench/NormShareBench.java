@@ -30,7 +30,25 @@ public final class NormShareBench {
   private NormShareBench() {
   }
 
+  private static final String USAGE = "usage: bench norm [--device auto] [--batch 64] [--steps 5] "
+      + "[--warmup 2] [--norm bn] [--models lenet-bn,resnet20]";
+
   public static void main(String[] args) {
+    try {
+      parseAndRun(args);
+    } catch (IllegalArgumentException e) {
+      // Bad options: the message and the usage, no stack trace.
+      System.err.println("bench norm: " + e.getMessage());
+      System.err.println(USAGE);
+      System.exit(2);
+    }
+  }
+
+  private static void parseAndRun(String[] args) {
+    if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
+      System.out.println(USAGE);
+      return;
+    }
     String device = "auto";
     int batch = 64;
     int steps = 5;
@@ -45,9 +63,9 @@ public final class NormShareBench {
       String v = args[++i];
       switch (a) {
         case "--device" -> device = v;
-        case "--batch" -> batch = Integer.parseInt(v);
-        case "--steps" -> steps = Integer.parseInt(v);
-        case "--warmup" -> warmup = Integer.parseInt(v);
+        case "--batch" -> batch = positive(a, v);
+        case "--steps" -> steps = positive(a, v);
+        case "--warmup" -> warmup = positive(a, v);
         case "--norm" -> norm = v;
         case "--models" -> models = v;
         default -> throw new IllegalArgumentException("unknown option " + a
@@ -63,6 +81,18 @@ public final class NormShareBench {
         run(d, m.trim(), norm, batch, steps, warmup);
       }
     }
+  }
+
+  private static int positive(String option, String v) {
+    try {
+      int n = Integer.parseInt(v);
+      if (n >= 0) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // falls through to the message below
+    }
+    throw new IllegalArgumentException(option + " takes a whole number >= 0, got '" + v + "'");
   }
 
   private static void run(Device d, String model, String norm, int batch, int steps, int warmup) {
