@@ -1,26 +1,20 @@
 package io.batchwise.spark;
 
+import static io.batchwise.spark.ClusterTestProcesses.freePort;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.batchwise.collective.Communicator;
-import java.io.File;
+import io.batchwise.spark.ClusterTestProcesses.Run;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
-import java.util.jar.JarEntry;
-import java.util.jar.JarFile;
 import java.util.jar.JarOutputStream;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -44,9 +38,9 @@ class StandaloneClusterTest {
         "BATCHWISE_DRIVER_HEAP", "512m");
 
     Run assemble = run(List.of(CLUSTER.resolve("spark-home.sh").toString()), env, "spark-home", 600);
-    if (assemble.status != 0) {
+    if (assemble.status() != 0) {
       String msg = "\n*** SKIPPED StandaloneClusterTest: could not assemble the Spark runtime "
-          + "(cluster/spark-home.sh exit " + assemble.status + "):\n" + assemble.output
+          + "(cluster/spark-home.sh exit " + assemble.status() + "):\n" + assemble.output()
           + "\n*** Needs the Spark 4.0.1 jars in ~/.m2 or network access to Maven Central.\n";
       System.err.println(msg);
       Assumptions.abort(msg);
@@ -59,33 +53,33 @@ class StandaloneClusterTest {
       Run start = run(List.of(CLUSTER.resolve("cluster.sh").toString(), "start", "--workers", "2",
           "--cores", "1", "--memory", "1g", "--port", String.valueOf(port), "--webui-port",
           String.valueOf(webui), "--timeout", "150"), env, "cluster-start", 200);
-      assertEquals(0, start.status, "cluster.sh start failed:\n" + start.output);
-      assertTrue(start.output.contains("2 worker(s) registered"), start.output);
+      assertEquals(0, start.status(), "cluster.sh start failed:\n" + start.output());
+      assertTrue(start.output().contains("2 worker(s) registered"), start.output());
 
       Run status = run(List.of(CLUSTER.resolve("cluster.sh").toString(), "status"), env,
           "cluster-status", 30);
-      assertEquals(0, status.status, status.output);
-      assertTrue(status.output.contains("spark://127.0.0.1:" + port), status.output);
-      assertTrue(status.output.contains("2 alive"), status.output);
+      assertEquals(0, status.status(), status.output());
+      assertTrue(status.output().contains("spark://127.0.0.1:" + port), status.output());
+      assertTrue(status.output().contains("2 alive"), status.output());
 
       // No --master: submit.sh finds the running local cluster.
       Run submit = run(List.of(CLUSTER.resolve("submit.sh").toString(),
           "--conf", "spark.executor.memory=512m",
           "--class", AllReduceCheckJob.class.getName(), jar.toString(),
           "--", "--workers", "2", "--length", "100003"), env, "submit", 300);
-      assertEquals(0, submit.status, "spark-submit of AllReduceCheckJob failed:\n" + submit.output);
-      assertTrue(submit.output.contains("OK: 2 ranks"), submit.output);
-      assertEquals(2, submit.output.split("jsig=yes", -1).length - 1,
+      assertEquals(0, submit.status(), "spark-submit of AllReduceCheckJob failed:\n" + submit.output());
+      assertTrue(submit.output().contains("OK: 2 ranks"), submit.output());
+      assertEquals(2, submit.output().split("jsig=yes", -1).length - 1,
           "both executors run with libjsig preloaded (spark.executorEnv.LD_PRELOAD):\n"
-          + submit.output);
+          + submit.output());
     } finally {
       Run stop = run(List.of(CLUSTER.resolve("cluster.sh").toString(), "stop"), env,
           "cluster-stop", 60);
-      System.err.println(stop.output);
+      System.err.println(stop.output());
     }
     Run after = run(List.of(CLUSTER.resolve("cluster.sh").toString(), "status"), env,
         "cluster-status-after", 30);
-    assertEquals(3, after.status, "status after stop: " + after.output);
+    assertEquals(3, after.status(), "status after stop: " + after.output());
   }
 
   /**
@@ -96,66 +90,16 @@ class StandaloneClusterTest {
     Set<String> seen = new HashSet<>();
     try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
       for (Class<?> c : List.of(AllReduceCheckJob.class, Communicator.class)) {
-        Path src = Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI());
-        if (Files.isDirectory(src)) {
-          try (Stream<Path> files = Files.walk(src)) {
-            for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
-              String name = src.relativize(f).toString().replace(File.separatorChar, '/');
-              if (seen.add(name)) {
-                out.putNextEntry(new JarEntry(name));
-                Files.copy(f, out);
-                out.closeEntry();
-              }
-            }
-          }
-        } else {
-          try (JarFile in = new JarFile(src.toFile())) {
-            for (JarEntry e : (Iterable<JarEntry>) in.stream()::iterator) {
-              if (!e.isDirectory() && !e.getName().startsWith("META-INF/")
-                  && seen.add(e.getName())) {
-                out.putNextEntry(new JarEntry(e.getName()));
-                in.getInputStream(e).transferTo(out);
-                out.closeEntry();
-              }
-            }
-          }
-        }
+        ClusterTestProcesses.addToJar(out,
+            Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()), seen);
       }
     }
     return jar;
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
-  private record Run(int status, String output) {
-  }
-
   /** Runs a script with a time limit (its whole process tree is killed past it). */
   private static Run run(List<String> command, Map<String, String> env, String name,
       long timeoutSeconds) throws IOException, InterruptedException {
-    Path log = WORK.resolve(name + ".log");
-    ProcessBuilder pb = new ProcessBuilder(new ArrayList<>(command)).redirectErrorStream(true)
-        .redirectOutput(log.toFile());
-    pb.environment().putAll(env);
-    Process p = pb.start();
-    int status;
-    if (p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-      status = p.exitValue();
-    } else {
-      p.descendants().forEach(ProcessHandle::destroyForcibly);
-      p.destroyForcibly();
-      p.waitFor(10, TimeUnit.SECONDS);
-      status = 124;
-    }
-    String output = Files.readString(log, StandardCharsets.UTF_8);
-    if (status == 124) {
-      output += "\n(killed after " + timeoutSeconds + " s)";
-    }
-    return new Run(status, output);
+    return ClusterTestProcesses.run(command, env, WORK.resolve(name + ".log"), timeoutSeconds);
   }
-
 }

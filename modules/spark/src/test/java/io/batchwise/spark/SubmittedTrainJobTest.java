@@ -1,13 +1,15 @@
 package io.batchwise.spark;
 
+import static io.batchwise.spark.ClusterTestProcesses.deleteTree;
+import static io.batchwise.spark.ClusterTestProcesses.freePort;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.batchwise.spark.ClusterTestProcesses.Run;
 import java.io.File;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,8 +20,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.jar.JarEntry;
-import java.util.jar.JarFile;
 import java.util.jar.JarOutputStream;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -67,9 +67,9 @@ class SubmittedTrainJobTest {
     env = Map.of("BATCHWISE_CLUSTER_WORK", WORK.resolve("cluster").toString(),
         "BATCHWISE_DRIVER_HEAP", "512m");
     Run assemble = run(List.of(CLUSTER.resolve("spark-home.sh").toString()), "spark-home", 600);
-    if (assemble.status != 0) {
+    if (assemble.status() != 0) {
       String msg = "\n*** SKIPPED SubmittedTrainJobTest: could not assemble the Spark runtime "
-          + "(cluster/spark-home.sh exit " + assemble.status + "):\n" + assemble.output
+          + "(cluster/spark-home.sh exit " + assemble.status() + "):\n" + assemble.output()
           + "\n*** Needs the Spark 4.0.1 jars in ~/.m2 or network access to Maven Central.\n";
       System.err.println(msg);
       Assumptions.abort(msg);
@@ -80,7 +80,7 @@ class SubmittedTrainJobTest {
         "--cores", "1", "--memory", "1g", "--port", String.valueOf(port), "--webui-port",
         String.valueOf(freePort()), "--timeout", "150"), "cluster-start", 200);
     started = true;
-    assertEquals(0, start.status, "cluster.sh start failed:\n" + start.output);
+    assertEquals(0, start.status(), "cluster.sh start failed:\n" + start.output());
   }
 
   @AfterAll
@@ -88,7 +88,7 @@ class SubmittedTrainJobTest {
     if (started) {
       Run stop = run(List.of(CLUSTER.resolve("cluster.sh").toString(), "stop"), "cluster-stop",
           60);
-      System.err.println(stop.output);
+      System.err.println(stop.output());
     }
   }
 
@@ -111,9 +111,9 @@ class SubmittedTrainJobTest {
   void aSubmittedJobTrainsCheckpointsAndEvaluatesOnTwoWorkers() throws Exception {
     Path runDir = WORK.resolve("run-train");
     Run job = run(submit(runDir, List.of(), "--epochs", "2"), "submit-train", 240);
-    assertEquals(0, job.status, "spark-submit of TrainJob failed:\n" + job.output);
-    assertTrue(job.output.contains("master spark://127.0.0.1:" + port), job.output);
-    assertTrue(job.output.contains("epoch 1/2") && job.output.contains("epoch 2/2"), job.output);
+    assertEquals(0, job.status(), "spark-submit of TrainJob failed:\n" + job.output());
+    assertTrue(job.output().contains("master spark://127.0.0.1:" + port), job.output());
+    assertTrue(job.output().contains("epoch 1/2") && job.output().contains("epoch 2/2"), job.output());
 
     List<String> rows = Files.readAllLines(runDir.resolve("metrics.jsonl"));
     assertEquals(2, rows.size(), "one metrics row per epoch");
@@ -254,79 +254,22 @@ class SubmittedTrainJobTest {
     Set<String> seen = new HashSet<>();
     try (JarOutputStream jarOut = new JarOutputStream(Files.newOutputStream(out))) {
       for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
-        Path src = Path.of(entry);
         String unix = entry.replace(File.separatorChar, '/');
-        if (Files.isDirectory(src) && !unix.endsWith("test-classes")) {
-          try (Stream<Path> files = Files.walk(src)) {
-            for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
-              String name = src.relativize(f).toString().replace(File.separatorChar, '/');
-              if (seen.add(name)) {
-                jarOut.putNextEntry(new JarEntry(name));
-                Files.copy(f, jarOut);
-                jarOut.closeEntry();
-              }
-            }
-          }
-        } else if (unix.endsWith(".jar") && (unix.contains("/com/aparapi/")
+        boolean classes = Files.isDirectory(Path.of(entry)) && !unix.endsWith("test-classes");
+        boolean bundled = unix.endsWith(".jar") && (unix.contains("/com/aparapi/")
             || unix.contains("/org/apache/bcel/") || unix.contains("/batchwise-"))
-            && !unix.endsWith("-tests.jar")) {
-          try (JarFile in = new JarFile(src.toFile())) {
-            for (JarEntry e : (Iterable<JarEntry>) in.stream()::iterator) {
-              if (!e.isDirectory() && !e.getName().startsWith("META-INF/")
-                  && seen.add(e.getName())) {
-                jarOut.putNextEntry(new JarEntry(e.getName()));
-                in.getInputStream(e).transferTo(jarOut);
-                jarOut.closeEntry();
-              }
-            }
-          }
+            && !unix.endsWith("-tests.jar");
+        if (classes || bundled) {
+          ClusterTestProcesses.addToJar(jarOut, Path.of(entry), seen);
         }
       }
     }
     return out;
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
-  private static void deleteTree(Path p) throws IOException {
-    if (!Files.exists(p)) {
-      return;
-    }
-    try (Stream<Path> all = Files.walk(p)) {
-      for (Path f : (Iterable<Path>) all.sorted((a, b) -> b.compareTo(a))::iterator) {
-        Files.deleteIfExists(f);
-      }
-    }
-  }
-
-  private record Run(int status, String output) {
-  }
-
   /** Runs a command with the cluster environment and a time limit (its process tree is killed). */
   private static Run run(List<String> command, String name, long timeoutSeconds)
       throws IOException, InterruptedException {
-    Path log = WORK.resolve(name + ".log");
-    ProcessBuilder pb = new ProcessBuilder(new ArrayList<>(command)).redirectErrorStream(true)
-        .redirectOutput(log.toFile());
-    pb.environment().putAll(env);
-    Process p = pb.start();
-    int status;
-    if (p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-      status = p.exitValue();
-    } else {
-      p.descendants().forEach(ProcessHandle::destroyForcibly);
-      p.destroyForcibly();
-      p.waitFor(10, TimeUnit.SECONDS);
-      status = 124;
-    }
-    String output = Files.readString(log, StandardCharsets.UTF_8);
-    if (status == 124) {
-      output += "\n(killed after " + timeoutSeconds + " s)";
-    }
-    return new Run(status, output);
+    return ClusterTestProcesses.run(command, env, WORK.resolve(name + ".log"), timeoutSeconds);
   }
 }
