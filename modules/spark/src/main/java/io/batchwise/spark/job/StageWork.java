@@ -29,113 +29,104 @@ final class StageWork {
   private StageWork() {
   }
 
-  /** Runs {@code unit} on this rank's worker, returning the device to the pool on success. */
-  private static <R> R withWorker(String[] args, Broadcast<ImageSplit> table,
-      String checkpointDir, BarrierGroup group, Unit<R> unit) throws Exception {
-    JobOptions o = JobOptions.parse(args);
-    TrainConfig c = o.config();
-    TrainTestSplit data = table != null ? table.value().toTrainTestSplit()
-        : ExecutorResources.data(c);
-    try (ExecutorResources.DeviceLease lease = ExecutorResources.device(c)) {
-      RankWorker worker = new RankWorker(group.communicator(), lease.device(), c, data,
-          CheckpointStorages.forLocation(checkpointDir));
-      R r = unit.run(worker, o);
-      lease.succeeded();
-      return r;
+  /**
+   * What every stage's task needs: the job's arguments, the broadcast table (null for file and
+   * synthetic data) and the checkpoint folder.
+   */
+  record Inputs(String[] args, Broadcast<ImageSplit> table, String checkpointDir)
+      implements java.io.Serializable {
+    Inputs {
+      args = args.clone();
+    }
+
+    /** Runs {@code unit} on this rank's worker, returning the device to the pool on success. */
+    <R> R run(BarrierGroup group, Unit<R> unit) throws Exception {
+      JobOptions o = JobOptions.parse(args);
+      TrainConfig c = o.config();
+      TrainTestSplit data = table != null ? table.value().toTrainTestSplit()
+          : ExecutorResources.data(c);
+      try (ExecutorResources.DeviceLease lease = ExecutorResources.device(c)) {
+        RankWorker worker = new RankWorker(group.communicator(), lease.device(), c, data,
+            CheckpointStorages.forLocation(checkpointDir));
+        R r = unit.run(worker, o);
+        lease.succeeded();
+        return r;
+      }
     }
   }
 
   @FunctionalInterface
-  private interface Unit<R> {
+  interface Unit<R> {
     R run(RankWorker worker, JobOptions options) throws Exception;
   }
 
   /** One epoch ({@link RankWorker#trainEpoch}); rank 0 reports progress through accumulators. */
   static final class Epoch implements RankWork<EpochReport> {
     private static final long serialVersionUID = 1L;
-    private final String[] args;
-    private final Broadcast<ImageSplit> table;
+    private final Inputs in;
     private final int epoch;
     private final int attempt;
     private final String loadFrom;
-    private final String checkpointDir;
     private final Progress.Accumulators progress;
 
-    Epoch(String[] args, Broadcast<ImageSplit> table, int epoch, int attempt, String loadFrom,
-        String checkpointDir,
-        Progress.Accumulators progress) {
-      this.args = args.clone();
-      this.table = table;
+    Epoch(Inputs in, int epoch, int attempt, String loadFrom, Progress.Accumulators progress) {
+      this.in = in;
       this.epoch = epoch;
       this.attempt = attempt;
       this.loadFrom = loadFrom;
-      this.checkpointDir = checkpointDir;
       this.progress = progress;
     }
 
     @Override
     public EpochReport run(BarrierGroup group) throws Exception {
-      return withWorker(args, table, checkpointDir, group, (w, o) -> {
+      return in.run(group, (w, o) -> {
         StepListener listener = group.communicator().rank() == 0 ? progress::stepDone
             : StepListener.NONE;
         // Testing hook (no-op unless BATCHWISE_TEST_STEP_PAUSE_MS is set): slow steps for tests
         // that kill an executor mid-epoch.
         listener = StepPause.wrap(listener, epoch, attempt, group.communicator().rank());
-        return w.trainEpoch(epoch, attempt, loadFrom, checkpointDir, o.fault(), listener);
+        return w.trainEpoch(epoch, attempt, loadFrom, in.checkpointDir(), o.fault(), listener);
       });
     }
   }
 
-  /** The PreciseBN pass ({@link RankWorker#preciseBn}). */
+  /** The PreciseBN pass ({@link RankWorker#preciseBn}) over the final checkpoint. */
   static final class PreciseBn implements RankWork<PreciseBnReport> {
     private static final long serialVersionUID = 1L;
-    private final String[] args;
-    private final Broadcast<ImageSplit> table;
+    private final Inputs in;
     private final String checkpoint;
     private final long epochs;
-    private final String checkpointDir;
 
-    PreciseBn(String[] args, Broadcast<ImageSplit> table, String checkpoint, long epochs,
-        String checkpointDir) {
-      this.args = args.clone();
-      this.table = table;
+    PreciseBn(Inputs in, String checkpoint, long epochs) {
+      this.in = in;
       this.checkpoint = checkpoint;
       this.epochs = epochs;
-      this.checkpointDir = checkpointDir;
     }
 
     @Override
     public PreciseBnReport run(BarrierGroup group) throws Exception {
-      return withWorker(args, table, checkpointDir, group,
-          (w, o) -> w.preciseBn(checkpoint, epochs, o.preciseBnSamples()));
+      return in.run(group, (w, o) -> w.preciseBn(checkpoint, epochs, o.preciseBnSamples()));
     }
   }
 
   /** The evaluation ({@link RankWorker#evaluate}), with the PreciseBN statistics when given. */
   static final class Evaluate implements RankWork<EvalReport> {
     private static final long serialVersionUID = 1L;
-    private final String[] args;
-    private final Broadcast<ImageSplit> table;
+    private final Inputs in;
     private final String checkpoint;
     private final long epochs;
-    private final String checkpointDir;
     private final LinkedHashMap<String, float[]> preciseState;
 
-    Evaluate(String[] args, Broadcast<ImageSplit> table, String checkpoint, long epochs,
-        String checkpointDir,
-        LinkedHashMap<String, float[]> preciseState) {
-      this.args = args.clone();
-      this.table = table;
+    Evaluate(Inputs in, String checkpoint, long epochs, LinkedHashMap<String, float[]> preciseState) {
+      this.in = in;
       this.checkpoint = checkpoint;
       this.epochs = epochs;
-      this.checkpointDir = checkpointDir;
       this.preciseState = preciseState;
     }
 
     @Override
     public EvalReport run(BarrierGroup group) throws Exception {
-      return withWorker(args, table, checkpointDir, group,
-          (w, o) -> w.evaluate(checkpoint, epochs, preciseState));
+      return in.run(group, (w, o) -> w.evaluate(checkpoint, epochs, preciseState));
     }
   }
 }

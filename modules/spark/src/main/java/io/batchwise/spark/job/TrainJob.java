@@ -298,10 +298,9 @@ public final class TrainJob {
     private final SparkContext sc;
     private final JobOptions o;
     private final TrainConfig c;
-    private final String[] args;
     private final TrainTestSplit data;
-    /** The table the driver read, for the tasks; null for file and synthetic data. */
-    private final Broadcast<ImageSplit> table;
+    /** What every stage's tasks get: the arguments, the broadcast table (or null), the checkpoints. */
+    private final StageWork.Inputs inputs;
     private final RunFolder folder;
     private final String checkpointDir;
     private final Checkpoint resumeFrom;
@@ -321,9 +320,8 @@ public final class TrainJob {
       this.sc = sc;
       this.o = o;
       this.c = o.config();
-      this.args = args.clone();
       this.data = data;
-      this.table = table;
+      this.inputs = new StageWork.Inputs(args, table, checkpointDir);
       this.folder = folder;
       this.checkpointDir = checkpointDir;
       this.resumeFrom = resumeFrom;
@@ -386,8 +384,7 @@ public final class TrainJob {
           long ts = System.nanoTime();
           List<EpochReport> reports = withRetries("epoch " + (e + 1), tries, attempt -> {
             console.startEpoch(epoch + 1, c.epochs(), stepsPerEpoch, c.batchSize());
-            return new StageWork.Epoch(args, table, epoch, attempt, from, checkpointDir,
-                console.accumulators());
+            return new StageWork.Epoch(inputs, epoch, attempt, from, console.accumulators());
           }, spec, from == null ? "the initial weights" : from);
           double stageSeconds = (System.nanoTime() - ts) * 1e-9;
           attempts.set(e, tries[0]);
@@ -436,8 +433,8 @@ public final class TrainJob {
         if (o.preciseBnSamples() > 0) {
           long tp = System.nanoTime();
           List<PreciseBnReport> pr = withRetries("PreciseBN", new int[1],
-              attempt -> new StageWork.PreciseBn(args, table, finalCheckpoint, trainedEpochs,
-                  checkpointDir), spec, finalCheckpoint);
+              attempt -> new StageWork.PreciseBn(inputs, finalCheckpoint, trainedEpochs), spec,
+              finalCheckpoint);
           preciseSeconds = (System.nanoTime() - tp) * 1e-9;
           for (PreciseBnReport r : pr) {
             if (r.stateChecksum() != pr.get(0).stateChecksum()) {
@@ -459,8 +456,8 @@ public final class TrainJob {
         long tv = System.nanoTime();
         LinkedHashMap<String, float[]> preciseState = precise == null ? null : precise.state();
         EvalReport ev = withRetries("evaluation", new int[1],
-            attempt -> new StageWork.Evaluate(args, table, finalCheckpoint, trainedEpochs,
-                checkpointDir, preciseState), spec, finalCheckpoint).get(0);
+            attempt -> new StageWork.Evaluate(inputs, finalCheckpoint, trainedEpochs, preciseState),
+            spec, finalCheckpoint).get(0);
         double evalSeconds = (System.nanoTime() - tv) * 1e-9;
         console.printf("test accuracy: %.2f%% with EMA statistics%s (%d samples, %.1f s)",
             100 * ev.emaAccuracy(), ev.hasPrecise() ? String.format(Locale.ROOT,
