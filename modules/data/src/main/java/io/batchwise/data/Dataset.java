@@ -64,6 +64,11 @@ public interface Dataset {
 
   /** The first {@code n} samples (all of them when {@code n} is 0 or at least {@link #size()}). */
   default Dataset head(int n) {
-    return n <= 0 || n >= size() ? this : new HeadView(this, n);
+    return n <= 0 || n >= size() ? this : new RangeView(this, 0, n);
+  }
+
+  /** Samples {@code [from, to)}, renumbered from 0, without copying. */
+  default Dataset range(int from, int to) {
+    return from == 0 && to == size() ? this : new RangeView(this, from, to);
   }
 }

@@ -1,22 +1,26 @@
 package io.batchwise.data;
 
-/** The first {@code size} samples of another data set, without copying. */
-final class HeadView implements Dataset {
+import java.util.Arrays;
+
+/** Samples {@code [from, to)} of another data set, without copying; index i is base sample from + i. */
+final class RangeView implements Dataset {
   private final Dataset base;
+  private final int from;
   private final int size;
 
-  HeadView(Dataset base, int size) {
-    if (size < 0 || size > base.size()) {
-      throw new IllegalArgumentException("cannot take the first " + size + " of " + base.size()
-          + " samples of " + base.name());
+  RangeView(Dataset base, int from, int to) {
+    if (from < 0 || to < from || to > base.size()) {
+      throw new IllegalArgumentException("cannot take samples [" + from + ", " + to + ") of "
+          + base.size() + " samples of " + base.name());
     }
     this.base = base;
-    this.size = size;
+    this.from = from;
+    this.size = to - from;
   }
 
   @Override
   public String name() {
-    return base.name() + "[:" + size + "]";
+    return base.name() + "[" + (from == 0 ? "" : from) + ":" + (from + size) + "]";
   }
 
   @Override
@@ -36,19 +40,29 @@ final class HeadView implements Dataset {
 
   @Override
   public int label(int index) {
-    if (index < 0 || index >= size) {
-      throw new IndexOutOfBoundsException("sample " + index + " of " + size);
-    }
-    return base.label(index);
+    check(index);
+    return base.label(from + index);
   }
 
   @Override
-  public void copyImages(int[] indices, int from, int count, float[] dst, int dstOffset) {
+  public void copyImages(int[] indices, int start, int count, float[] dst, int dstOffset) {
     for (int i = 0; i < count; i++) {
-      if (indices[from + i] < 0 || indices[from + i] >= size) {
-        throw new IndexOutOfBoundsException("sample " + indices[from + i] + " of " + size);
-      }
+      check(indices[start + i]);
     }
-    base.copyImages(indices, from, count, dst, dstOffset);
+    if (from == 0) {
+      base.copyImages(indices, start, count, dst, dstOffset);
+      return;
+    }
+    int[] shifted = Arrays.copyOfRange(indices, start, start + count);
+    for (int k = 0; k < count; k++) {
+      shifted[k] += from;
+    }
+    base.copyImages(shifted, 0, count, dst, dstOffset);
+  }
+
+  private void check(int index) {
+    if (index < 0 || index >= size) {
+      throw new IndexOutOfBoundsException("sample " + index + " of " + size);
+    }
   }
 }

@@ -2,7 +2,6 @@ package io.batchwise.train.study;
 
 import io.batchwise.data.Dataset;
 import io.batchwise.nn.layers.Sequential;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -60,7 +59,7 @@ final class DomainShiftStudy {
       for (Dataset d : shifts) {
         String label = ((ShiftedDataset) d).label();
         label = label.equals("contrast:1.0") ? "none (clean)" : label;
-        Dataset evalHalf = new Tail(d, half);
+        Dataset evalHalf = d.range(half, d.size());
         double before = 1 - ModelProbes.accuracy(ctx.device(), net, evalHalf);
         ModelProbes.preciseBn(ctx.device(), net, d, first, 100);
         double after = 1 - ModelProbes.accuracy(ctx.device(), net, evalHalf);
@@ -97,50 +96,5 @@ final class DomainShiftStudy {
         "Re-estimating the statistics lowers the error by %.2f points on average over the shifted sets (claim: "
             + "positive) and by %+.2f points on clean data (claim: about 0).", gainShifted, clean));
     return r;
-  }
-
-  /** Samples [from, size) of a data set. */
-  private static final class Tail implements Dataset {
-    private final Dataset base;
-    private final int from;
-
-    Tail(Dataset base, int from) {
-      this.base = base;
-      this.from = from;
-    }
-
-    @Override
-    public String name() {
-      return base.name() + "[" + from + ":]";
-    }
-
-    @Override
-    public int size() {
-      return base.size() - from;
-    }
-
-    @Override
-    public int[] sampleShape() {
-      return base.sampleShape();
-    }
-
-    @Override
-    public int numClasses() {
-      return base.numClasses();
-    }
-
-    @Override
-    public int label(int index) {
-      return base.label(index + from);
-    }
-
-    @Override
-    public void copyImages(int[] indices, int from, int count, float[] dst, int dstOffset) {
-      int[] shifted = Arrays.copyOfRange(indices, from, from + count);
-      for (int k = 0; k < count; k++) {
-        shifted[k] += this.from;
-      }
-      base.copyImages(shifted, 0, count, dst, dstOffset);
-    }
   }
 }
