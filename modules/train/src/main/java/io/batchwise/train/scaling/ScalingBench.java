@@ -325,6 +325,21 @@ public final class ScalingBench {
     return sb.toString();
   }
 
+  /** The markdown table of measured points (worker-process and Spark runs share its columns). */
+  private static void appendRunsTable(StringBuilder sb, List<Map<String, Object>> rows) {
+    sb.append("| model | mode | norm | W | global batch | step ms | compute ms | SyncBN comm ms | grad comm ms | "
+        + "wait ms | images/s | efficiency | core sharing | communication | SyncBN/BN |\n");
+    sb.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (Map<String, Object> r : rows) {
+      sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %d | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
+          r.get("model"), r.get("mode"), r.get("norm"), (int) r.get("workers"), (int) r.get("global_batch"),
+          f(r.get("step_ms"), "%.1f"), f(r.get("compute_ms"), "%.1f"), f(r.get("syncbn_comm_ms"), "%.1f"),
+          f(r.get("gradient_comm_ms"), "%.1f"), f(r.get("wait_ms"), "%.1f"), f(r.get("images_per_s"), "%.1f"),
+          f(r.get("efficiency"), "%.2f"), f(r.get("core_sharing"), "%.2f"), f(r.get("communication"), "%.2f"),
+          r.get("norm").equals("syncbn") ? f(r.get("step_over_bn"), "%.3f") : "–"));
+    }
+  }
+
   private static String f(Object v, String fmt) {
     return v == null ? "–" : String.format(Locale.ROOT, fmt, ((Number) v).doubleValue());
   }
@@ -344,17 +359,7 @@ public final class ScalingBench {
     sb.append("Runner: one worker process per worker on 127.0.0.1 (real `DataParallelStep`, real Netty "
         + "communicator), not the Spark job; steps " + o.get("steps") + " (first " + o.get("warmup")
         + " not timed), synthetic 1×28×28 data, device " + o.get("device") + ".\n\n");
-    sb.append("| model | mode | norm | W | global batch | step ms | compute ms | SyncBN comm ms | grad comm ms | "
-        + "wait ms | images/s | efficiency | core sharing | communication | SyncBN/BN |\n");
-    sb.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-    for (Map<String, Object> r : rows) {
-      sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %d | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
-          r.get("model"), r.get("mode"), r.get("norm"), (int) r.get("workers"), (int) r.get("global_batch"),
-          f(r.get("step_ms"), "%.1f"), f(r.get("compute_ms"), "%.1f"), f(r.get("syncbn_comm_ms"), "%.1f"),
-          f(r.get("gradient_comm_ms"), "%.1f"), f(r.get("wait_ms"), "%.1f"), f(r.get("images_per_s"), "%.1f"),
-          f(r.get("efficiency"), "%.2f"), f(r.get("core_sharing"), "%.2f"), f(r.get("communication"), "%.2f"),
-          r.get("norm").equals("syncbn") ? f(r.get("step_over_bn"), "%.3f") : "–"));
-    }
+    appendRunsTable(sb, rows);
     sb.append("\nTargets of issue 6:\n\n| target | goal | measured | met |\n|---|---|---:|---|\n");
     for (Map<String, Object> t : targets(rows)) {
       sb.append(String.format(Locale.ROOT, "| %s | %s | %.3f | %s |%n", t.get("target"), t.get("goal"),
@@ -532,17 +537,7 @@ public final class ScalingBench {
     sb.append("`io.batchwise.spark.job.TrainJob` submitted to `cluster/cluster.sh start --workers W --cores 1` "
         + "(executors with `POCL_MAX_PTHREAD_COUNT=1`), 2 epochs on synthetic data, the second measured; "
         + "per-step phase times are the job's own (means over ranks). Runs: `" + runsDir + "`.\n\n");
-    sb.append("| model | mode | norm | W | global batch | step ms | compute ms | SyncBN comm ms | grad comm ms | "
-        + "wait ms | images/s | efficiency | core sharing | communication | SyncBN/BN |\n");
-    sb.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-    for (Map<String, Object> r : rows) {
-      sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %d | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
-          r.get("model"), r.get("mode"), r.get("norm"), (int) r.get("workers"), (int) r.get("global_batch"),
-          f(r.get("step_ms"), "%.1f"), f(r.get("compute_ms"), "%.1f"), f(r.get("syncbn_comm_ms"), "%.1f"),
-          f(r.get("gradient_comm_ms"), "%.1f"), f(r.get("wait_ms"), "%.1f"), f(r.get("images_per_s"), "%.1f"),
-          f(r.get("efficiency"), "%.2f"), f(r.get("core_sharing"), "%.2f"), f(r.get("communication"), "%.2f"),
-          r.get("norm").equals("syncbn") ? f(r.get("step_over_bn"), "%.3f") : "–"));
-    }
+    appendRunsTable(sb, rows);
     if (!failed.isEmpty()) {
       sb.append("\nRuns without two epochs of metrics (failed; see their logs): ").append(failed).append('\n');
     }
