@@ -55,6 +55,13 @@ public final class Trainer {
     public DivergedException(String message) {
       super(message);
     }
+
+    /** The loss of step {@code step} (1-based) of epoch {@code epoch} (1-based) is not finite. */
+    public static DivergedException at(double loss, int epoch, int step, double lr) {
+      return new DivergedException(String.format(Locale.ROOT,
+          "training diverged: loss is %s at epoch %d, step %d (lr %.4g); try a lower --lr",
+          loss, epoch, step, lr));
+    }
   }
 
   public Trainer(TrainConfig config, PrintStream log) {
@@ -125,9 +132,7 @@ public final class Trainer {
             TrainStep.Result r = step.run(train, batches.get(b), batches.get(b).length, lr);
             globalStep++;
             if (!Double.isFinite(r.lossSum())) {
-              throw new DivergedException(String.format(Locale.ROOT,
-                  "training diverged: loss is %s at epoch %d, step %d (lr %.4g); try a lower --lr",
-                  r.lossSum(), e + 1, b + 1, lr));
+              throw DivergedException.at(r.lossSum(), e + 1, b + 1, lr);
             }
             phaseNanos[0] += r.uploadNanos();
             phaseNanos[1] += r.forwardNanos();

@@ -29,7 +29,6 @@ import io.batchwise.train.parallel.StepTimes;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 
@@ -188,9 +187,7 @@ public final class RankWorker {
         DataParallelStep.Result r = step.run(train, mine, global.length, lr);
         globalStep++;
         if (!Double.isFinite(r.lossSum())) {
-          throw new Trainer.DivergedException(String.format(Locale.ROOT,
-              "training diverged: loss is %s at epoch %d, step %d (lr %.4g); try a lower --lr",
-              r.lossSum(), epoch + 1, b + 1, lr));
+          throw Trainer.DivergedException.at(r.lossSum(), epoch + 1, b + 1, lr);
         }
         lossSum += r.lossSum();
         correct += r.correct();
