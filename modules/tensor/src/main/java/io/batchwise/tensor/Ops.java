@@ -140,6 +140,98 @@ public interface Ops {
   void channelAffine2(Tensor dy, Tensor x, int outer, int c, int inner,
                       Tensor a, Tensor b, Tensor d, Tensor dx);
 
+  // ---------------------------------------------------------------- BatchNorm, local statistics
+
+  /**
+   * Training-mode BatchNorm forward over this device's batch alone (no reduction across workers):
+   * per channel, with K = runningMean[c] before the update and S0 = outer·inner, the sums of
+   * {@link #channelMoments} about K, then {@link BatchNormCoefficients#forward} (biased batch
+   * variance, invstd = 1/√(var + eps), running statistics updated with weight {@code w} of the new
+   * value and {@code bessel} on the variance), then y = x·a + b as {@link #channelAffine} computes it.
+   * Writes center[c] = (float) mean (FLOAT [c]) and invstd[c] (DOUBLE [c]) for
+   * {@link #batchNormTrainBackward}. S0 = 0 writes nothing; S0 = 1 is an error (the variance of one
+   * value is undefined).
+   *
+   * <p>This default composes the separate kernels with the per-channel arithmetic on the host (one
+   * read of 2C sums); a device may do it in one pass over each channel.
+   */
+  default void batchNormTrainForward(Tensor x, int outer, int c, int inner, Tensor gamma, Tensor beta,
+      double eps, double w, double bessel, Tensor runningMean, Tensor runningVar, Tensor center,
+      Tensor invstd, Tensor y) {
+    double count = (double) outer * inner;
+    if (count == 0) {
+      return;
+    }
+    if (count == 1) {
+      throw new IllegalArgumentException("batchNormTrainForward: one value per channel; the batch "
+          + "variance is undefined");
+    }
+    Device device = x.device();
+    try (Tensor moments = device.allocate(DType.DOUBLE, 2 * c);
+         Tensor coefA = device.allocate(c);
+         Tensor coefB = device.allocate(c)) {
+      channelMoments(x, outer, c, inner, runningMean, moments);
+      double[] sums = moments.toDoubleArray();
+      double[] k = runningMean.toDoubleArray();
+      double[] rm = k.clone();
+      double[] rv = runningVar.toDoubleArray();
+      double[] mean = new double[c];
+      double[] is = new double[c];
+      double[] a = new double[c];
+      double[] b = new double[c];
+      BatchNormCoefficients.forward(count, sums, k, gamma.toDoubleArray(), beta.toDoubleArray(), eps,
+          w, bessel, rm, rv, mean, is, a, b);
+      runningMean.write(rm);
+      runningVar.write(rv);
+      center.write(mean);
+      invstd.write(is);
+      coefA.write(a);
+      coefB.write(b);
+      channelAffine(x, outer, c, inner, coefA, coefB, y);
+    }
+  }
+
+  /**
+   * Training-mode BatchNorm backward over this device's batch alone, after
+   * {@link #batchNormTrainForward} on the same x: per channel s1 = Σdy and s2 = Σdy·(x − center) (as
+   * {@link #channelGradMoments}), dβ = s1, dγ = s2·invstd (FLOAT [c], overwritten), and
+   * dx = dy·a + x·b + d with the coefficients of {@link BatchNormCoefficients#backward} (as
+   * {@link #channelAffine2} computes it). S0 = outer·inner = 0 writes zero dγ and dβ only.
+   */
+  default void batchNormTrainBackward(Tensor dy, Tensor x, int outer, int c, int inner, Tensor gamma,
+      Tensor center, Tensor invstd, Tensor dgamma, Tensor dbeta, Tensor dx) {
+    double count = (double) outer * inner;
+    Device device = x.device();
+    try (Tensor moments = device.allocate(DType.DOUBLE, 2 * c);
+         Tensor coefA = device.allocate(c);
+         Tensor coefB = device.allocate(c);
+         Tensor coefD = device.allocate(c)) {
+      channelGradMoments(dy, x, outer, c, inner, center, moments);
+      double[] sums = moments.toDoubleArray();
+      double[] is = invstd.toDoubleArray();
+      double[] dg = new double[c];
+      double[] db = new double[c];
+      for (int ch = 0; ch < c; ch++) {
+        db[ch] = sums[2 * ch];
+        dg[ch] = sums[2 * ch + 1] * is[ch];
+      }
+      dgamma.write(dg);
+      dbeta.write(db);
+      if (count == 0) {
+        return;
+      }
+      double[] a = new double[c];
+      double[] b = new double[c];
+      double[] d = new double[c];
+      BatchNormCoefficients.backward(count, sums, gamma.toDoubleArray(), is, center.toDoubleArray(),
+          a, b, d);
+      coefA.write(a);
+      coefB.write(b);
+      coefD.write(d);
+      channelAffine2(dy, x, outer, c, inner, coefA, coefB, coefD, dx);
+    }
+  }
+
   // ---------------------------------------------------------------- loss
 
   /**

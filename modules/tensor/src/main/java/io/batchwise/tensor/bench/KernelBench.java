@@ -89,9 +89,54 @@ public final class KernelBench {
   private KernelBench() {
   }
 
+  private static int positive(String name, String value) {
+    try {
+      int v = Integer.parseInt(value);
+      if (v > 0) {
+        return v;
+      }
+    } catch (NumberFormatException e) {
+      // falls through to the message below
+    }
+    throw new IllegalArgumentException(name + " must be a whole number > 0, got '" + value + "'");
+  }
+
+  /** On OpenCL, runs {@code call} with the one-launch BatchNorm kernels on or off. */
+  private static Runnable withFusedBatchNorm(Ops ops, boolean fused, Runnable call) {
+    if (!(ops instanceof OpenClOps clOps)) {
+      return call;
+    }
+    return () -> {
+      clOps.fusedBatchNorm(fused);
+      try {
+        call.run();
+      } finally {
+        clOps.fusedBatchNorm(true);
+      }
+    };
+  }
+
+  private static final String USAGE = "usage: bench kernels [reps (default 20)] [budget ms per kernel (default 300)]";
+
   public static void main(String[] args) {
-    int reps = args.length > 0 ? Integer.parseInt(args[0]) : 20;
-    long budgetNs = (args.length > 1 ? Long.parseLong(args[1]) : 300) * 1_000_000L;
+    if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
+      System.out.println(USAGE);
+      return;
+    }
+    int reps;
+    long budgetNs;
+    try {
+      if (args.length > 2) {
+        throw new IllegalArgumentException("at most two arguments, got " + args.length);
+      }
+      reps = args.length > 0 ? positive("reps", args[0]) : 20;
+      budgetNs = (args.length > 1 ? positive("budget ms", args[1]) : 300) * 1_000_000L;
+    } catch (IllegalArgumentException e) {
+      System.err.println("bench kernels: " + e.getMessage());
+      System.err.println(USAGE);
+      System.exit(2);
+      return;
+    }
     DeviceOptions options = new DeviceOptions(128, 1);
     Window2d conv1 = Window2d.square(N, 1, 28, 28, 5, 1, 0);
     Window2d conv2 = Window2d.square(N, 20, 12, 12, 5, 1, 0);
@@ -182,7 +227,44 @@ public final class KernelBench {
       Tensor c = t.random(20);
       Tensor dx = t.random(N, 20, 576);
       return () -> ops.channelAffine2(dy, x, N, 20, 576, a, b, c, dx);
-    }));
+    }));    // BatchNorm training step with local statistics: v1 composes moments, host arithmetic and the
+    // affine map (two launches and a host round trip); v2 is the one-launch OpenCL kernel.
+    for (int[] shape : new int[][] {{20, 576}, {50, 64}}) {
+      int ch = shape[0];
+      int inner = shape[1];
+      String dims = N + "x" + ch + "x" + inner;
+      for (boolean fused : new boolean[] {false, true}) {
+        String version = fused ? "v2" : "v1";
+        rows.add(new Row("batchNormTrainFwd " + version, dims, (d, ops, t) -> {
+          Tensor x = t.random(N, ch, inner);
+          Tensor gamma = t.uniform(0.5f, 1.5f, ch);
+          Tensor beta = t.random(ch);
+          Tensor rm = t.random(ch);
+          Tensor rv = t.uniform(0.5f, 2f, ch);
+          Tensor center = t.random(ch);
+          Tensor invstd = t.doubles(ch);
+          Tensor y = t.random(N, ch, inner);
+          return withFusedBatchNorm(ops, fused, () -> ops.batchNormTrainForward(x, N, ch, inner, gamma,
+              beta, 1e-5, 0.1, 1.0, rm, rv, center, invstd, y));
+        }));
+        rows.add(new Row("batchNormTrainBwd " + version, dims, (d, ops, t) -> {
+          Tensor dy = t.random(N, ch, inner);
+          Tensor x = t.random(N, ch, inner);
+          Tensor gamma = t.uniform(0.5f, 1.5f, ch);
+          Tensor center = t.random(ch);
+          Tensor invstd = t.doubles(ch);
+          double[] ones = new double[ch];
+          Arrays.fill(ones, 1.0);
+          invstd.write(ones);
+          Tensor dg = t.random(ch);
+          Tensor db = t.random(ch);
+          Tensor dx = t.random(N, ch, inner);
+          return withFusedBatchNorm(ops, fused, () -> ops.batchNormTrainBackward(dy, x, N, ch, inner,
+              gamma, center, invstd, dg, db, dx));
+        }));
+      }
+    }
+
     rows.add(new Row("reluForward", "64x20x576", (d, ops, t) -> {
       Tensor x = t.random(act);
       Tensor y = t.random(act);

@@ -87,4 +87,34 @@ public interface ChannelKernels extends OpenCL<ChannelKernels> {
       @GlobalReadWrite("D") double[] d, @Arg("dy") int dy, @Arg("x") int x,
       @Arg("center") int center, @Arg("out") int out, @Arg("outer") int outer, @Arg("c") int c,
       @Arg("inner") int inner);
+
+  // Training-mode BatchNorm with local statistics in one launch (see channels.cl, invariant 4): the
+  // _v2 kernels run as exactly c work-groups of REDUCTION_GROUP (inner >= VECTOR), the _serial
+  // ones one work-item per channel (inner < VECTOR).
+
+  ChannelKernels bn_train_forward_v2(Range r, @GlobalReadWrite("F") float[] f,
+      @GlobalReadWrite("D") double[] d, @Arg("x") int x, @Arg("gamma") int gamma,
+      @Arg("beta") int beta, @Arg("eps") double eps, @Arg("w") double w,
+      @Arg("bessel") double bessel, @Arg("rm") int rm, @Arg("rv") int rv,
+      @Arg("center") int center, @Arg("invstd") int invstd, @Arg("y") int y,
+      @Arg("outer") int outer, @Arg("c") int c, @Arg("inner") int inner);
+
+  ChannelKernels bn_train_forward_serial(Range r, @GlobalReadWrite("F") float[] f,
+      @GlobalReadWrite("D") double[] d, @Arg("x") int x, @Arg("gamma") int gamma,
+      @Arg("beta") int beta, @Arg("eps") double eps, @Arg("w") double w,
+      @Arg("bessel") double bessel, @Arg("rm") int rm, @Arg("rv") int rv,
+      @Arg("center") int center, @Arg("invstd") int invstd, @Arg("y") int y,
+      @Arg("outer") int outer, @Arg("c") int c, @Arg("inner") int inner);
+
+  ChannelKernels bn_train_backward_v2(Range r, @GlobalReadWrite("F") float[] f,
+      @GlobalReadWrite("D") double[] d, @Arg("dy") int dy, @Arg("x") int x,
+      @Arg("gamma") int gamma, @Arg("center") int center, @Arg("invstd") int invstd,
+      @Arg("dgamma") int dgamma, @Arg("dbeta") int dbeta, @Arg("dx") int dx,
+      @Arg("outer") int outer, @Arg("c") int c, @Arg("inner") int inner);
+
+  ChannelKernels bn_train_backward_serial(Range r, @GlobalReadWrite("F") float[] f,
+      @GlobalReadWrite("D") double[] d, @Arg("dy") int dy, @Arg("x") int x,
+      @Arg("gamma") int gamma, @Arg("center") int center, @Arg("invstd") int invstd,
+      @Arg("dgamma") int dgamma, @Arg("dbeta") int dbeta, @Arg("dx") int dx,
+      @Arg("outer") int outer, @Arg("c") int c, @Arg("inner") int inner);
 }

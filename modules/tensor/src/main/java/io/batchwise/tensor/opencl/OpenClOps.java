@@ -60,6 +60,7 @@ public final class OpenClOps implements Ops {
   private Im2colVersion im2colVersion = Im2colVersion.V5;
   /** Whether rows of >= 16 elements use the double16 reductions (v2); false forces v1 (tests). */
   private boolean vectorReductions = true;
+  private boolean fusedBatchNorm = true;
   /** Whether pooling takes its 2×2 and tiled fast paths; false forces the general kernels (tests). */
   private boolean poolFastPaths = true;
   /** Whether stride-1 col2im takes the vector kernel (v2); false forces the general gather. */
@@ -625,6 +626,86 @@ public final class OpenClOps implements Ops {
       channels.channel_affine2(l.range(), f, dyo, xo, ao, bo, doff, dxo, l.n0, l.s1, l.s2,
           l.c1, l.c0);
     }
+  }
+
+  /**
+   * One launch (v2: one work-group per channel, the channel's second pass served from cache;
+   * serial below 16 values per row) instead of the default's two launches and host round trip;
+   * bit-identical to it (channels.cl, invariant 4). {@link #fusedBatchNorm(boolean)} switches back
+   * to the composition, for benchmarks.
+   */
+  @Override
+  public void batchNormTrainForward(Tensor x, int outer, int c, int inner, Tensor gamma, Tensor beta,
+      double eps, double w, double bessel, Tensor runningMean, Tensor runningVar, Tensor center,
+      Tensor invstd, Tensor y) {
+    if (!fusedBatchNormFor(inner)) {
+      Ops.super.batchNormTrainForward(x, outer, c, inner, gamma, beta, eps, w, bessel, runningMean,
+          runningVar, center, invstd, y);
+      return;
+    }
+    String op = "batchNormTrainForward";
+    long size = dims(op, "outer, c, inner", outer, c, inner);
+    int xo = floats(device, op, "x", x, size);
+    int go = floats(device, op, "gamma", gamma, c);
+    int bo = floats(device, op, "beta", beta, c);
+    int rmo = floats(device, op, "runningMean", runningMean, c);
+    int rvo = floats(device, op, "runningVar", runningVar, c);
+    int co = floats(device, op, "center", center, c);
+    int io = doubles(device, op, "invstd", invstd, c);
+    int yo = floats(device, op, "y", y, size);
+    if (size == 0) {
+      return;
+    }
+    if (size == c) {
+      throw new IllegalArgumentException(op + ": one value per channel; the batch variance is undefined");
+    }
+    if (vectorRows(inner)) {
+      channels.bn_train_forward_v2(reductionRange(c), f, d, xo, go, bo, eps, w, bessel, rmo, rvo, co,
+          io, yo, outer, c, inner);
+    } else {
+      channels.bn_train_forward_serial(range(c), f, d, xo, go, bo, eps, w, bessel, rmo, rvo, co, io,
+          yo, outer, c, inner);
+    }
+  }
+
+  @Override
+  public void batchNormTrainBackward(Tensor dy, Tensor x, int outer, int c, int inner, Tensor gamma,
+      Tensor center, Tensor invstd, Tensor dgamma, Tensor dbeta, Tensor dx) {
+    if (!fusedBatchNormFor(inner)) {
+      Ops.super.batchNormTrainBackward(dy, x, outer, c, inner, gamma, center, invstd, dgamma, dbeta,
+          dx);
+      return;
+    }
+    String op = "batchNormTrainBackward";
+    long size = dims(op, "outer, c, inner", outer, c, inner);
+    int dyo = floats(device, op, "dy", dy, size);
+    int xo = floats(device, op, "x", x, size);
+    int go = floats(device, op, "gamma", gamma, c);
+    int co = floats(device, op, "center", center, c);
+    int io = doubles(device, op, "invstd", invstd, c);
+    int dgo = floats(device, op, "dgamma", dgamma, c);
+    int dbo = floats(device, op, "dbeta", dbeta, c);
+    int dxo = floats(device, op, "dx", dx, size);
+    if (c == 0) {
+      return;
+    }
+    if (vectorRows(inner)) {
+      channels.bn_train_backward_v2(reductionRange(c), f, d, dyo, xo, go, co, io, dgo, dbo, dxo,
+          outer, c, inner);
+    } else {
+      channels.bn_train_backward_serial(range(c), f, d, dyo, xo, go, co, io, dgo, dbo, dxo, outer, c,
+          inner);
+    }
+  }
+
+  /** Whether the BatchNorm methods run their one-launch kernels (default) or the composition. */
+  public void fusedBatchNorm(boolean fused) {
+    this.fusedBatchNorm = fused;
+  }
+
+  /** The fused kernels sum like the v2 reductions; with those switched off, the composition runs. */
+  private boolean fusedBatchNormFor(int inner) {
+    return fusedBatchNorm && (vectorReductions || !vectorRows(inner));
   }
 
   // ---------------------------------------------------------------- loss

@@ -292,10 +292,14 @@ __kernel void channel_affine2_v2(__global float* F, int dy, int x, int a, int b,
 }
 
 // v2 of the three reductions, for inner >= 16: still one work-group of RWG per channel and the
-// same fixed tree, but work-item l walks the 16-element chunks k = l, l + RWG, ... of every row
-// (o = 0, 1, ...) with explicit double16 accumulators, then folds its 16 lanes in a fixed order
-// (sum_lanes). A partial last chunk goes through the scalar lane 0. Same inputs, same order,
-// same bits.
+// same fixed tree, but work-item l sums whole rows: o from l·outer/RWG up to (l+1)·outer/RWG
+// (integer division; some items get none when outer < RWG), each row's 16-element chunks in order,
+// with explicit double16 accumulators, then folds its 16 lanes in a fixed order (sum_lanes). A
+// partial last chunk goes through a scalar accumulator. Same inputs, same order, same bits.
+// Why rows: PoCL runs a work-group's items one after another on one core, so item by item the
+// channel is read front to back, which the hardware prefetcher follows. The earlier split (item l
+// takes chunks l, l + RWG, ... of every row) walked each channel column-wise across rows
+// c·inner floats apart and ran 2.5x slower (KernelBench, batchNormTrainFwd at 64x20x576).
 double sum_lanes(double16 v) {
   double8 a = v.lo + v.hi;
   double4 b = a.lo + a.hi;
@@ -310,9 +314,11 @@ __kernel void channel_sum_v2(__global float* F, int x, int out, int outer, int c
   int l = get_local_id(0);
   double16 acc = (double16) 0.0;
   double tail = 0.0;
-  for (int o = 0; o < outer; o++) {
+  int o0 = (int) (((long) l * outer) / RWG);
+  int o1 = (int) (((long) (l + 1) * outer) / RWG);
+  for (int o = o0; o < o1; o++) {
     int base = x + (o * c + ch) * inner;
-    for (int i0 = l * CV; i0 < inner; i0 += RWG * CV) {
+    for (int i0 = 0; i0 < inner; i0 += CV) {
       if (i0 + CV <= inner) {
         acc += convert_double16(vload16(0, F + base + i0));
       } else {
@@ -350,9 +356,11 @@ __kernel void channel_moments_v2(__global float* F, __global double* D, int x, i
   double16 a2 = (double16) 0.0;
   double t1 = 0.0;
   double t2 = 0.0;
-  for (int o = 0; o < outer; o++) {
+  int o0 = (int) (((long) l * outer) / RWG);
+  int o1 = (int) (((long) (l + 1) * outer) / RWG);
+  for (int o = o0; o < o1; o++) {
     int base = x + (o * c + ch) * inner;
-    for (int i0 = l * CV; i0 < inner; i0 += RWG * CV) {
+    for (int i0 = 0; i0 < inner; i0 += CV) {
       if (i0 + CV <= inner) {
         double16 d = convert_double16(vload16(0, F + base + i0)) - k;
         a1 += d;
@@ -393,9 +401,11 @@ __kernel void channel_grad_moments_v2(__global float* F, __global double* D, int
   double16 a2 = (double16) 0.0;
   double t1 = 0.0;
   double t2 = 0.0;
-  for (int o = 0; o < outer; o++) {
+  int o0 = (int) (((long) l * outer) / RWG);
+  int o1 = (int) (((long) (l + 1) * outer) / RWG);
+  for (int o = o0; o < o1; o++) {
     int off = (o * c + ch) * inner;
-    for (int i0 = l * CV; i0 < inner; i0 += RWG * CV) {
+    for (int i0 = 0; i0 < inner; i0 += CV) {
       if (i0 + CV <= inner) {
         double16 g = convert_double16(vload16(0, F + dy + off + i0));
         a1 += g;
@@ -422,5 +432,264 @@ __kernel void channel_grad_moments_v2(__global float* F, __global double* D, int
   if (l == 0) {
     D[out + 2 * ch] = p1[0];
     D[out + 2 * ch + 1] = p2[0];
+  }
+}
+
+// ---------------------------------------------------------------- BatchNorm, local statistics
+// One work-group of RWG per channel does a whole training-mode BatchNorm pass: the reduction of
+// channel_moments (_v2 for inner >= 16, or the serial one, with the identical summation order),
+// then work-item 0 runs the per-channel arithmetic of BatchNormCoefficients (Java) in double, then
+// every work-item applies the affine map to the same elements it summed, which are still in this
+// core's cache: one launch and about half the memory traffic of the two-kernel sequence. Invariant:
+//  4. the per-channel arithmetic is the Java host's, operation for operation and without fused
+//     multiply-adds (FP_CONTRACT OFF below), and the element-wise maps are those of channel_affine*,
+//     so the fused kernels and the composition agree bit for bit.
+
+#pragma OPENCL FP_CONTRACT OFF
+
+// BatchNormCoefficients.forward for one channel; returns a and b through coef[0], coef[1].
+void bn_forward_coefficients(__global float* F, __global double* D, int ch, double s1, double s2,
+                             double count, int gamma, int beta, double eps, double w,
+                             double bessel, int rm, int rv, int center, int invstd,
+                             float* coef) {
+  double k = (double) F[rm + ch];
+  double m1 = s1 / count;
+  double mean = k + m1;
+  double var = s2 / count - m1 * m1;
+  var = var < 0.0 ? 0.0 : var;
+  double is = 1.0 / sqrt(var + eps);
+  double a = (double) F[gamma + ch] * is;
+  double b = (double) F[beta + ch] - mean * a;
+  F[rm + ch] = (float) ((1 - w) * k + w * mean);
+  F[rv + ch] = (float) ((1 - w) * (double) F[rv + ch] + w * var * bessel);
+  F[center + ch] = (float) mean;
+  D[invstd + ch] = is;
+  coef[0] = (float) a;
+  coef[1] = (float) b;
+}
+
+// BatchNormCoefficients.backward for one channel, plus dgamma and dbeta from the same sums;
+// returns a, b, d through coef[0..2].
+void bn_backward_coefficients(__global float* F, __global double* D, int ch, double t1, double t2,
+                              double count, int gamma, int center, int invstd, int dgamma,
+                              int dbeta, float* coef) {
+  double is = D[invstd + ch];
+  F[dbeta + ch] = (float) t1;
+  F[dgamma + ch] = (float) (t2 * is);
+  double gi = (double) F[gamma + ch] * is;
+  double s1 = t1 / count;
+  double s2 = t2 / count;
+  double b = -gi * is * is * s2;
+  double d = -gi * s1 - b * (double) F[center + ch];
+  coef[0] = (float) gi;
+  coef[1] = (float) b;
+  coef[2] = (float) d;
+}
+
+#pragma OPENCL FP_CONTRACT ON
+
+// Forward, inner >= 16: reduction of channel_moments_v2, then the map of channel_affine_v2.
+__kernel void bn_train_forward_v2(__global float* F, __global double* D, int x, int gamma,
+                                  int beta, double eps, double w, double bessel, int rm, int rv,
+                                  int center, int invstd, int y, int outer, int c, int inner) {
+  __local double p1[RWG];
+  __local double p2[RWG];
+  __local float coef[2];
+  int ch = get_group_id(0);
+  int l = get_local_id(0);
+  double k = (double) F[rm + ch];
+  double16 a1 = (double16) 0.0;
+  double16 a2 = (double16) 0.0;
+  double t1 = 0.0;
+  double t2 = 0.0;
+  int o0 = (int) (((long) l * outer) / RWG);
+  int o1 = (int) (((long) (l + 1) * outer) / RWG);
+  for (int o = o0; o < o1; o++) {
+    int base = x + (o * c + ch) * inner;
+    for (int i0 = 0; i0 < inner; i0 += CV) {
+      if (i0 + CV <= inner) {
+        double16 d = convert_double16(vload16(0, F + base + i0)) - k;
+        a1 += d;
+        a2 += d * d;
+      } else {
+        for (int i = i0; i < inner; i++) {
+          double d = (double) F[base + i] - k;
+          t1 += d;
+          t2 += d * d;
+        }
+      }
+    }
+  }
+  p1[l] = sum_lanes(a1) + t1;
+  p2[l] = sum_lanes(a2) + t2;
+  barrier(CLK_LOCAL_MEM_FENCE);
+  for (int step = RWG / 2; step > 0; step >>= 1) {
+    if (l < step) {
+      p1[l] += p1[l + step];
+      p2[l] += p2[l + step];
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+  }
+  if (l == 0) {
+    float cf[2];
+    bn_forward_coefficients(F, D, ch, p1[0], p2[0], (double) outer * (double) inner, gamma, beta,
+                            eps, w, bessel, rm, rv, center, invstd, cf);
+    coef[0] = cf[0];
+    coef[1] = cf[1];
+  }
+  barrier(CLK_LOCAL_MEM_FENCE);
+  float av = coef[0];
+  float bv = coef[1];
+  for (int o = o0; o < o1; o++) {
+    int e = (o * c + ch) * inner;
+    for (int i0 = 0; i0 < inner; i0 += CV) {
+      if (i0 + CV <= inner) {
+        vstore16(fma(vload16(0, F + x + e + i0), (float16) av, (float16) bv), 0, F + y + e + i0);
+      } else {
+        for (int i = i0; i < inner; i++) {
+          F[y + e + i] = fma(F[x + e + i], av, bv);
+        }
+      }
+    }
+  }
+}
+
+// Forward, inner < 16 (a dense layer's [N, C] has inner 1): one work-item per channel, the
+// summation order of channel_moments_serial and the map of channel_affine.
+__kernel void bn_train_forward_serial(__global float* F, __global double* D, int x, int gamma,
+                                      int beta, double eps, double w, double bessel, int rm,
+                                      int rv, int center, int invstd, int y, int outer, int c,
+                                      int inner) {
+  float coef[2];
+  int ch = get_global_id(0);
+  if (ch >= c) {
+    return;
+  }
+  double k = (double) F[rm + ch];
+  double s1 = 0.0;
+  double s2 = 0.0;
+  for (int o = 0; o < outer; o++) {
+    int base = x + (o * c + ch) * inner;
+    for (int i = 0; i < inner; i++) {
+      double d = (double) F[base + i] - k;
+      s1 += d;
+      s2 += d * d;
+    }
+  }
+  bn_forward_coefficients(F, D, ch, s1, s2, (double) outer * (double) inner, gamma, beta, eps, w,
+                          bessel, rm, rv, center, invstd, coef);
+  float av = coef[0];
+  float bv = coef[1];
+  for (int o = 0; o < outer; o++) {
+    int base = (o * c + ch) * inner;
+    for (int i = 0; i < inner; i++) {
+      F[y + base + i] = fma(F[x + base + i], av, bv);
+    }
+  }
+}
+
+// Backward, inner >= 16: reduction of channel_grad_moments_v2, then the map of channel_affine2_v2.
+__kernel void bn_train_backward_v2(__global float* F, __global double* D, int dy, int x,
+                                   int gamma, int center, int invstd, int dgamma, int dbeta,
+                                   int dx, int outer, int c, int inner) {
+  __local double p1[RWG];
+  __local double p2[RWG];
+  __local float coef[3];
+  int ch = get_group_id(0);
+  int l = get_local_id(0);
+  double k = (double) F[center + ch];
+  double16 a1 = (double16) 0.0;
+  double16 a2 = (double16) 0.0;
+  double t1 = 0.0;
+  double t2 = 0.0;
+  int o0 = (int) (((long) l * outer) / RWG);
+  int o1 = (int) (((long) (l + 1) * outer) / RWG);
+  for (int o = o0; o < o1; o++) {
+    int off = (o * c + ch) * inner;
+    for (int i0 = 0; i0 < inner; i0 += CV) {
+      if (i0 + CV <= inner) {
+        double16 g = convert_double16(vload16(0, F + dy + off + i0));
+        a1 += g;
+        a2 += g * (convert_double16(vload16(0, F + x + off + i0)) - k);
+      } else {
+        for (int i = i0; i < inner; i++) {
+          double g = (double) F[dy + off + i];
+          t1 += g;
+          t2 += g * ((double) F[x + off + i] - k);
+        }
+      }
+    }
+  }
+  p1[l] = sum_lanes(a1) + t1;
+  p2[l] = sum_lanes(a2) + t2;
+  barrier(CLK_LOCAL_MEM_FENCE);
+  for (int step = RWG / 2; step > 0; step >>= 1) {
+    if (l < step) {
+      p1[l] += p1[l + step];
+      p2[l] += p2[l + step];
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+  }
+  if (l == 0) {
+    float cf[3];
+    bn_backward_coefficients(F, D, ch, p1[0], p2[0], (double) outer * (double) inner, gamma, center,
+                             invstd, dgamma, dbeta, cf);
+    coef[0] = cf[0];
+    coef[1] = cf[1];
+    coef[2] = cf[2];
+  }
+  barrier(CLK_LOCAL_MEM_FENCE);
+  float av = coef[0];
+  float bv = coef[1];
+  float dv = coef[2];
+  for (int o = o0; o < o1; o++) {
+    int e = (o * c + ch) * inner;
+    for (int i0 = 0; i0 < inner; i0 += CV) {
+      if (i0 + CV <= inner) {
+        float16 g = vload16(0, F + dy + e + i0);
+        float16 v = vload16(0, F + x + e + i0);
+        vstore16(g * av + v * bv + dv, 0, F + dx + e + i0);
+      } else {
+        for (int i = i0; i < inner; i++) {
+          F[dx + e + i] = F[dy + e + i] * av + F[x + e + i] * bv + dv;
+        }
+      }
+    }
+  }
+}
+
+// Backward, inner < 16: one work-item per channel (channel_grad_moments_serial, channel_affine2).
+__kernel void bn_train_backward_serial(__global float* F, __global double* D, int dy, int x,
+                                       int gamma, int center, int invstd, int dgamma, int dbeta,
+                                       int dx, int outer, int c, int inner) {
+  float coef[3];
+  int ch = get_global_id(0);
+  if (ch >= c) {
+    return;
+  }
+  double k = (double) F[center + ch];
+  double s1 = 0.0;
+  double s2 = 0.0;
+  for (int o = 0; o < outer; o++) {
+    int off = (o * c + ch) * inner;
+    for (int i = 0; i < inner; i++) {
+      double g = (double) F[dy + off + i];
+      s1 += g;
+      s2 += g * ((double) F[x + off + i] - k);
+    }
+  }
+  bn_backward_coefficients(F, D, ch, s1, s2, (double) outer * (double) inner, gamma, center,
+                           invstd, dgamma, dbeta, coef);
+  if (outer * inner == 0) {
+    return;
+  }
+  float av = coef[0];
+  float bv = coef[1];
+  float dv = coef[2];
+  for (int o = 0; o < outer; o++) {
+    int off = (o * c + ch) * inner;
+    for (int i = 0; i < inner; i++) {
+      F[dx + off + i] = F[dy + off + i] * av + F[x + off + i] * bv + dv;
+    }
   }
 }

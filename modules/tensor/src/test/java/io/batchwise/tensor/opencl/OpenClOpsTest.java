@@ -187,6 +187,56 @@ class OpenClOpsTest {
     }
   }
 
+  /** Invariant 4 of channels.cl: one launch gives the same bits as moments, host arithmetic, affine. */
+  @Test
+  void fusedBatchNormEqualsTheCompositionBitForBit() {
+    RandomTensors r = new RandomTensors(9);
+    OpenClOps ops = cl.ops();
+    int[][] shapes = {{64, 20, 576}, {64, 50, 64}, {5, 3, 37}, {64, 500, 1}, {7, 3, 15}, {2, 4, 16}};
+    try {
+      for (int[] s : shapes) {
+        int outer = s[0];
+        int c = s[1];
+        int inner = s[2];
+        int n = outer * c * inner;
+        float[] x = r.normal(n, 4f, 3f);
+        float[] gamma = r.uniform(c, 0.5f, 1.5f);
+        float[] beta = r.uniform(c, -1f, 1f);
+        float[] rm = r.uniform(c, 3f, 5f);
+        float[] rv = r.uniform(c, 0.5f, 2f);
+        float[] dy = r.uniform(n, -1f, 1f);
+        double count = (double) outer * inner;
+        Tensor[][] runs = new Tensor[2][];
+        for (int run = 0; run < 2; run++) {
+          ops.fusedBatchNorm(run == 0);
+          Tensor xt = track(cl.upload(x, outer, c, inner));
+          Tensor g = track(cl.upload(gamma, c));
+          Tensor b = track(cl.upload(beta, c));
+          Tensor m = track(cl.upload(rm, c));
+          Tensor v = track(cl.upload(rv, c));
+          Tensor center = track(cl.zeros(c));
+          Tensor invstd = track(cl.allocate(DType.DOUBLE, c));
+          Tensor y = track(cl.zeros(outer, c, inner));
+          ops.batchNormTrainForward(xt, outer, c, inner, g, b, 1e-5, 0.1, count / (count - 1), m, v,
+              center, invstd, y);
+          Tensor dyt = track(cl.upload(dy, outer, c, inner));
+          Tensor dg = track(cl.zeros(c));
+          Tensor db = track(cl.zeros(c));
+          Tensor dx = track(cl.zeros(outer, c, inner));
+          ops.batchNormTrainBackward(dyt, xt, outer, c, inner, g, center, invstd, dg, db, dx);
+          runs[run] = new Tensor[] {y, m, v, center, invstd, dg, db, dx};
+        }
+        String[] names = {"y", "runningMean", "runningVar", "center", "invstd", "dgamma", "dbeta", "dx"};
+        for (int i = 0; i < names.length; i++) {
+          assertArrayEquals(runs[1][i].toDoubleArray(), runs[0][i].toDoubleArray(),
+              "fused vs composed " + names[i] + " " + java.util.Arrays.toString(s));
+        }
+      }
+    } finally {
+      ops.fusedBatchNorm(true);
+    }
+  }
+
   @Test
   void outputsDoNotSpillIntoNeighbours() {
     Tensor guardBefore = track(cl.upload(new float[] {7f, 7f, 7f}, 3));

@@ -1,6 +1,7 @@
 package io.batchwise.tensor.testing;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.batchwise.tensor.DType;
 import io.batchwise.tensor.Device;
@@ -520,6 +521,57 @@ public abstract class OpsConformanceTest {
       dut().channelAffine(x.dut, outer, c, inner, a.dut, b.dut, x.dut);
       ref().channelAffine(x.ref, outer, c, inner, a.ref, b.ref, x.ref);
       check("channelAffine in place " + Arrays.toString(s), x, FEW_OPS);
+    }
+  }
+
+  @Test
+  void batchNormTrainForwardAndBackward() {
+    int[][] shapes = {{2, 3, 5}, {1, 1, 1}, {0, 3, 4}, {5, 7, 11}, {3, 2, 1}, {4, 16, 49}, {3, 5, 37},
+        {6, 4, 16}, {9, 3, 1}};
+    Tolerance elementwise = new Tolerance(1e-5, 1e-5);
+    for (int[] s : shapes) {
+      int outer = s[0];
+      int c = s[1];
+      int inner = s[2];
+      String shape = Arrays.toString(s);
+      long count = (long) outer * inner;
+      Twin x = twin(random.normal(outer * c * inner, 3f, 2f), outer, c, inner);
+      Twin gamma = uniform(0.5f, 1.5f, c);
+      Twin beta = uniform(-1, 1, c);
+      Twin rm = uniform(2, 4, c);
+      Twin rv = uniform(0.5f, 2, c);
+      Twin center = output(c);
+      Twin invstd = output(DType.DOUBLE, c);
+      Twin y = output(outer, c, inner);
+      double bessel = count > 1 ? count / (count - 1.0) : 1;
+      if (count == 1) {
+        assertThrows(IllegalArgumentException.class, () -> dut().batchNormTrainForward(x.dut, outer, c,
+            inner, gamma.dut, beta.dut, 1e-5, 0.1, bessel, rm.dut, rv.dut, center.dut, invstd.dut, y.dut),
+            shape);
+        continue;
+      }
+      dut().batchNormTrainForward(x.dut, outer, c, inner, gamma.dut, beta.dut, 1e-5, 0.1, bessel, rm.dut,
+          rv.dut, center.dut, invstd.dut, y.dut);
+      ref().batchNormTrainForward(x.ref, outer, c, inner, gamma.ref, beta.ref, 1e-5, 0.1, bessel, rm.ref,
+          rv.ref, center.ref, invstd.ref, y.ref);
+      // Count 0 writes nothing: the garbage-filled outputs must still agree exactly.
+      Tolerance stats = count == 0 ? EXACT : ROUNDED;
+      check("batchNormTrainForward y " + shape, y, count == 0 ? EXACT : elementwise);
+      check("batchNormTrainForward runningMean " + shape, rm, stats);
+      check("batchNormTrainForward runningVar " + shape, rv, stats);
+      check("batchNormTrainForward center " + shape, center, stats);
+      check("batchNormTrainForward invstd " + shape, invstd, count == 0 ? EXACT : new Tolerance(1e-9, 1e-7));
+      Twin dy = uniform(-1, 1, outer, c, inner);
+      Twin dgamma = output(c);
+      Twin dbeta = output(c);
+      Twin dx = output(outer, c, inner);
+      dut().batchNormTrainBackward(dy.dut, x.dut, outer, c, inner, gamma.dut, center.dut, invstd.dut,
+          dgamma.dut, dbeta.dut, dx.dut);
+      ref().batchNormTrainBackward(dy.ref, x.ref, outer, c, inner, gamma.ref, center.ref, invstd.ref,
+          dgamma.ref, dbeta.ref, dx.ref);
+      check("batchNormTrainBackward dx " + shape, dx, count == 0 ? EXACT : elementwise);
+      check("batchNormTrainBackward dgamma " + shape, dgamma, count == 0 ? EXACT : doubleSums(s));
+      check("batchNormTrainBackward dbeta " + shape, dbeta, count == 0 ? EXACT : doubleSums(s));
     }
   }
 
