@@ -11,6 +11,7 @@ import io.batchwise.tensor.Device;
 import io.batchwise.tensor.DeviceOptions;
 import io.batchwise.tensor.Devices;
 import io.batchwise.tensor.Tensor;
+import io.batchwise.tensor.opencl.OpenClOps;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -23,15 +24,16 @@ import java.util.Random;
  * in a timer. The issue's target: ≤ 10%.
  *
  * <p>Usage: {@code NormShareBench [--device auto] [--batch 64] [--steps 5] [--warmup 2]
- * [--norm bn] [--models lenet-bn,resnet20]}. Timings on a shared machine are noisy: compare shares,
- * not absolute times.
+ * [--norm bn] [--models lenet-bn,resnet20] [--kernels one-pass,composed]}: on OpenCL both
+ * BatchNorm kernel variants are timed side by side (see {@code kernelVariants}). Timings on a
+ * shared machine are noisy: compare shares, not absolute times.
  */
 public final class NormShareBench {
   private NormShareBench() {
   }
 
   private static final String USAGE = "usage: bench norm [--device auto] [--batch 64] [--steps 5] "
-      + "[--warmup 2] [--norm bn] [--models lenet-bn,resnet20]";
+      + "[--warmup 2] [--norm bn] [--models lenet-bn,resnet20] [--kernels one-pass,composed]";
 
   public static void main(String[] args) {
     try {
@@ -55,6 +57,7 @@ public final class NormShareBench {
     int warmup = 2;
     String norm = "bn";
     String models = "lenet-bn,resnet20";
+    String kernels = "one-pass,composed";
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       if (i + 1 >= args.length) {
@@ -68,17 +71,27 @@ public final class NormShareBench {
         case "--warmup" -> warmup = positive(a, v);
         case "--norm" -> norm = v;
         case "--models" -> models = v;
+        case "--kernels" -> kernels = v;
         default -> throw new IllegalArgumentException("unknown option " + a
-            + "; valid: --device --batch --steps --warmup --norm --models");
+            + "; valid: --device --batch --steps --warmup --norm --models --kernels");
       }
     }
     try (Device d = Devices.open(device, DeviceOptions.DEFAULT)) {
       System.out.printf(Locale.ROOT, "device: %s%nnorm: %s, batch %d, %d timed steps after %d warm-up%n%n",
           d.description(), norm, batch, steps, warmup);
-      System.out.printf(Locale.ROOT, "%-10s %8s %12s %12s %12s %8s%n", "model", "layers", "step ms",
-          "norm fwd ms", "norm bwd ms", "share");
+      List<Boolean> onePass = kernelVariants(kernels, d);
+      System.out.printf(Locale.ROOT, "%-10s %-9s %7s %10s %12s %12s %8s%n", "model", "kernels", "layers",
+          "step ms", "norm fwd ms", "norm bwd ms", "share");
       for (String m : models.split(",")) {
-        run(d, m.trim(), norm, batch, steps, warmup);
+        for (boolean fused : onePass) {
+          if (d.ops() instanceof OpenClOps cl) {
+            cl.fusedBatchNorm(fused);
+          }
+          run(d, m.trim(), fused ? "one-pass" : "composed", norm, batch, steps, warmup);
+        }
+      }
+      if (d.ops() instanceof OpenClOps cl) {
+        cl.fusedBatchNorm(true);
       }
     }
   }
@@ -95,7 +108,29 @@ public final class NormShareBench {
     throw new IllegalArgumentException(option + " takes a whole number >= 0, got '" + v + "'");
   }
 
-  private static void run(Device d, String model, String norm, int batch, int steps, int warmup) {
+  /**
+   * The BatchNorm kernel variants to time, side by side: {@code one-pass} (Ops.batchNormTrain*, one
+   * launch per layer and direction on OpenCL) and {@code composed} (moments, host arithmetic,
+   * affine). Only OpenCL has both; elsewhere the one row is the device's own.
+   */
+  private static List<Boolean> kernelVariants(String spec, Device d) {
+    List<Boolean> out = new ArrayList<>();
+    for (String k : spec.split(",")) {
+      switch (k.trim()) {
+        case "one-pass" -> out.add(true);
+        case "composed" -> out.add(false);
+        default -> throw new IllegalArgumentException("--kernels takes one-pass and/or composed, got '"
+            + k.trim() + "'");
+      }
+    }
+    if (!(d.ops() instanceof OpenClOps) && out.size() > 1) {
+      return List.of(true);
+    }
+    return out;
+  }
+
+  private static void run(Device d, String model, String kernels, String norm, int batch, int steps,
+      int warmup) {
     NormFactory base = NormFactory.byName(norm);
     List<TimedLayer> timed = new ArrayList<>();
     NormFactory wrapped = c -> {
@@ -134,7 +169,8 @@ public final class NormShareBench {
         }
         long fwd = timed.stream().mapToLong(t -> t.forwardNanos).sum();
         long bwd = timed.stream().mapToLong(t -> t.backwardNanos).sum();
-        System.out.printf(Locale.ROOT, "%-10s %8d %12.2f %12.2f %12.2f %7.1f%%%n", model, timed.size(),
+        System.out.printf(Locale.ROOT, "%-10s %-9s %7d %10.2f %12.2f %12.2f %7.1f%%%n", model, kernels,
+            timed.size(),
             total / 1e6 / steps, fwd / 1e6 / steps, bwd / 1e6 / steps, 100.0 * (fwd + bwd) / total);
       }
       x.close();

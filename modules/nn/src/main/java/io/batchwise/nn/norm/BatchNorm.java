@@ -5,6 +5,7 @@ import io.batchwise.nn.Parameter;
 import io.batchwise.nn.StateBuffer;
 import io.batchwise.nn.layers.AbstractLayer;
 import io.batchwise.nn.layers.TensorSlot;
+import io.batchwise.tensor.BatchNormCoefficients;
 import io.batchwise.tensor.DType;
 import io.batchwise.tensor.Tensor;
 import java.util.Arrays;
@@ -100,6 +101,7 @@ public class BatchNorm extends AbstractLayer implements RunningStatistics {
   private Tensor coefB;
   private Tensor coefD;
   private Tensor center;
+  private Tensor invstdDevice;
   private final TensorSlot out = slot();
   private final TensorSlot dx = slot();
   // Saved by forward for backward (per channel, double).
@@ -108,6 +110,9 @@ public class BatchNorm extends AbstractLayer implements RunningStatistics {
   private double[] gammaHost;
   private double count;
   private boolean batchStats;
+  // Whether this step's forward ran Ops.batchNormTrainForward (local statistics, one launch); its
+  // backward then runs Ops.batchNormTrainBackward, which reads center and invstdDevice.
+  private boolean fusedStep;
   // Added by the norm family: a statistics freeze and a PreciseBN observer (see their setters).
   private boolean statisticsFrozen;
   private ForwardObserver observer;
@@ -204,6 +209,7 @@ public class BatchNorm extends AbstractLayer implements RunningStatistics {
     coefB = device.allocate(channels);
     coefD = device.allocate(channels);
     center = device.allocate(channels);
+    invstdDevice = device.allocate(DType.DOUBLE, channels);
     if (options.convention() == MomentumConvention.CUMULATIVE) {
       batchesTracked = device.zeros(1); // FLOAT: exact up to 2^24 batches
     }
@@ -240,6 +246,15 @@ public class BatchNorm extends AbstractLayer implements RunningStatistics {
     return List.of(new StateBuffer("running_mean", runningMean), new StateBuffer("running_var", runningVar));
   }
 
+  /**
+   * Whether the statistics are this worker's alone (no reduction across workers), so forward and
+   * backward can each run as one device pass ({@code Ops.batchNormTrainForward/Backward}) with no
+   * host round trip in between.
+   */
+  protected boolean statisticsAreLocal() {
+    return reducer == StatisticsReducer.LOCAL;
+  }
+
   /** Sums the forward statistics {@code [Σ(x−K), Σ(x−K)²] per channel, then S0} over the group. */
   protected void reduceForward(double[] sums) {
     reducer.sum(sums);
@@ -261,12 +276,17 @@ public class BatchNorm extends AbstractLayer implements RunningStatistics {
     int n = beginForward(x, mode);
     Tensor y = out.get(device, withBatch(n, inShape));
     int c = channels;
+    batchStats = mode == Mode.TRAIN && !statisticsFrozen;
+    fusedStep = batchStats && n > 0 && observer == null && statisticsAreLocal();
+    if (fusedStep) {
+      forwardLocal(x, n, y);
+      return y;
+    }
     double[] g = read(gamma.value());
     double[] b = read(beta.value());
     System.arraycopy(g, 0, gammaHost, 0, c);
     double[] a = new double[c];
     double[] shift = new double[c];
-    batchStats = mode == Mode.TRAIN && !statisticsFrozen;
     if (batchStats) {
       double[] k = read(runningMean);
       double[] sums = new double[2 * c + 1];
@@ -284,32 +304,13 @@ public class BatchNorm extends AbstractLayer implements RunningStatistics {
         return y;
       }
       if (count == 1) {
-        throw new IllegalArgumentException(describe() + ": one value per channel in training "
-            + "(batch of 1, spatial size 1×1); the batch variance is undefined. "
-            + "Use a larger batch, or EVAL mode.");
+        throw oneValuePerChannel();
       }
       double[] rm = k.clone();
       double[] rv = read(runningVar);
-      double w;
-      if (batchesTracked != null) {
-        long t = (long) batchesTracked.toFloatArray()[0] + 1;
-        batchesTracked.write(new float[] {t});
-        w = options.newWeight(t);
-      } else {
-        w = options.newWeight();
-      }
-      double bessel = options.unbiasedRunningVariance() ? count / (count - 1) : 1.0;
       double[] mean = new double[c];
-      for (int ch = 0; ch < c; ch++) {
-        double m1 = sums[2 * ch] / count;
-        mean[ch] = k[ch] + m1;
-        double var = Math.max(sums[2 * ch + 1] / count - m1 * m1, 0.0);
-        invstd[ch] = 1.0 / Math.sqrt(var + options.eps());
-        a[ch] = g[ch] * invstd[ch];
-        shift[ch] = b[ch] - mean[ch] * a[ch];
-        rm[ch] = (1 - w) * rm[ch] + w * mean[ch];
-        rv[ch] = (1 - w) * rv[ch] + w * var * bessel;
-      }
+      BatchNormCoefficients.forward(count, sums, k, g, b, options.eps(), nextWeight(),
+          bessel(count), rm, rv, mean, invstd, a, shift);
       // The backward center is the mean as the device stores it, read back so host and kernels agree.
       center.write(mean);
       center.read(0, centerHost, 0, c);
@@ -335,12 +336,47 @@ public class BatchNorm extends AbstractLayer implements RunningStatistics {
     return y;
   }
 
+  /** TRAIN forward with this worker's statistics, n &gt; 0: one device pass, no host round trip. */
+  private void forwardLocal(Tensor x, int n, Tensor y) {
+    count = (double) n * inner;
+    if (count == 1) {
+      throw oneValuePerChannel();
+    }
+    ops.batchNormTrainForward(x, n, channels, inner, gamma.value(), beta.value(), options.eps(),
+        nextWeight(), bessel(count), runningMean, runningVar, center, invstdDevice, y);
+  }
+
+  private IllegalArgumentException oneValuePerChannel() {
+    return new IllegalArgumentException(describe() + ": one value per channel in training "
+        + "(batch of 1, spatial size 1×1); the batch variance is undefined. "
+        + "Use a larger batch, or EVAL mode.");
+  }
+
+  /** The weight of this batch in the running statistics (counts the batch for a cumulative average). */
+  private double nextWeight() {
+    if (batchesTracked == null) {
+      return options.newWeight();
+    }
+    long t = (long) batchesTracked.toFloatArray()[0] + 1;
+    batchesTracked.write(new float[] {t});
+    return options.newWeight(t);
+  }
+
+  private double bessel(double s0) {
+    return options.unbiasedRunningVariance() ? s0 / (s0 - 1) : 1.0;
+  }
+
   @Override
   public Tensor backward(Tensor dy) {
     beginBackward(dy);
     int n = batch;
     int c = channels;
     Tensor dxT = dx.get(device, withBatch(n, inShape));
+    if (fusedStep) {
+      ops.batchNormTrainBackward(dy, input, n, c, inner, gamma.value(), center, invstdDevice,
+          gamma.grad(), beta.grad(), dxT);
+      return dxT;
+    }
     double[] t = new double[2 * c];
     if (n > 0) {
       ops.channelGradMoments(dy, input, n, c, inner, center, moments);
@@ -363,14 +399,7 @@ public class BatchNorm extends AbstractLayer implements RunningStatistics {
       if (count == 0) {
         return dxT;
       }
-      for (int ch = 0; ch < c; ch++) {
-        double gi = gammaHost[ch] * invstd[ch];
-        double s1 = t[2 * ch] / count;
-        double s2 = t[2 * ch + 1] / count;
-        a[ch] = gi;
-        b[ch] = -gi * invstd[ch] * invstd[ch] * s2;
-        d[ch] = -gi * s1 - b[ch] * centerHost[ch];
-      }
+      BatchNormCoefficients.backward(count, t, gammaHost, invstd, centerHost, a, b, d);
     } else {
       for (int ch = 0; ch < c; ch++) {
         a[ch] = gammaHost[ch] * invstd[ch];
@@ -388,7 +417,8 @@ public class BatchNorm extends AbstractLayer implements RunningStatistics {
   @Override
   public void close() {
     super.close();
-    for (Tensor t : new Tensor[] {runningMean, runningVar, moments, coefA, coefB, coefD, center, batchesTracked}) {
+    for (Tensor t : new Tensor[] {runningMean, runningVar, moments, coefA, coefB, coefD, center, invstdDevice,
+        batchesTracked}) {
       if (t != null) {
         t.close();
       }

@@ -45,6 +45,11 @@ public class SyncBatchNorm extends BatchNorm {
   }
 
   @Override
+  protected boolean statisticsAreLocal() {
+    return reducer == StatisticsReducer.LOCAL;
+  }
+
+  @Override
   protected void reduceForward(double[] sums) {
     reducer.sum(sums);
     double count = sums[sums.length - 1];
