@@ -3,8 +3,10 @@
 # directly (no Spark shell scripts needed), logs and pids under cluster/work/.
 #
 #   cluster.sh start --workers N [--cores C] [--memory M] [--port P] [--webui-port U]
-#                    [--timeout S]
+#                    [--timeout S] [--pin]
 #       N workers (default 2) of C cores (default 1) and M memory for executors (default 1g);
+#       --pin holds worker i (and the executors it starts, which inherit it) to C cores of its
+#       own with taskset: cores (i-1)*C .. i*C-1, modulo the machine's core count;
 #       master on spark://127.0.0.1:P (default 7077), web UI on U (default 8080). Returns once
 #       the master reports N alive workers (or fails after S seconds, default 120, and stops
 #       whatever it started).
@@ -82,7 +84,7 @@ stop_cluster() {
 }
 
 start_cluster() {
-  local workers=2 cores=1 memory=1g port=7077 webui=8080 timeout=120
+  local workers=2 cores=1 memory=1g port=7077 webui=8080 timeout=120 pin=0
   while [[ $# -gt 0 ]]; do
     case "$1" in
       --workers) workers="${2:?--workers needs a number}"; shift 2 ;;
@@ -91,6 +93,7 @@ start_cluster() {
       --port) port="${2:?--port needs a number}"; shift 2 ;;
       --webui-port) webui="${2:?--webui-port needs a number}"; shift 2 ;;
       --timeout) timeout="${2:?--timeout needs seconds}"; shift 2 ;;
+      --pin) pin=1; shift ;;
       -h|--help) usage; exit 0 ;;
       *) cluster_die "unknown start option '$1' (try: cluster.sh --help)" ;;
     esac
@@ -98,6 +101,9 @@ start_cluster() {
   [[ "$workers" =~ ^[1-9][0-9]*$ ]] || cluster_die "--workers must be a positive integer: '$workers'"
   [[ "$cores" =~ ^[1-9][0-9]*$ ]] || cluster_die "--cores must be a positive integer: '$cores'"
   [[ "$memory" =~ ^[1-9][0-9]*[mMgG]$ ]] || cluster_die "--memory must look like 512m or 2g: '$memory'"
+  if [[ $pin == 1 ]] && ! command -v taskset >/dev/null 2>&1; then
+    cluster_die "--pin needs taskset (Debian package util-linux)"
+  fi
   [[ "$port" =~ ^[0-9]+$ && "$webui" =~ ^[0-9]+$ ]] || cluster_die "ports must be numbers"
 
   read_state
@@ -133,17 +139,26 @@ start_cluster() {
   done
   cluster_say "master up at $url (web UI http://127.0.0.1:$webui, pid $(pid_of "$mpid"))"
 
-  local wpids=""
+  local wpids="" ncpu pinned=()
+  ncpu=$(nproc 2>/dev/null || echo 1)
   for i in $(seq 1 "$workers"); do
     mkdir -p "$CLUSTER_WORK/worker-$i"
+    local pinning=()
+    if [[ $pin == 1 ]]; then
+      local first=$(( (i - 1) * cores )) list="" k
+      for (( k = 0; k < cores; k++ )); do list="$list${list:+,}$(( (first + k) % ncpu ))"; done
+      pinning=(taskset -c "$list")
+      pinned+=("worker $i: cores $list")
+    fi
     # shellcheck disable=SC2086
-    nohup "$JAVA" -Xmx"$DAEMON_HEAP" $DAEMON_JVM_OPTS $SPARK_JAVA_OPENS -cp "$cp" \
+    nohup "${pinning[@]}" "$JAVA" -Xmx"$DAEMON_HEAP" $DAEMON_JVM_OPTS $SPARK_JAVA_OPENS -cp "$cp" \
       org.apache.spark.deploy.worker.Worker --host 127.0.0.1 --port 0 --webui-port 0 \
       --cores "$cores" --memory "$memory" --work-dir "$CLUSTER_WORK/worker-$i" "$url" \
       > "$CLUSTER_WORK/logs/worker-$i.log" 2>&1 < /dev/null &
     wpids="$wpids $(ident $!)"
   done
   wpids="${wpids# }"
+  if [[ $pin == 1 ]]; then cluster_say "pinned with taskset: $(IFS=';'; echo "${pinned[*]}")"; fi
   printf 'MASTER_URL=%s\nWEBUI_PORT=%s\nMASTER_PID=%s\nWORKER_PIDS="%s"\n' "$url" "$webui" "$mpid" "$wpids" > "$STATE"
 
   while :; do

@@ -40,8 +40,11 @@ fi
 trap '"$ROOT/cluster/cluster.sh" stop >/dev/null 2>&1 || true' EXIT INT TERM
 
 for w in ${WORKERS//,/ }; do
-  say "standalone cluster: $w workers x 1 core"
-  "$ROOT/cluster/cluster.sh" start --workers "$w" --cores 1 --memory 1g --timeout 300
+  # --pin: each worker (and its executor) held to one core with taskset, worker i on core
+  # (i-1) mod cores, so two workers never share a core while a free one idles.
+  pin=(); command -v taskset >/dev/null 2>&1 && pin=(--pin)
+  say "standalone cluster: $w workers x 1 core${pin:+, pinned}"
+  "$ROOT/cluster/cluster.sh" start --workers "$w" --cores 1 --memory 1g --timeout 300 "${pin[@]}"
   for mode in weak strong; do
     if [[ $mode == weak ]]; then b=$PWB; else b=$(( GB / w )); fi
     (( b >= 2 )) || { say "skipping $mode at $w workers: fewer than 2 samples per worker"; continue; }

@@ -36,7 +36,8 @@ import java.util.Map;
  * <p>Usage: {@code ScalingBench [--models resnet20,lenet-bn] [--workers 1,2,4,8]
  * [--modes weak,strong] [--norms syncbn,bn] [--batch-per-worker 16] [--global-batch 32]
  * [--steps 12] [--warmup 3] [--device opencl] [--memory-mb 256] [--out bench/results]
- * [--runner "local processes"]}. Writes {@code scaling-runs.csv}, {@code scaling.json},
+ * [--pin auto|true|false]}: {@code --pin} holds worker r to core r mod cores with taskset (auto: when
+ * taskset is there). Writes {@code scaling-runs.csv}, {@code scaling.json},
  * {@code scaling.md} and {@code scaling-<model>-<mode>.png}; the markdown also takes in the
  * projection ({@code scaling-projection.md}) and the namespace validation
  * ({@code netns-validation.csv}) when they are in the output folder.
@@ -60,6 +61,7 @@ public final class ScalingBench {
     o.put("out", "bench/results");
     o.put("spark-runs", "");
     o.put("report-only", "false");
+    o.put("pin", "auto");
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       if (!a.startsWith("--") || i + 1 >= args.length || !o.containsKey(a.substring(2))) {
@@ -74,6 +76,17 @@ public final class ScalingBench {
       System.err.println("ScalingBench: --workers must start with 1 (efficiency is relative to 1 worker)");
       System.exit(2);
     }
+    boolean pin = switch (o.get("pin")) {
+      case "auto" -> ScalingRun.tasksetAvailable();
+      case "true" -> true;
+      case "false" -> false;
+      default -> {
+        System.err.println("ScalingBench: --pin takes auto, true or false, got '" + o.get("pin") + "'");
+        System.exit(2);
+        yield false;
+      }
+    };
+    o.put("pin", String.valueOf(pin));
     Path out = Path.of(o.get("out"));
     Files.createDirectories(out);
     if (!o.get("spark-runs").isEmpty()) {
@@ -127,7 +140,7 @@ public final class ScalingBench {
             // not scheduled for seconds); such a failure says nothing about scaling: try again.
             for (int attempt = 1; m == null; attempt++) {
               try {
-                m = ScalingRun.run(p);
+                m = ScalingRun.run(p, pin);
               } catch (IllegalStateException e) {
                 if (attempt >= 3) {
                   throw e;
@@ -200,7 +213,8 @@ public final class ScalingBench {
     json.put("machine", Map.of("cores", Runtime.getRuntime().availableProcessors(),
         "load_average_before", toList(loadBefore), "load_average_after", toList(loadAfter),
         "run_seconds", seconds,
-        "note", "Every worker is held to one core (POCL_MAX_PTHREAD_COUNT=1, -XX:ActiveProcessorCount=1), but "
+        "note", "Every worker is held to one core (" + ("true".equals(o.get("pin"))
+            ? "taskset -c r mod cores, " : "") + "POCL_MAX_PTHREAD_COUNT=1, -XX:ActiveProcessorCount=1), but "
             + "this machine has " + Runtime.getRuntime().availableProcessors() + " cores: with more workers than "
             + "cores they share them, which 'core_sharing' measures apart from communication."));
     json.put("settings", o);
@@ -349,7 +363,8 @@ public final class ScalingBench {
     StringBuilder sb = new StringBuilder("# Scaling on this machine\n\n");
     int cores = Runtime.getRuntime().availableProcessors();
     sb.append(String.format(Locale.ROOT, "**This machine has %d cores.** Every worker is one JVM held to one core "
-        + "(PoCL capped to one thread, one JVM processor), so runs with more than %d workers share cores: "
+        + "(" + ("true".equals(o.get("pin")) ? "pinned to core r mod cores with taskset, " : "not pinned, ")
+        + "PoCL capped to one thread, one JVM processor), so runs with more than %d workers share cores: "
         + "`core sharing` below is what that costs (compute per step at 1 worker over compute per step at W, "
         + "per-worker work held equal), `communication` is compute / step time (the rest is SyncBN reductions "
         + "and waiting for gradient buckets). With W workers on %d cores, core sharing cannot exceed %d/W. "
