@@ -17,6 +17,8 @@ import java.util.Objects;
  *       empty when the server is bound first with {@link CollectiveServer#bind} and the list is
  *       handed to {@link CollectiveServer#join} later).</li>
  *   <li>{@code timeout}: how long a collective, or the set-up, waits for a peer (default 60 s).</li>
+ *   <li>{@code handshakeTimeout}: how long a new connection has to authenticate before it is
+ *       closed (default 10 s, at most {@code timeout}).</li>
  *   <li>{@code smallMessageMaxBytes}: all-reduces of at most this many bytes use recursive
  *       doubling (latency-bound), larger ones the ring (bandwidth-bound). Must agree on all ranks
  *       (checked on the first frame).</li>
@@ -69,6 +71,13 @@ public final class CollectiveConfig {
   public static final int DEFAULT_DIRECT_MAX_RANKS = 8;
   public static final int DEFAULT_EVENT_LOOP_MAX_BYTES = 64 << 10;
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
+  /**
+   * Default time an accepted connection has to complete the HMAC handshake: 10 s. It bounds how
+   * long a stranger can hold one of the {@code 64} pending-handshake slots; on a heavily loaded
+   * machine (load average above 30 on 2 cores) honest peers were seen to miss it, hence
+   * {@link Builder#handshakeTimeout}.
+   */
+  public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
 
   private final String jobId;
   private final byte[] secret;
@@ -76,6 +85,7 @@ public final class CollectiveConfig {
   private final int size;
   private final List<InetSocketAddress> endpoints;
   private final Duration timeout;
+  private final Duration handshakeTimeout;
   private final int smallMessageMaxBytes;
   private final int chunkBytes;
   private final int directMaxBytes;
@@ -113,6 +123,10 @@ public final class CollectiveConfig {
       throw new IllegalArgumentException("timeout must be positive: " + b.timeout);
     }
     this.timeout = b.timeout;
+    if (b.handshakeTimeout.isNegative() || b.handshakeTimeout.isZero()) {
+      throw new IllegalArgumentException("handshakeTimeout must be positive: " + b.handshakeTimeout);
+    }
+    this.handshakeTimeout = b.handshakeTimeout;
     if (b.smallMessageMaxBytes < 0) {
       throw new IllegalArgumentException("smallMessageMaxBytes must be >= 0");
     }
@@ -189,6 +203,14 @@ public final class CollectiveConfig {
     return timeout;
   }
 
+  /**
+   * How long an accepted or opened connection has to complete the handshake (at most
+   * {@link #timeout()}, which also bounds joining); see {@link #DEFAULT_HANDSHAKE_TIMEOUT}.
+   */
+  public Duration handshakeTimeout() {
+    return handshakeTimeout.compareTo(timeout) < 0 ? handshakeTimeout : timeout;
+  }
+
   public int smallMessageMaxBytes() {
     return smallMessageMaxBytes;
   }
@@ -240,6 +262,7 @@ public final class CollectiveConfig {
     b.size = size;
     b.endpoints = endpoints;
     b.timeout = timeout;
+    b.handshakeTimeout = handshakeTimeout;
     b.smallMessageMaxBytes = smallMessageMaxBytes;
     b.chunkBytes = chunkBytes;
     b.directMaxBytes = directMaxBytes;
@@ -254,7 +277,7 @@ public final class CollectiveConfig {
 
   @Override
   public String toString() {
-    return "CollectiveConfig[job " + jobId + ", rank " + rank + "/" + size + ", timeout " + timeout
+    return "CollectiveConfig[job " + jobId + ", rank " + rank + "/" + size + ", timeout " + timeout + ", handshake " + handshakeTimeout()
         + ", small<=" + smallMessageMaxBytes + " B, chunk " + chunkBytes + " B, spin "
         + spinMicros + " us, " + transport + (onEventLoop ? ", on event loop up to " + eventLoopMaxBytes + " B" : ", on caller")
         + (tls ? ", tls" : "") + "]";
@@ -268,6 +291,7 @@ public final class CollectiveConfig {
     private int size = -1;
     private List<InetSocketAddress> endpoints = List.of();
     private Duration timeout = DEFAULT_TIMEOUT;
+    private Duration handshakeTimeout = DEFAULT_HANDSHAKE_TIMEOUT;
     private int smallMessageMaxBytes = DEFAULT_SMALL_MESSAGE_MAX_BYTES;
     private int chunkBytes = DEFAULT_CHUNK_BYTES;
     private int directMaxBytes = DEFAULT_DIRECT_MAX_BYTES;
@@ -307,6 +331,12 @@ public final class CollectiveConfig {
 
     public Builder timeout(Duration v) {
       timeout = Objects.requireNonNull(v);
+      return this;
+    }
+
+    /** See {@link CollectiveConfig#handshakeTimeout()}; must be positive. */
+    public Builder handshakeTimeout(Duration v) {
+      handshakeTimeout = Objects.requireNonNull(v);
       return this;
     }
 

@@ -78,6 +78,42 @@ class HandshakeTest {
   }
 
   @Test
+  void aSilentConnectionIsClosedAtTheConfiguredHandshakeTimeout() throws Exception {
+    try (LocalGroup g = new LocalGroup(2, SECRET, b -> b.handshakeTimeout(Duration.ofMillis(400)))) {
+      InetSocketAddress target = g.endpoints.get(0);
+      try (Socket silent = new Socket(target.getAddress(), target.getPort())) {
+        silent.setSoTimeout(8000); // the 10 s default would trip this
+        long t0 = System.nanoTime();
+        InputStream in = silent.getInputStream();
+        while (in.read() >= 0) {
+          // the server's challenge, if any; then the end of the stream when it hangs up
+        }
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(ms >= 350, "closed after " + ms + " ms, before the 400 ms handshake timeout");
+      }
+      // The group still works.
+      List<Object> out = g.run(c -> {
+        double[] a = {c.rank()};
+        c.allReduceSum(a);
+        return a;
+      });
+      assertArrayEquals(new double[] {1}, (double[]) out.get(0));
+    }
+  }
+
+  @Test
+  void handshakeTimeoutMustBePositiveAndIsCappedByTheTimeout() {
+    CollectiveConfig c = LocalGroup.config(2, SECRET).rank(0).timeout(Duration.ofSeconds(3)).build();
+    assertEquals(Duration.ofSeconds(3), c.handshakeTimeout());
+    assertEquals(CollectiveConfig.DEFAULT_HANDSHAKE_TIMEOUT,
+        LocalGroup.config(2, SECRET).rank(0).timeout(Duration.ofSeconds(60)).build().handshakeTimeout());
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalArgumentException.class,
+        () -> LocalGroup.config(2, SECRET).rank(0).handshakeTimeout(Duration.ZERO).build());
+    assertTrue(e.getMessage().contains("handshakeTimeout"), e.getMessage());
+  }
+
+  @Test
   void idleConnectionFloodIsBoundedAndHarmless() throws Exception {
     try (LocalGroup g = new LocalGroup(2, SECRET, b -> { })) {
       InetSocketAddress target = g.endpoints.get(0);

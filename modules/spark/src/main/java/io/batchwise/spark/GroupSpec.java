@@ -15,20 +15,23 @@ import java.util.UUID;
  * executor's advertised host (the block manager's host, which honours SPARK_LOCAL_IP).
  */
 public final class GroupSpec implements Serializable {
-  private static final long serialVersionUID = 1L;
+  private static final long serialVersionUID = 2L;
 
   private final String jobId;
   private final byte[] secret;
   private final int size;
   private final long timeoutMillis;
   private final String bindHost;
+  private final long handshakeMillis;
 
-  private GroupSpec(String jobId, byte[] secret, int size, long timeoutMillis, String bindHost) {
+  private GroupSpec(String jobId, byte[] secret, int size, long timeoutMillis, String bindHost,
+      long handshakeMillis) {
     this.jobId = jobId;
     this.secret = secret;
     this.size = size;
     this.timeoutMillis = timeoutMillis;
     this.bindHost = bindHost;
+    this.handshakeMillis = handshakeMillis;
   }
 
   /**
@@ -44,7 +47,8 @@ public final class GroupSpec implements Serializable {
       throw new IllegalArgumentException("timeout must be positive: " + timeout);
     }
     String jobId = name + "-" + UUID.randomUUID();
-    return new GroupSpec(jobId, CollectiveConfig.newSecret(), size, timeout.toMillis(), null);
+    return new GroupSpec(jobId, CollectiveConfig.newSecret(), size, timeout.toMillis(), null,
+        CollectiveConfig.DEFAULT_HANDSHAKE_TIMEOUT.toMillis());
   }
 
   /** A copy that binds the task servers on {@code host} (e.g. "0.0.0.0" is not allowed: peers
@@ -53,7 +57,22 @@ public final class GroupSpec implements Serializable {
     if (host == null || host.isBlank() || host.equals("0.0.0.0")) {
       throw new IllegalArgumentException("bind host must be an address peers can reach: " + host);
     }
-    return new GroupSpec(jobId, secret, size, timeoutMillis, host);
+    return new GroupSpec(jobId, secret, size, timeoutMillis, host, handshakeMillis);
+  }
+
+  /**
+   * A copy whose connections get {@code timeout} to authenticate (default
+   * {@link CollectiveConfig#DEFAULT_HANDSHAKE_TIMEOUT}; raise it on heavily loaded machines).
+   */
+  public GroupSpec withHandshakeTimeout(Duration timeout) {
+    if (timeout.isNegative() || timeout.isZero()) {
+      throw new IllegalArgumentException("handshake timeout must be positive: " + timeout);
+    }
+    return new GroupSpec(jobId, secret, size, timeoutMillis, bindHost, timeout.toMillis());
+  }
+
+  public Duration handshakeTimeout() {
+    return Duration.ofMillis(handshakeMillis);
   }
 
   public String jobId() {
@@ -81,6 +100,7 @@ public final class GroupSpec implements Serializable {
         .rank(rank)
         .size(size)
         .timeout(timeout())
+        .handshakeTimeout(handshakeTimeout())
         .build();
   }
 

@@ -49,5 +49,12 @@ class RendezvousMessagesTest {
         "a retried stage attempt is a different collective job");
     assertThrows(IllegalArgumentException.class, () -> GroupSpec.create("j", 0, Duration.ofSeconds(1)));
     assertThrows(IllegalArgumentException.class, () -> a.withBindHost("0.0.0.0"));
+    // The handshake timeout reaches every rank's collective configuration (and survives withBindHost).
+    GroupSpec slow = a.withHandshakeTimeout(Duration.ofSeconds(3)).withBindHost("127.0.0.1");
+    assertEquals(Duration.ofSeconds(3), slow.configFor(1, "s").handshakeTimeout());
+    assertEquals(io.batchwise.collective.CollectiveConfig.DEFAULT_HANDSHAKE_TIMEOUT.compareTo(
+        a.timeout()) < 0 ? io.batchwise.collective.CollectiveConfig.DEFAULT_HANDSHAKE_TIMEOUT : a.timeout(),
+        a.configFor(0, "s").handshakeTimeout());
+    assertThrows(IllegalArgumentException.class, () -> a.withHandshakeTimeout(Duration.ZERO));
   }
 }

@@ -467,7 +467,7 @@ public final class Mesh implements Communicator, Links {
   }
 
   long handshakeMillis() {
-    return Math.min(10_000, config.timeout().toMillis());
+    return Math.max(1, config.handshakeTimeout().toMillis());
   }
 
   @Override

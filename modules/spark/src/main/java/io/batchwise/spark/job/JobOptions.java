@@ -27,14 +27,15 @@ import java.util.Set;
  * @param resume continue from the newest valid checkpoint in the checkpoint directory
  * @param maxAttempts attempts per stage (an epoch, PreciseBN, evaluation) before the job fails
  * @param collectiveTimeout bound on the collective group's set-up and every collective
+ * @param handshakeTimeout how long a collective connection has to authenticate
  * @param slotWait how long the driver waits for executors to offer W task slots
  * @param master the Spark master for embedded mode (null: spark-submit's, else local[W])
  * @param fault an injected failure for tests (null: none)
  * @param help {@code --help} was given
  */
 public record JobOptions(TrainConfig config, int preciseBnSamples, String checkpointDir,
-    boolean resume, int maxAttempts, Duration collectiveTimeout, Duration slotWait, String master,
-    FaultPlan fault, boolean help) {
+    boolean resume, int maxAttempts, Duration collectiveTimeout, Duration handshakeTimeout,
+    Duration slotWait, String master, FaultPlan fault, boolean help) {
 
   /** The job's defaults: the acceptance run (lenet-bn, SyncBN, Fashion-MNIST, 2 × 32, 2 epochs). */
   public static final TrainConfig BASE = TrainConfig.DEFAULTS.toBuilder().norm("syncbn").workers(2)
@@ -42,6 +43,7 @@ public record JobOptions(TrainConfig config, int preciseBnSamples, String checkp
   public static final int DEFAULT_PRECISE_BN_SAMPLES = 10_000;
   public static final int DEFAULT_MAX_ATTEMPTS = 3;
   public static final int DEFAULT_COLLECTIVE_TIMEOUT_S = 120;
+  public static final int DEFAULT_HANDSHAKE_TIMEOUT_S = 10;
   public static final int DEFAULT_SLOT_WAIT_S = 60;
 
   /** Norms whose batch statistics are summed over the workers (the global batch counts). */
@@ -69,6 +71,9 @@ public record JobOptions(TrainConfig config, int preciseBnSamples, String checkp
         + "and evaluation stage); a failed attempt is retried from the last checkpoint");
     add("--collective-timeout-s", "S", "" + DEFAULT_COLLECTIVE_TIMEOUT_S, "bound on forming the "
         + "workers' group and on every collective operation");
+    add("--handshake-timeout-s", "S", "" + DEFAULT_HANDSHAKE_TIMEOUT_S, "how long a worker's "
+        + "collective connection has to authenticate before it is dropped (raise on heavily "
+        + "loaded machines)");
     add("--slot-wait-s", "S", "" + DEFAULT_SLOT_WAIT_S, "how long to wait for executors offering "
         + "one task slot per worker");
     add("--master", "URL", "spark-submit's, else local[W]", "Spark master when not run by "
@@ -120,7 +125,8 @@ public record JobOptions(TrainConfig config, int preciseBnSamples, String checkp
     TrainOptions.Parsed parsed = TrainOptions.parse(trainArgs.toArray(new String[0]), BASE);
     if (parsed.help()) {
       return new JobOptions(BASE, DEFAULT_PRECISE_BN_SAMPLES, null, false, DEFAULT_MAX_ATTEMPTS,
-          Duration.ofSeconds(DEFAULT_COLLECTIVE_TIMEOUT_S), Duration.ofSeconds(DEFAULT_SLOT_WAIT_S),
+          Duration.ofSeconds(DEFAULT_COLLECTIVE_TIMEOUT_S),
+          Duration.ofSeconds(DEFAULT_HANDSHAKE_TIMEOUT_S), Duration.ofSeconds(DEFAULT_SLOT_WAIT_S),
           null, null, true);
     }
     TrainConfig config = parsed.config();
@@ -153,6 +159,8 @@ public record JobOptions(TrainConfig config, int preciseBnSamples, String checkp
         job.getOrDefault("--max-attempts", "" + DEFAULT_MAX_ATTEMPTS));
     int timeout = positive("--collective-timeout-s",
         job.getOrDefault("--collective-timeout-s", "" + DEFAULT_COLLECTIVE_TIMEOUT_S));
+    int handshake = positive("--handshake-timeout-s",
+        job.getOrDefault("--handshake-timeout-s", "" + DEFAULT_HANDSHAKE_TIMEOUT_S));
     int slotWait = positive("--slot-wait-s",
         job.getOrDefault("--slot-wait-s", "" + DEFAULT_SLOT_WAIT_S));
     String ckpt = job.get("--checkpoint-dir");
@@ -177,7 +185,7 @@ public record JobOptions(TrainConfig config, int preciseBnSamples, String checkp
           + "--checkpoint-dir");
     }
     return new JobOptions(config, precise, ckpt, resume, attempts, Duration.ofSeconds(timeout),
-        Duration.ofSeconds(slotWait), master, fault, false);
+        Duration.ofSeconds(handshake), Duration.ofSeconds(slotWait), master, fault, false);
   }
 
   /**

@@ -359,7 +359,8 @@ public final class TrainJob {
         err.println(PREFIX + e.getMessage());
         return NO_SLOTS;
       }
-      GroupSpec spec = GroupSpec.create("batchwise-train", w, o.collectiveTimeout());
+      GroupSpec spec = GroupSpec.create("batchwise-train", w, o.collectiveTimeout())
+          .withHandshakeTimeout(o.handshakeTimeout());
 
       int firstEpoch = resumeFrom == null ? 0 : (int) resumeFrom.epoch();
       String last = resumeFrom == null ? null : resumeFrom.location();
@@ -650,6 +651,7 @@ public final class TrainJob {
       config.put("precise_bn_samples", Integer.toString(o.preciseBnSamples()));
       config.put("max_attempts", Integer.toString(o.maxAttempts()));
       config.put("collective_timeout_s", Long.toString(o.collectiveTimeout().toSeconds()));
+      config.put("handshake_timeout_s", Long.toString(o.handshakeTimeout().toSeconds()));
       s.put("config", config);
       return s;
     }

@@ -181,6 +181,13 @@ class TrainJobTest {
     assertTrue(tiny.err().contains("per-worker batch 1 cannot train with norm 'bn'"), tiny.err());
     // SyncBN normalizes with the global batch: 1 per worker is fine there.
     assertTrue(JobOptions.parse(new String[] {"--per-worker-batch", "1"}).config().batchSize() == 2);
+    assertEquals(java.time.Duration.ofSeconds(JobOptions.DEFAULT_HANDSHAKE_TIMEOUT_S),
+        JobOptions.parse(new String[0]).handshakeTimeout());
+    assertEquals(java.time.Duration.ofSeconds(45),
+        JobOptions.parse(new String[] {"--handshake-timeout-s", "45"}).handshakeTimeout());
+    Run handshake = run("--handshake-timeout-s", "0");
+    assertEquals(TrainJob.USAGE, handshake.code());
+    assertTrue(handshake.err().contains("--handshake-timeout-s"), handshake.err());
 
     Run both = run("--batch-size", "64", "--per-worker-batch", "32");
     assertEquals(TrainJob.USAGE, both.code());
@@ -244,7 +251,7 @@ class TrainJobTest {
     assertEquals(0, r.code());
     for (String o : List.of("--model", "--norm", "--workers", "--per-worker-batch",
         "--precise-bn-samples", "--checkpoint-dir", "--resume", "--max-attempts", "--master",
-        "--lr-schedule", "--seed", "--device", "--collective-timeout-s")) {
+        "--lr-schedule", "--seed", "--device", "--collective-timeout-s", "--handshake-timeout-s")) {
       assertTrue(r.out().contains(o), o + " in " + r.out());
     }
     assertTrue(r.out().contains("[default: syncbn]"), r.out());
