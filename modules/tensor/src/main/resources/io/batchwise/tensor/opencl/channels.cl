@@ -141,13 +141,9 @@ __kernel void channel_sum_serial(__global float* F, int x, int out, int outer, i
   F[out + ch] = (float) s;
 }
 
-__kernel void channel_moments_serial(__global float* F, __global double* D, int x, int shift,
-                                     int out, int outer, int c, int inner) {
-  int ch = get_global_id(0);
-  if (ch >= c) {
-    return;
-  }
-  double k = (double) F[shift + ch];
+// One work-item's serial sums over channel ch: o = 0, 1, ..., i = 0, 1, ..., in that order.
+// Returns (sum (x - k), sum (x - k)^2).
+double2 serial_moments(__global float* F, int x, double k, int outer, int c, int ch, int inner) {
   double s1 = 0.0;
   double s2 = 0.0;
   for (int o = 0; o < outer; o++) {
@@ -158,17 +154,12 @@ __kernel void channel_moments_serial(__global float* F, __global double* D, int 
       s2 += d * d;
     }
   }
-  D[out + 2 * ch] = s1;
-  D[out + 2 * ch + 1] = s2;
+  return (double2) (s1, s2);
 }
 
-__kernel void channel_grad_moments_serial(__global float* F, __global double* D, int dy, int x,
-                                          int center, int out, int outer, int c, int inner) {
-  int ch = get_global_id(0);
-  if (ch >= c) {
-    return;
-  }
-  double k = (double) F[center + ch];
+// Returns (sum dy, sum dy * (x - k)), in the order of serial_moments.
+double2 serial_grad_moments(__global float* F, int dy, int x, double k, int outer, int c, int ch,
+                            int inner) {
   double s1 = 0.0;
   double s2 = 0.0;
   for (int o = 0; o < outer; o++) {
@@ -179,8 +170,29 @@ __kernel void channel_grad_moments_serial(__global float* F, __global double* D,
       s2 += g * ((double) F[x + off + i] - k);
     }
   }
-  D[out + 2 * ch] = s1;
-  D[out + 2 * ch + 1] = s2;
+  return (double2) (s1, s2);
+}
+
+__kernel void channel_moments_serial(__global float* F, __global double* D, int x, int shift,
+                                     int out, int outer, int c, int inner) {
+  int ch = get_global_id(0);
+  if (ch >= c) {
+    return;
+  }
+  double2 s = serial_moments(F, x, (double) F[shift + ch], outer, c, ch, inner);
+  D[out + 2 * ch] = s.x;
+  D[out + 2 * ch + 1] = s.y;
+}
+
+__kernel void channel_grad_moments_serial(__global float* F, __global double* D, int dy, int x,
+                                          int center, int out, int outer, int c, int inner) {
+  int ch = get_global_id(0);
+  if (ch >= c) {
+    return;
+  }
+  double2 s = serial_grad_moments(F, dy, x, (double) F[center + ch], outer, c, ch, inner);
+  D[out + 2 * ch] = s.x;
+  D[out + 2 * ch + 1] = s.y;
 }
 
 // Per-element channel kernels use a 3-D range (i < n0, j < n1, o < n2) and address element
@@ -307,6 +319,81 @@ double sum_lanes(double16 v) {
   return c.lo + c.hi;
 }
 
+// The first of the rows o0 <= o < o1 that work-item l sums (see above); o1 is row_begin(l + 1).
+int row_begin(int l, int outer) {
+  return (int) (((long) l * outer) / RWG);
+}
+
+// Work-item l's share of channel ch's shifted moments in the v2 order; returns
+// (sum (x - k), sum (x - k)^2).
+double2 rows_moments_v2(__global float* F, int x, double k, int l, int outer, int c, int ch,
+                        int inner) {
+  double16 a1 = (double16) 0.0;
+  double16 a2 = (double16) 0.0;
+  double t1 = 0.0;
+  double t2 = 0.0;
+  int o1 = row_begin(l + 1, outer);
+  for (int o = row_begin(l, outer); o < o1; o++) {
+    int base = x + (o * c + ch) * inner;
+    for (int i0 = 0; i0 < inner; i0 += CV) {
+      if (i0 + CV <= inner) {
+        double16 d = convert_double16(vload16(0, F + base + i0)) - k;
+        a1 += d;
+        a2 += d * d;
+      } else {
+        for (int i = i0; i < inner; i++) {
+          double d = (double) F[base + i] - k;
+          t1 += d;
+          t2 += d * d;
+        }
+      }
+    }
+  }
+  return (double2) (sum_lanes(a1) + t1, sum_lanes(a2) + t2);
+}
+
+// Work-item l's share of (sum dy, sum dy * (x - k)) in the v2 order.
+double2 rows_grad_moments_v2(__global float* F, int dy, int x, double k, int l, int outer, int c,
+                             int ch, int inner) {
+  double16 a1 = (double16) 0.0;
+  double16 a2 = (double16) 0.0;
+  double t1 = 0.0;
+  double t2 = 0.0;
+  int o1 = row_begin(l + 1, outer);
+  for (int o = row_begin(l, outer); o < o1; o++) {
+    int off = (o * c + ch) * inner;
+    for (int i0 = 0; i0 < inner; i0 += CV) {
+      if (i0 + CV <= inner) {
+        double16 g = convert_double16(vload16(0, F + dy + off + i0));
+        a1 += g;
+        a2 += g * (convert_double16(vload16(0, F + x + off + i0)) - k);
+      } else {
+        for (int i = i0; i < inner; i++) {
+          double g = (double) F[dy + off + i];
+          t1 += g;
+          t2 += g * ((double) F[x + off + i] - k);
+        }
+      }
+    }
+  }
+  return (double2) (sum_lanes(a1) + t1, sum_lanes(a2) + t2);
+}
+
+// Stores work-item l's pair and combines the work-group's RWG pairs by the fixed tree
+// (invariant 2); every work-item must call it; the totals are in p1[0], p2[0] on return.
+void tree_sum2(__local double* p1, __local double* p2, int l, double2 mine) {
+  p1[l] = mine.x;
+  p2[l] = mine.y;
+  barrier(CLK_LOCAL_MEM_FENCE);
+  for (int step = RWG / 2; step > 0; step >>= 1) {
+    if (l < step) {
+      p1[l] += p1[l + step];
+      p2[l] += p2[l + step];
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+  }
+}
+
 __kernel void channel_sum_v2(__global float* F, int x, int out, int outer, int c, int inner,
                              float beta) {
   __local double part[RWG];
@@ -314,9 +401,8 @@ __kernel void channel_sum_v2(__global float* F, int x, int out, int outer, int c
   int l = get_local_id(0);
   double16 acc = (double16) 0.0;
   double tail = 0.0;
-  int o0 = (int) (((long) l * outer) / RWG);
-  int o1 = (int) (((long) (l + 1) * outer) / RWG);
-  for (int o = o0; o < o1; o++) {
+  int o1 = row_begin(l + 1, outer);
+  for (int o = row_begin(l, outer); o < o1; o++) {
     int base = x + (o * c + ch) * inner;
     for (int i0 = 0; i0 < inner; i0 += CV) {
       if (i0 + CV <= inner) {
@@ -351,39 +437,7 @@ __kernel void channel_moments_v2(__global float* F, __global double* D, int x, i
   __local double p2[RWG];
   int ch = get_group_id(0);
   int l = get_local_id(0);
-  double k = (double) F[shift + ch];
-  double16 a1 = (double16) 0.0;
-  double16 a2 = (double16) 0.0;
-  double t1 = 0.0;
-  double t2 = 0.0;
-  int o0 = (int) (((long) l * outer) / RWG);
-  int o1 = (int) (((long) (l + 1) * outer) / RWG);
-  for (int o = o0; o < o1; o++) {
-    int base = x + (o * c + ch) * inner;
-    for (int i0 = 0; i0 < inner; i0 += CV) {
-      if (i0 + CV <= inner) {
-        double16 d = convert_double16(vload16(0, F + base + i0)) - k;
-        a1 += d;
-        a2 += d * d;
-      } else {
-        for (int i = i0; i < inner; i++) {
-          double d = (double) F[base + i] - k;
-          t1 += d;
-          t2 += d * d;
-        }
-      }
-    }
-  }
-  p1[l] = sum_lanes(a1) + t1;
-  p2[l] = sum_lanes(a2) + t2;
-  barrier(CLK_LOCAL_MEM_FENCE);
-  for (int step = RWG / 2; step > 0; step >>= 1) {
-    if (l < step) {
-      p1[l] += p1[l + step];
-      p2[l] += p2[l + step];
-    }
-    barrier(CLK_LOCAL_MEM_FENCE);
-  }
+  tree_sum2(p1, p2, l, rows_moments_v2(F, x, (double) F[shift + ch], l, outer, c, ch, inner));
   if (l == 0) {
     D[out + 2 * ch] = p1[0];
     D[out + 2 * ch + 1] = p2[0];
@@ -396,39 +450,8 @@ __kernel void channel_grad_moments_v2(__global float* F, __global double* D, int
   __local double p2[RWG];
   int ch = get_group_id(0);
   int l = get_local_id(0);
-  double k = (double) F[center + ch];
-  double16 a1 = (double16) 0.0;
-  double16 a2 = (double16) 0.0;
-  double t1 = 0.0;
-  double t2 = 0.0;
-  int o0 = (int) (((long) l * outer) / RWG);
-  int o1 = (int) (((long) (l + 1) * outer) / RWG);
-  for (int o = o0; o < o1; o++) {
-    int off = (o * c + ch) * inner;
-    for (int i0 = 0; i0 < inner; i0 += CV) {
-      if (i0 + CV <= inner) {
-        double16 g = convert_double16(vload16(0, F + dy + off + i0));
-        a1 += g;
-        a2 += g * (convert_double16(vload16(0, F + x + off + i0)) - k);
-      } else {
-        for (int i = i0; i < inner; i++) {
-          double g = (double) F[dy + off + i];
-          t1 += g;
-          t2 += g * ((double) F[x + off + i] - k);
-        }
-      }
-    }
-  }
-  p1[l] = sum_lanes(a1) + t1;
-  p2[l] = sum_lanes(a2) + t2;
-  barrier(CLK_LOCAL_MEM_FENCE);
-  for (int step = RWG / 2; step > 0; step >>= 1) {
-    if (l < step) {
-      p1[l] += p1[l + step];
-      p2[l] += p2[l + step];
-    }
-    barrier(CLK_LOCAL_MEM_FENCE);
-  }
+  tree_sum2(p1, p2, l,
+            rows_grad_moments_v2(F, dy, x, (double) F[center + ch], l, outer, c, ch, inner));
   if (l == 0) {
     D[out + 2 * ch] = p1[0];
     D[out + 2 * ch + 1] = p2[0];
@@ -488,7 +511,8 @@ void bn_backward_coefficients(__global float* F, __global double* D, int ch, dou
 
 #pragma OPENCL FP_CONTRACT ON
 
-// Forward, inner >= 16: reduction of channel_moments_v2, then the map of channel_affine_v2.
+// Forward, inner >= 16: the reduction of channel_moments_v2, then the map of channel_affine_v2
+// over the rows this work-item summed.
 __kernel void bn_train_forward_v2(__global float* F, __global double* D, int x, int gamma,
                                   int beta, double eps, double w, double bessel, int rm, int rv,
                                   int center, int invstd, int y, int outer, int c, int inner) {
@@ -497,39 +521,7 @@ __kernel void bn_train_forward_v2(__global float* F, __global double* D, int x, 
   __local float coef[2];
   int ch = get_group_id(0);
   int l = get_local_id(0);
-  double k = (double) F[rm + ch];
-  double16 a1 = (double16) 0.0;
-  double16 a2 = (double16) 0.0;
-  double t1 = 0.0;
-  double t2 = 0.0;
-  int o0 = (int) (((long) l * outer) / RWG);
-  int o1 = (int) (((long) (l + 1) * outer) / RWG);
-  for (int o = o0; o < o1; o++) {
-    int base = x + (o * c + ch) * inner;
-    for (int i0 = 0; i0 < inner; i0 += CV) {
-      if (i0 + CV <= inner) {
-        double16 d = convert_double16(vload16(0, F + base + i0)) - k;
-        a1 += d;
-        a2 += d * d;
-      } else {
-        for (int i = i0; i < inner; i++) {
-          double d = (double) F[base + i] - k;
-          t1 += d;
-          t2 += d * d;
-        }
-      }
-    }
-  }
-  p1[l] = sum_lanes(a1) + t1;
-  p2[l] = sum_lanes(a2) + t2;
-  barrier(CLK_LOCAL_MEM_FENCE);
-  for (int step = RWG / 2; step > 0; step >>= 1) {
-    if (l < step) {
-      p1[l] += p1[l + step];
-      p2[l] += p2[l + step];
-    }
-    barrier(CLK_LOCAL_MEM_FENCE);
-  }
+  tree_sum2(p1, p2, l, rows_moments_v2(F, x, (double) F[rm + ch], l, outer, c, ch, inner));
   if (l == 0) {
     float cf[2];
     bn_forward_coefficients(F, D, ch, p1[0], p2[0], (double) outer * (double) inner, gamma, beta,
@@ -540,7 +532,8 @@ __kernel void bn_train_forward_v2(__global float* F, __global double* D, int x, 
   barrier(CLK_LOCAL_MEM_FENCE);
   float av = coef[0];
   float bv = coef[1];
-  for (int o = o0; o < o1; o++) {
+  int o1 = row_begin(l + 1, outer);
+  for (int o = row_begin(l, outer); o < o1; o++) {
     int e = (o * c + ch) * inner;
     for (int i0 = 0; i0 < inner; i0 += CV) {
       if (i0 + CV <= inner) {
@@ -555,40 +548,29 @@ __kernel void bn_train_forward_v2(__global float* F, __global double* D, int x, 
 }
 
 // Forward, inner < 16 (a dense layer's [N, C] has inner 1): one work-item per channel, the
-// summation order of channel_moments_serial and the map of channel_affine.
+// sums of channel_moments_serial and the map of channel_affine.
 __kernel void bn_train_forward_serial(__global float* F, __global double* D, int x, int gamma,
                                       int beta, double eps, double w, double bessel, int rm,
                                       int rv, int center, int invstd, int y, int outer, int c,
                                       int inner) {
-  float coef[2];
   int ch = get_global_id(0);
   if (ch >= c) {
     return;
   }
-  double k = (double) F[rm + ch];
-  double s1 = 0.0;
-  double s2 = 0.0;
-  for (int o = 0; o < outer; o++) {
-    int base = x + (o * c + ch) * inner;
-    for (int i = 0; i < inner; i++) {
-      double d = (double) F[base + i] - k;
-      s1 += d;
-      s2 += d * d;
-    }
-  }
-  bn_forward_coefficients(F, D, ch, s1, s2, (double) outer * (double) inner, gamma, beta, eps, w,
-                          bessel, rm, rv, center, invstd, coef);
-  float av = coef[0];
-  float bv = coef[1];
+  double2 s = serial_moments(F, x, (double) F[rm + ch], outer, c, ch, inner);
+  float coef[2];
+  bn_forward_coefficients(F, D, ch, s.x, s.y, (double) outer * (double) inner, gamma, beta, eps,
+                          w, bessel, rm, rv, center, invstd, coef);
   for (int o = 0; o < outer; o++) {
     int base = (o * c + ch) * inner;
     for (int i = 0; i < inner; i++) {
-      F[y + base + i] = fma(F[x + base + i], av, bv);
+      F[y + base + i] = fma(F[x + base + i], coef[0], coef[1]);
     }
   }
 }
 
-// Backward, inner >= 16: reduction of channel_grad_moments_v2, then the map of channel_affine2_v2.
+// Backward, inner >= 16: the reduction of channel_grad_moments_v2, then the map of
+// channel_affine2_v2 over the rows this work-item summed.
 __kernel void bn_train_backward_v2(__global float* F, __global double* D, int dy, int x,
                                    int gamma, int center, int invstd, int dgamma, int dbeta,
                                    int dx, int outer, int c, int inner) {
@@ -597,39 +579,8 @@ __kernel void bn_train_backward_v2(__global float* F, __global double* D, int dy
   __local float coef[3];
   int ch = get_group_id(0);
   int l = get_local_id(0);
-  double k = (double) F[center + ch];
-  double16 a1 = (double16) 0.0;
-  double16 a2 = (double16) 0.0;
-  double t1 = 0.0;
-  double t2 = 0.0;
-  int o0 = (int) (((long) l * outer) / RWG);
-  int o1 = (int) (((long) (l + 1) * outer) / RWG);
-  for (int o = o0; o < o1; o++) {
-    int off = (o * c + ch) * inner;
-    for (int i0 = 0; i0 < inner; i0 += CV) {
-      if (i0 + CV <= inner) {
-        double16 g = convert_double16(vload16(0, F + dy + off + i0));
-        a1 += g;
-        a2 += g * (convert_double16(vload16(0, F + x + off + i0)) - k);
-      } else {
-        for (int i = i0; i < inner; i++) {
-          double g = (double) F[dy + off + i];
-          t1 += g;
-          t2 += g * ((double) F[x + off + i] - k);
-        }
-      }
-    }
-  }
-  p1[l] = sum_lanes(a1) + t1;
-  p2[l] = sum_lanes(a2) + t2;
-  barrier(CLK_LOCAL_MEM_FENCE);
-  for (int step = RWG / 2; step > 0; step >>= 1) {
-    if (l < step) {
-      p1[l] += p1[l + step];
-      p2[l] += p2[l + step];
-    }
-    barrier(CLK_LOCAL_MEM_FENCE);
-  }
+  tree_sum2(p1, p2, l,
+            rows_grad_moments_v2(F, dy, x, (double) F[center + ch], l, outer, c, ch, inner));
   if (l == 0) {
     float cf[3];
     bn_backward_coefficients(F, D, ch, p1[0], p2[0], (double) outer * (double) inner, gamma, center,
@@ -642,7 +593,8 @@ __kernel void bn_train_backward_v2(__global float* F, __global double* D, int dy
   float av = coef[0];
   float bv = coef[1];
   float dv = coef[2];
-  for (int o = o0; o < o1; o++) {
+  int o1 = row_begin(l + 1, outer);
+  for (int o = row_begin(l, outer); o < o1; o++) {
     int e = (o * c + ch) * inner;
     for (int i0 = 0; i0 < inner; i0 += CV) {
       if (i0 + CV <= inner) {
@@ -662,34 +614,18 @@ __kernel void bn_train_backward_v2(__global float* F, __global double* D, int dy
 __kernel void bn_train_backward_serial(__global float* F, __global double* D, int dy, int x,
                                        int gamma, int center, int invstd, int dgamma, int dbeta,
                                        int dx, int outer, int c, int inner) {
-  float coef[3];
   int ch = get_global_id(0);
   if (ch >= c) {
     return;
   }
-  double k = (double) F[center + ch];
-  double s1 = 0.0;
-  double s2 = 0.0;
-  for (int o = 0; o < outer; o++) {
-    int off = (o * c + ch) * inner;
-    for (int i = 0; i < inner; i++) {
-      double g = (double) F[dy + off + i];
-      s1 += g;
-      s2 += g * ((double) F[x + off + i] - k);
-    }
-  }
-  bn_backward_coefficients(F, D, ch, s1, s2, (double) outer * (double) inner, gamma, center,
+  double2 s = serial_grad_moments(F, dy, x, (double) F[center + ch], outer, c, ch, inner);
+  float coef[3];
+  bn_backward_coefficients(F, D, ch, s.x, s.y, (double) outer * (double) inner, gamma, center,
                            invstd, dgamma, dbeta, coef);
-  if (outer * inner == 0) {
-    return;
-  }
-  float av = coef[0];
-  float bv = coef[1];
-  float dv = coef[2];
   for (int o = 0; o < outer; o++) {
     int off = (o * c + ch) * inner;
     for (int i = 0; i < inner; i++) {
-      F[dx + off + i] = F[dy + off + i] * av + F[x + off + i] * bv + dv;
+      F[dx + off + i] = F[dy + off + i] * coef[0] + F[x + off + i] * coef[1] + coef[2];
     }
   }
 }
