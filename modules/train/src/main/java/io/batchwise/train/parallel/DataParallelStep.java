@@ -10,6 +10,7 @@ import io.batchwise.nn.loss.Accuracy;
 import io.batchwise.nn.loss.SoftmaxCrossEntropy;
 import io.batchwise.nn.norm.BatchRenorm;
 import io.batchwise.nn.norm.NormConversion;
+import io.batchwise.nn.norm.StatisticsReducer;
 import io.batchwise.nn.norm.SyncBatchNorm;
 import io.batchwise.nn.optim.Sgd;
 import io.batchwise.nn.optim.SgdConfig;
@@ -99,7 +100,10 @@ public final class DataParallelStep implements AutoCloseable {
     this.numClasses = numClasses;
     this.maxBatch = maxBatch;
     this.reducer = new CommunicatorReducer(communicator);
-    NormConversion.bindReducer(model, reducer);
+    // A group of one sums nothing: its SyncBN layers keep local statistics (the same numbers,
+    // bit for bit), which lets BatchNorm run its one-pass kernels instead of the composition
+    // that waits for a reduction between the two passes.
+    NormConversion.bindReducer(model, communicator.size() > 1 ? reducer : StatisticsReducer.LOCAL);
     this.units = new ArrayList<>();
     collectUnits(model, units);
     this.holdAfter = new boolean[units.size()];
