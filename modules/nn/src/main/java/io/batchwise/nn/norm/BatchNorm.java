@@ -89,7 +89,8 @@ public class BatchNorm extends AbstractLayer implements RunningStatistics {
 
   private final Options options;
   private final int expectedChannels;
-  private final StatisticsReducer reducer;
+  // Volatile: SyncBatchNorm rebinds it (from the trainer's thread) before training starts.
+  private volatile StatisticsReducer reducer;
   protected int channels;
   protected int inner;
   private Parameter gamma;
@@ -251,8 +252,18 @@ public class BatchNorm extends AbstractLayer implements RunningStatistics {
    * backward can each run as one device pass ({@code Ops.batchNormTrainForward/Backward}) with no
    * host round trip in between.
    */
-  protected boolean statisticsAreLocal() {
+  private boolean statisticsAreLocal() {
     return reducer == StatisticsReducer.LOCAL;
+  }
+
+  /** The reducer the sums go through ({@link StatisticsReducer#LOCAL}: this worker's alone). */
+  protected final StatisticsReducer statisticsReducer() {
+    return reducer;
+  }
+
+  /** Replaces the reducer (SyncBatchNorm binds its group's); null is refused by the caller. */
+  protected final void setStatisticsReducer(StatisticsReducer r) {
+    this.reducer = r;
   }
 
   /** Sums the forward statistics {@code [Σ(x−K), Σ(x−K)²] per channel, then S0} over the group. */

@@ -16,8 +16,6 @@ package io.batchwise.nn.norm;
  * reducer is the group's: for sync groups, pass the reducer of this rank's group.
  */
 public class SyncBatchNorm extends BatchNorm {
-  private volatile StatisticsReducer reducer;
-
   /** PyTorch defaults, local until a reducer is bound. */
   public SyncBatchNorm(int channels) {
     this(channels, Options.PYTORCH, StatisticsReducer.LOCAL);
@@ -37,31 +35,21 @@ public class SyncBatchNorm extends BatchNorm {
     if (r == null) {
       throw new IllegalArgumentException("SyncBatchNorm needs a reducer (StatisticsReducer.LOCAL for none)");
     }
-    this.reducer = r;
+    setStatisticsReducer(r);
   }
 
   public StatisticsReducer reducer() {
-    return reducer;
-  }
-
-  @Override
-  protected boolean statisticsAreLocal() {
-    return reducer == StatisticsReducer.LOCAL;
+    return statisticsReducer();
   }
 
   @Override
   protected void reduceForward(double[] sums) {
-    reducer.sum(sums);
+    super.reduceForward(sums);
     double count = sums[sums.length - 1];
     // A count that is not a non-negative whole number means the members disagreed on the message.
     if (!(count >= 0) || count != Math.rint(count)) {
       throw new IllegalStateException(describe() + ": reduced element count " + count
           + " is not a non-negative whole number; the group's members reduced different statistics");
     }
-  }
-
-  @Override
-  protected void reduceBackward(double[] sums) {
-    reducer.sum(sums);
   }
 }
