@@ -298,7 +298,8 @@ public final class ScalingBench {
   /**
    * The 1-worker run that efficiency and core sharing are relative to. SyncBN over a group of one is
    * BatchNorm, the same computation: its baseline is the faster of the two 1-worker runs, so noise in
-   * one of them (two 1-worker runs of the same step differed by up to 27% here) cannot make SyncBN
+   * one of them (in a Spark run of 2026-12-01 06:35, since replaced by the next full run, the SyncBN
+   * and BN 1-worker steps were 168.8 and 132.8 ms) cannot make SyncBN
    * look better than it scales.
    */
   static ScalingRun.Measured oneWorkerBaseline(List<ScalingRun.Measured> runs, List<String> modes,
