@@ -46,6 +46,23 @@ import java.util.Objects;
  *       provider; each rank makes a self-signed EC certificate at start with keytool). The HMAC
  *       handshake runs inside TLS and is bound to the server's certificate, which is what
  *       authenticates the peers. Must agree on all ranks.</li>
+ *   <li>{@code sharedMemory} (default true): when every rank of the group can map one file in
+ *       {@code sharedMemoryDir} (default {@code /dev/shm}), i.e. the group is on one host, the
+ *       collectives run through that shared memory ({@link
+ *       io.batchwise.collective.shm.SharedMemoryCollectives}) instead of the sockets; the TCP
+ *       mesh stays connected and is still what notices a lost or aborting rank. The group agrees
+ *       on it at set-up (rank 0 creates the file, every rank votes), so ranks may differ in it:
+ *       one rank with false keeps the whole group on TCP. TLS does not cover shared memory,
+ *       which only processes of the same user on the same host can map.</li>
+ *   <li>{@code sharedSlotBytes} (default 4 MB): bytes of one rank's slot; larger collectives run
+ *       in rounds of this size. The segment holds 2 slots per rank. Rank 0's value is used.</li>
+ *   <li>{@code sharedDirectMaxBytes} (default {@value #DEFAULT_SHARED_DIRECT_MAX_BYTES}): shared
+ *       all-reduces of at most this many bytes per round are summed whole by every rank (one
+ *       synchronization), larger ones are reduce-scattered and gathered (two). Must agree on
+ *       all ranks (a disagreement is reported as a mismatch).</li>
+ *   <li>{@code yieldMicros} (default 2000): in shared memory, a waiting rank busy-polls for
+ *       {@code spinMicros}, then yields its core between polls until {@code yieldMicros}, then
+ *       parks 50 us between polls.</li>
  * </ul>
  */
 public final class CollectiveConfig {
@@ -71,6 +88,9 @@ public final class CollectiveConfig {
   public static final int DEFAULT_DIRECT_MAX_RANKS = 8;
   public static final int DEFAULT_EVENT_LOOP_MAX_BYTES = 64 << 10;
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
+  public static final int DEFAULT_SHARED_SLOT_BYTES = 4 << 20;
+  public static final int DEFAULT_SHARED_DIRECT_MAX_BYTES = 16 << 10;
+  public static final int DEFAULT_YIELD_MICROS = 2000;
   /**
    * Default time an accepted connection has to complete the HMAC handshake: 10 s. It bounds how
    * long a stranger can hold one of the {@code 64} pending-handshake slots; on a heavily loaded
@@ -95,6 +115,11 @@ public final class CollectiveConfig {
   private final boolean onEventLoop;
   private final int eventLoopMaxBytes;
   private final boolean tls;
+  private final boolean sharedMemory;
+  private final String sharedMemoryDir;
+  private final int sharedSlotBytes;
+  private final int sharedDirectMaxBytes;
+  private final int yieldMicros;
 
   private CollectiveConfig(Builder b) {
     this.jobId = Objects.requireNonNull(b.jobId, "jobId");
@@ -156,6 +181,21 @@ public final class CollectiveConfig {
     }
     this.eventLoopMaxBytes = b.eventLoopMaxBytes;
     this.tls = b.tls;
+    this.sharedMemory = b.sharedMemory;
+    this.sharedMemoryDir = Objects.requireNonNull(b.sharedMemoryDir, "sharedMemoryDir");
+    if (b.sharedSlotBytes < 64 || b.sharedSlotBytes > (256 << 20)) {
+      throw new IllegalArgumentException("sharedSlotBytes " + b.sharedSlotBytes
+          + " outside [64, 256 MB]");
+    }
+    this.sharedSlotBytes = b.sharedSlotBytes & ~63;
+    if (b.sharedDirectMaxBytes < 0) {
+      throw new IllegalArgumentException("sharedDirectMaxBytes must be >= 0");
+    }
+    this.sharedDirectMaxBytes = b.sharedDirectMaxBytes;
+    if (b.yieldMicros < 0) {
+      throw new IllegalArgumentException("yieldMicros must be >= 0");
+    }
+    this.yieldMicros = b.yieldMicros;
   }
 
   public static Builder builder() {
@@ -248,6 +288,26 @@ public final class CollectiveConfig {
   }
 
   /** A copy of this config with the endpoint list replaced. */
+  public boolean sharedMemory() {
+    return sharedMemory;
+  }
+
+  public String sharedMemoryDir() {
+    return sharedMemoryDir;
+  }
+
+  public int sharedSlotBytes() {
+    return sharedSlotBytes;
+  }
+
+  public int sharedDirectMaxBytes() {
+    return sharedDirectMaxBytes;
+  }
+
+  public int yieldMicros() {
+    return yieldMicros;
+  }
+
   public CollectiveConfig withEndpoints(List<InetSocketAddress> newEndpoints) {
     Builder b = toBuilder();
     b.endpoints = List.copyOf(newEndpoints);
@@ -272,6 +332,11 @@ public final class CollectiveConfig {
     b.onEventLoop = onEventLoop;
     b.eventLoopMaxBytes = eventLoopMaxBytes;
     b.tls = tls;
+    b.sharedMemory = sharedMemory;
+    b.sharedMemoryDir = sharedMemoryDir;
+    b.sharedSlotBytes = sharedSlotBytes;
+    b.sharedDirectMaxBytes = sharedDirectMaxBytes;
+    b.yieldMicros = yieldMicros;
     return b;
   }
 
@@ -280,7 +345,9 @@ public final class CollectiveConfig {
     return "CollectiveConfig[job " + jobId + ", rank " + rank + "/" + size + ", timeout " + timeout + ", handshake " + handshakeTimeout()
         + ", small<=" + smallMessageMaxBytes + " B, chunk " + chunkBytes + " B, spin "
         + spinMicros + " us, " + transport + (onEventLoop ? ", on event loop up to " + eventLoopMaxBytes + " B" : ", on caller")
-        + (tls ? ", tls" : "") + "]";
+        + (tls ? ", tls" : "") + (sharedMemory ? ", shared memory in " + sharedMemoryDir
+        + " (slots " + sharedSlotBytes + " B, direct<=" + sharedDirectMaxBytes + " B, yield "
+        + yieldMicros + " us)" : ", no shared memory") + "]";
   }
 
   /** Builder of {@link CollectiveConfig}. */
@@ -303,6 +370,11 @@ public final class CollectiveConfig {
     private boolean onEventLoop = true;
     private int eventLoopMaxBytes = DEFAULT_EVENT_LOOP_MAX_BYTES;
     private boolean tls;
+    private boolean sharedMemory = true;
+    private String sharedMemoryDir = "/dev/shm";
+    private int sharedSlotBytes = DEFAULT_SHARED_SLOT_BYTES;
+    private int sharedDirectMaxBytes = DEFAULT_SHARED_DIRECT_MAX_BYTES;
+    private int yieldMicros = DEFAULT_YIELD_MICROS;
 
     public Builder jobId(String v) {
       jobId = v;
@@ -382,6 +454,32 @@ public final class CollectiveConfig {
 
     public Builder tls(boolean v) {
       tls = v;
+      return this;
+    }
+
+    /** See {@link CollectiveConfig#sharedMemory()}. */
+    public Builder sharedMemory(boolean v) {
+      sharedMemory = v;
+      return this;
+    }
+
+    public Builder sharedMemoryDir(String v) {
+      sharedMemoryDir = Objects.requireNonNull(v);
+      return this;
+    }
+
+    public Builder sharedSlotBytes(int v) {
+      sharedSlotBytes = v;
+      return this;
+    }
+
+    public Builder sharedDirectMaxBytes(int v) {
+      sharedDirectMaxBytes = v;
+      return this;
+    }
+
+    public Builder yieldMicros(int v) {
+      yieldMicros = v;
       return this;
     }
 

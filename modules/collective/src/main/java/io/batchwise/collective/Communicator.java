@@ -43,6 +43,12 @@ public interface Communicator extends AutoCloseable {
 
   int size();
 
+  /**
+   * Whether the group runs its collectives through shared memory (all ranks on one host, see
+   * {@link CollectiveConfig#sharedMemory()}) rather than over its TCP connections.
+   */
+  boolean usesSharedMemory();
+
   void allReduceSum(double[] data);
 
   void allReduceSum(float[] data);

@@ -17,9 +17,10 @@ final class LocalGroup implements AutoCloseable {
   final List<InetSocketAddress> endpoints = new ArrayList<>();
   private final ExecutorService threads;
 
+  /** TCP only: the tests of the sockets' algorithms; shared memory has its own tests. */
   static CollectiveConfig.Builder config(int size, byte[] secret) {
     return CollectiveConfig.builder().jobId("test-job").secret(secret).size(size)
-        .timeout(Duration.ofSeconds(5)).spinMicros(0);
+        .timeout(Duration.ofSeconds(5)).spinMicros(0).sharedMemory(false);
   }
 
   LocalGroup(int size, Function<Integer, CollectiveConfig> configOfRank) throws Exception {

@@ -22,6 +22,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Ranks as separate JVMs on 127.0.0.1 ({@link RankProcess}): sums against a double-precision
@@ -72,11 +74,21 @@ class ProcessGroupTest {
 
   private List<Child> launch(int size, long timeoutMs, byte[][] secrets, String... mode)
       throws Exception {
+    return launch(false, size, timeoutMs, secrets, mode);
+  }
+
+  /**
+   * Starts {@code size} rank processes; with {@code shared} they may use shared memory (all are on
+   * this host, so they do once connected; each prints TRANSPORT shared), else TCP only.
+   */
+  private List<Child> launch(boolean shared, int size, long timeoutMs, byte[][] secrets,
+      String... mode) throws Exception {
     String java = System.getProperty("java.home") + "/bin/java";
     List<Child> children = new ArrayList<>();
     for (int r = 0; r < size; r++) {
       List<String> cmd = new ArrayList<>(List.of(java, "-Xmx384m", "-XX:+UseSerialGC",
-          "-XX:TieredStopAtLevel=1", "-Xss512k", "-cp", System.getProperty("java.class.path"),
+          "-XX:TieredStopAtLevel=1", "-Xss512k", "-Dbatchwise.test.sharedMemory=" + shared,
+          "-cp", System.getProperty("java.class.path"),
           RankProcess.class.getName(), String.valueOf(r), String.valueOf(size),
           HexFormat.of().formatHex(secrets[r]), String.valueOf(timeoutMs)));
       cmd.addAll(List.of(mode));
@@ -110,16 +122,22 @@ class ProcessGroupTest {
   }
 
   /**
-   * Groups of 1, 2, 3, 4, 5 and 8 processes, lengths 0, 1, 7, 1000 (recursive doubling, with the
-   * fix-up for 3 and 5) and 2^20 + 3 (ring, 4 MB): float arrays at every length; double arrays
-   * and direct FloatBuffers (async variant) up to 1000.
+   * Groups of 1, 2, 3, 4, 5 and 8 processes, lengths 0, 1, 7, 1000 (TCP: recursive doubling, with
+   * the fix-up for 3 and 5) and 2^20 + 3 (TCP: the ring, 4 MB): float arrays at every length;
+   * double arrays and direct FloatBuffers (async variant) up to 1000; over TCP and through shared
+   * memory (direct sums up to 16 KB, reduce-scatter above).
    */
-  @Test
-  void sumsMatchADoubleReferenceAndAreBitIdenticalAcrossRanks() throws Exception {
+  @ParameterizedTest(name = "shared memory {0}")
+  @ValueSource(booleans = {false, true})
+  void sumsMatchADoubleReferenceAndAreBitIdenticalAcrossRanks(boolean shared) throws Exception {
     byte[] secret = CollectiveConfig.newSecret();
     for (int size : new int[] {1, 2, 3, 4, 5, 8}) {
       String lengths = "0,1,7,1000," + BIG;
-      List<Child> children = launch(size, 120_000, same(size, secret), "sum", lengths);
+      List<Child> children = launch(shared, size, 120_000, same(size, secret), "sum", lengths);
+      for (Child c : children) {
+        assertEquals("TRANSPORT " + (shared && size > 1 ? "shared" : "tcp"),
+            c.expect("TRANSPORT ", 120), "size " + size);
+      }
       int expectedResults = lengths.split(",").length * 3 - 2;
       Map<String, String> checksums = new HashMap<>();
       for (Child c : children) {
@@ -145,10 +163,14 @@ class ProcessGroupTest {
    * A running group of 3 shrugs off port scans and random bytes; then rank 1 is killed with
    * SIGKILL mid-collective and the others end with PeerLostException naming rank 1.
    */
-  @Test
-  void garbageDoesNotDisturbAndKillNineGivesPeerLost() throws Exception {
+  @ParameterizedTest(name = "shared memory {0}")
+  @ValueSource(booleans = {false, true})
+  void garbageDoesNotDisturbAndKillNineGivesPeerLost(boolean shared) throws Exception {
     byte[] secret = CollectiveConfig.newSecret();
-    List<Child> children = launch(3, 60_000, same(3, secret), "loop");
+    List<Child> children = launch(shared, 3, 60_000, same(3, secret), "loop");
+    for (Child c : children) {
+      assertEquals("TRANSPORT " + (shared ? "shared" : "tcp"), c.expect("TRANSPORT ", 120));
+    }
     for (Child c : children) {
       c.expect("ITER", 120);
     }
@@ -181,6 +203,11 @@ class ProcessGroupTest {
       System.out.println("rank " + r + " reported PeerLostException " + delay
           + " ms after kill -9 of rank 1");
       assertTrue(delay < 30_000, "took " + delay + " ms (timeout is 60 s)");
+      if (shared) {
+        // Shared memory has no socket to fail on: the TCP mesh beside it notices, within the
+        // issue's second (plus the time to print it).
+        assertTrue(delay < 2_000, "took " + delay + " ms");
+      }
     }
   }
 

@@ -75,7 +75,8 @@ public final class RankProcess {
     long timeoutMs = Long.parseLong(args[3]);
     String mode = args[4];
     CollectiveConfig cfg = CollectiveConfig.builder().jobId("process-test").secret(secret)
-        .rank(rank).size(size).timeout(Duration.ofMillis(timeoutMs)).spinMicros(0).build();
+        .rank(rank).size(size).timeout(Duration.ofMillis(timeoutMs)).spinMicros(0)
+        .sharedMemory(Boolean.getBoolean("batchwise.test.sharedMemory")).build();
     CollectiveServer server = CollectiveServer.bind(cfg, new InetSocketAddress("127.0.0.1", 0));
     System.out.println("PORT " + server.localAddress().getPort());
     System.out.flush();
@@ -95,6 +96,8 @@ public final class RankProcess {
       System.exit(3);
       return;
     }
+    System.out.println("TRANSPORT " + (c.usesSharedMemory() ? "shared" : "tcp"));
+    System.out.flush();
     try {
       if (mode.equals("sum")) {
         for (String s : args[5].split(",")) {

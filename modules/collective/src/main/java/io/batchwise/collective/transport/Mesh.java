@@ -14,6 +14,9 @@ import io.batchwise.collective.algorithm.RecursiveDoubling;
 import io.batchwise.collective.algorithm.Ring;
 import io.batchwise.collective.algorithm.Schedule;
 import io.batchwise.collective.algorithm.Vec;
+import io.batchwise.collective.shm.GroupState;
+import io.batchwise.collective.shm.SharedMemoryCollectives;
+import io.batchwise.collective.shm.SharedSegment;
 import io.batchwise.collective.wire.ControlCodec;
 import io.batchwise.collective.wire.ControlCodec.Abort;
 import io.batchwise.collective.wire.Frame;
@@ -38,6 +41,7 @@ import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -69,7 +73,7 @@ import java.util.function.Supplier;
  *       fail a collective that only needs data it already sent.</li>
  * </ol>
  */
-public final class Mesh implements Communicator, Links {
+public final class Mesh implements Communicator, Links, GroupState {
   private static final System.Logger LOG = System.getLogger(Mesh.class.getName());
 
   private final CollectiveConfig config;
@@ -109,6 +113,8 @@ public final class Mesh implements Communicator, Links {
   private long sequence;
   private CompletableFuture<?> tail = CompletableFuture.completedFuture(null);
   private volatile ExecutorService asyncThread;
+  /** The collectives through shared memory, when the whole group agreed on it at set-up. */
+  private SharedMemoryCollectives shared;
 
   @SuppressWarnings({"unchecked", "rawtypes"})
   private Mesh(CollectiveConfig config, InetSocketAddress bindAddress) {
@@ -250,9 +256,74 @@ public final class Mesh implements Communicator, Links {
       close();
       throw failure;
     }
-    LOG.log(Level.DEBUG, "rank {0}: group of {1} connected over {2}", rank, size,
-        transport.name());
+    try {
+      setUpSharedMemory();
+    } catch (RuntimeException e) {
+      close();
+      throw e;
+    }
+    LOG.log(Level.DEBUG, "rank {0}: group of {1} connected over {2}{3}", rank, size,
+        transport.name(), shared != null ? " with shared memory" : "");
     return this;
+  }
+
+  /**
+   * The group decides, with two TCP collectives (the group's #1 and #2), whether it runs on
+   * shared memory: rank 0 creates the segment and broadcasts its token (or 0 when it cannot or
+   * will not), every rank that wants to opens it and checks its header, and an all-reduce counts
+   * the ranks that did. Only a unanimous vote switches the group over; rank 0 unlinks the file
+   * after the vote either way, when every rank that could has mapped it.
+   */
+  private void setUpSharedMemory() {
+    if (size == 1) {
+      return;
+    }
+    Path dir = Path.of(config.sharedMemoryDir());
+    SharedSegment created = null;
+    // {available, token high 32 bits, token low 32 bits}: doubles hold them exactly.
+    double[] offer = new double[3];
+    if (rank == 0 && config.sharedMemory()) {
+      long token = new java.security.SecureRandom().nextLong();
+      try {
+        created = SharedSegment.create(dir, size, config.sharedSlotBytes(), token);
+        offer[0] = 1;
+        offer[1] = token >>> 32;
+        offer[2] = token & 0xffffffffL;
+      } catch (java.io.IOException | RuntimeException e) {
+        LOG.log(Level.INFO, "rank 0 of job ''{0}'': no shared memory in {1} ({2}); the group "
+            + "uses TCP", config.jobId(), dir, e.toString());
+      }
+    }
+    SharedSegment mine = created;
+    try {
+      runCollective(Op.BROADCAST, Vec.of(offer), 0);
+      if (rank != 0 && offer[0] == 1 && config.sharedMemory()) {
+        long token = ((long) offer[1] << 32) | (long) offer[2];
+        try {
+          mine = SharedSegment.open(dir, size, token);
+        } catch (java.io.IOException | RuntimeException e) {
+          LOG.log(Level.INFO, "rank {0} of job ''{1}'': cannot map rank 0''s shared memory "
+              + "({2}); the group uses TCP", rank, config.jobId(), e.toString());
+        }
+      }
+      double[] votes = {mine != null ? 1 : 0};
+      // Recursive doubling whatever the settings: ranks that disagree on them (a mismatch their
+      // first collective reports) must still agree here.
+      runCollective(Op.ALL_REDUCE_SUM, Vec.of(votes), WireFormat.ALGORITHM_RECURSIVE_DOUBLING);
+      if (votes[0] == size) {
+        shared = new SharedMemoryCollectives(mine, rank, this, spinNanos,
+            config.yieldMicros() * 1000L, config.sharedDirectMaxBytes());
+      }
+    } finally {
+      if (created != null) {
+        created.unlink();
+      }
+    }
+  }
+
+  @Override
+  public boolean usesSharedMemory() {
+    return shared != null;
   }
 
   private int[] missingPeers() {
@@ -395,7 +466,8 @@ public final class Mesh implements Communicator, Links {
 
   // ---- for LoopCollective (event loop) --------------------------------------------------------
 
-  CollectiveException brokenBy() {
+  @Override
+  public CollectiveException brokenBy() {
     return broken;
   }
 
@@ -407,7 +479,8 @@ public final class Mesh implements Communicator, Links {
     return !inboxes[peer].isEmpty();
   }
 
-  boolean isLost(int peer) {
+  @Override
+  public boolean isLost(int peer) {
     return lost.get(peer) != 0;
   }
 
@@ -592,6 +665,18 @@ public final class Mesh implements Communicator, Links {
     }
     started = true;
     sequence++;
+    if (shared != null) {
+      int callAux = op == Op.ALL_REDUCE_SUM ? WireFormat.ALGORITHM_SHARED_MEMORY : aux;
+      Call call = new Call(this, op, v.dtype(), sequence, v.length(), callAux,
+          config.chunkBytes(), System.nanoTime() + timeoutNanos);
+      switch (op) {
+        case ALL_REDUCE_SUM -> shared.allReduce(call, v);
+        case BROADCAST -> shared.broadcast(call, v, aux);
+        case BARRIER -> shared.barrier(call);
+        default -> throw new IllegalArgumentException("not a collective: " + op);
+      }
+      return;
+    }
     Call call = new Call(this, op, v.dtype(), sequence, v.length(), aux, config.chunkBytes(),
         System.nanoTime() + timeoutNanos);
     Schedule plan = switch (op) {
@@ -834,6 +919,6 @@ public final class Mesh implements Communicator, Links {
   @Override
   public String toString() {
     return "Mesh[rank " + rank + "/" + size + ", " + transport.name()
-        + (tlsServer != null ? "+tls" : "") + ", " + localAddress() + "]";
+        + (tlsServer != null ? "+tls" : "") + (shared != null ? "+shared memory" : "") + ", " + localAddress() + "]";
   }
 }

@@ -159,12 +159,15 @@ public final class WireFormat {
   public static final int ALGORITHM_RECURSIVE_DOUBLING = 1;
   public static final int ALGORITHM_RING = 2;
   public static final int ALGORITHM_DIRECT = 3;
+  /** Through the shared-memory segment of a group on one host (no frames on the wire). */
+  public static final int ALGORITHM_SHARED_MEMORY = 4;
 
   static String algorithmName(int aux) {
     return switch (aux) {
       case ALGORITHM_RECURSIVE_DOUBLING -> "recursive doubling";
       case ALGORITHM_RING -> "ring";
       case ALGORITHM_DIRECT -> "direct exchange";
+      case ALGORITHM_SHARED_MEMORY -> "shared memory";
       default -> "algorithm " + aux;
     };
   }

@@ -1,0 +1,341 @@
+package io.batchwise.collective.shm;
+
+import io.batchwise.collective.CollectiveMismatchException;
+import io.batchwise.collective.CollectiveTimeoutException;
+import io.batchwise.collective.PeerLostException;
+import io.batchwise.collective.algorithm.Call;
+import io.batchwise.collective.algorithm.Vec;
+import io.batchwise.collective.wire.WireFormat;
+import io.batchwise.collective.wire.WireFormat.DType;
+import io.batchwise.collective.wire.WireFormat.Op;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * All-reduce, broadcast and barrier among ranks on one host through a {@link SharedSegment}: no
+ * socket, no event-loop thread, no kernel copy; each rank writes its input into its slot once and
+ * reads what it needs from the others' slots.
+ *
+ * <p>A collective runs as one or more <em>rounds</em> (one per {@code slotBytes} of data); round
+ * t uses the slots of parity t mod 2. In round t of an all-reduce of m elements, rank r:
+ * <ol>
+ *   <li>writes its m elements into slot (p, r), its call into control block r, then sets
+ *       arrived[r] = t;</li>
+ *   <li>waits for arrived[j] >= t of every j and checks that j's call is the same as its own;</li>
+ *   <li><em>small</em> (at most {@code directMaxBytes}): sums all m elements over the W slots in
+ *       rank order, ((x_0 + x_1) + x_2) + ..., into its own vector. Done: one synchronization;</li>
+ *   <li><em>otherwise</em> (reduce-scatter, then gather): sums slice r of the m elements (slices of
+ *       whole 64-byte lines) over the W slots in rank order into slice r of its own slot, sets
+ *       reduced[r] = t, waits for reduced[j] >= t of every j and copies slice j out of slot (p, j)
+ *       for every j.</li>
+ * </ol>
+ *
+ * <p>Invariants:
+ * <ol>
+ *   <li>Every element of the result is computed once by one expression in rank order (small: the
+ *       same expression on every rank), so every rank ends with the same bits.</li>
+ *   <li>Slot (p, r) is written in round t only after every rank arrived at round t - 1, which
+ *       each did after it finished reading round t - 2, the last round that used the slot: two
+ *       sets of slots make one synchronization per round enough.</li>
+ *   <li>Control block r is written only by rank r; counters only grow; a rank's call for parity p
+ *       is written before its arrived counter is released, and is not overwritten before every
+ *       rank arrived at the next round, so it is what a reader that saw arrived[r] >= t reads.</li>
+ *   <li>A rank that waits checks, besides the counters, the TCP mesh (a rank that died has lost
+ *       its connections, an aborting rank sent ABORT) and the call's deadline: no wait is without
+ *       an end. A peer that closed after its last round is not lost for rounds it completed.</li>
+ * </ol>
+ *
+ * <p>Waiting: busy-poll for {@code spinNanos}, then {@link Thread#yield()} until
+ * {@code yieldNanos}, then park 50 us at a time. Yielding matters where ranks outnumber cores:
+ * the rank being waited for gets the core without a timer wake-up in between; with a core per
+ * rank it costs a system call per poll and returns at once.
+ *
+ * <p>Not thread-safe: the communicator runs one collective at a time.
+ */
+public final class SharedMemoryCollectives {
+  private static final int BLOCK = 4096;
+  /** Slices of the reduce-scatter start on 64-byte lines, so no two ranks write one line. */
+  private static final int LINE = 64;
+
+  private final SharedSegment seg;
+  private final int rank;
+  private final int size;
+  private final GroupState group;
+  private final long spinNanos;
+  private final long yieldNanos;
+  private final int directMaxBytes;
+  /** Wrappers of the slots ([parity][rank]), for the vector's bulk copies. */
+  private final ByteBuf[][] slots;
+  private final FloatBuffer[][] floats;
+  private final DoubleBuffer[][] doubles;
+  /** This rank's sums of a small all-reduce, before they go to the vector. */
+  private final ByteBuf result;
+  private final float[] accF = new float[BLOCK];
+  private final float[] inF = new float[BLOCK];
+  private final double[] accD = new double[BLOCK / 2];
+  private final double[] inD = new double[BLOCK / 2];
+  private long round;
+
+  /**
+   * @param directMaxBytes all-reduces of at most this many bytes per round are summed whole by
+   *     every rank (one synchronization); must agree on all ranks (a disagreement is reported as a
+   *     mismatch)
+   */
+  public SharedMemoryCollectives(SharedSegment seg, int rank, GroupState group, long spinNanos,
+      long yieldNanos, int directMaxBytes) {
+    this.seg = seg;
+    this.rank = rank;
+    this.size = seg.ranks();
+    this.group = group;
+    this.spinNanos = spinNanos;
+    this.yieldNanos = Math.max(spinNanos, yieldNanos);
+    this.directMaxBytes = Math.min(directMaxBytes, seg.slotBytes());
+    this.slots = new ByteBuf[2][size];
+    this.floats = new FloatBuffer[2][size];
+    this.doubles = new DoubleBuffer[2][size];
+    for (int p = 0; p < 2; p++) {
+      for (int j = 0; j < size; j++) {
+        ByteBuffer b = seg.slot(p, j);
+        slots[p][j] = Unpooled.wrappedBuffer(b.duplicate().order(ByteOrder.LITTLE_ENDIAN));
+        floats[p][j] = b.duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        doubles[p][j] = b.duplicate().order(ByteOrder.LITTLE_ENDIAN).asDoubleBuffer();
+      }
+    }
+    this.result = Unpooled.wrappedBuffer(ByteBuffer.allocateDirect(Math.max(8,
+        this.directMaxBytes)).order(ByteOrder.LITTLE_ENDIAN));
+  }
+
+  public SharedSegment segment() {
+    return seg;
+  }
+
+  /** Elements of {@code dtype} per round. */
+  private int perRound(DType dtype) {
+    return seg.slotBytes() / dtype.bytes;
+  }
+
+  private static int rounds(int n, int perRound) {
+    return n == 0 ? 1 : (int) (((long) n + perRound - 1) / perRound);
+  }
+
+  /** In-place sum of {@code v} over the group; {@code c} names the call in errors. */
+  public void allReduce(Call c, Vec v) {
+    int n = v.length();
+    DType dt = v.dtype();
+    int per = perRound(dt);
+    int k = rounds(n, per);
+    for (int i = 0; i < k; i++) {
+      int base = (int) Math.min((long) i * per, n);
+      int m = Math.min(per, n - base);
+      long t = ++round;
+      int p = (int) (t & 1);
+      if (m > 0) {
+        v.write(slots[p][rank].clear(), base, m);
+      }
+      arrive(c, Op.ALL_REDUCE_SUM, dt, n, WireFormat.ALGORITHM_SHARED_MEMORY, t, p);
+      awaitArrived(c, Op.ALL_REDUCE_SUM, dt, n, WireFormat.ALGORITHM_SHARED_MEMORY, t, p);
+      if (m == 0) {
+        continue;
+      }
+      if ((long) m * dt.bytes <= directMaxBytes) {
+        result.clear();
+        ByteBuffer out = result.nioBuffer(0, m * dt.bytes).order(ByteOrder.LITTLE_ENDIAN);
+        if (dt == DType.F32) {
+          sum(p, 0, m, out.asFloatBuffer());
+        } else {
+          sum(p, 0, m, out.asDoubleBuffer());
+        }
+        result.setIndex(0, m * dt.bytes);
+        v.copy(result, base, m);
+        continue;
+      }
+      int slice = slice(m, dt);
+      int lo = Math.min(m, rank * slice);
+      int hi = Math.min(m, lo + slice);
+      if (dt == DType.F32) {
+        sum(p, lo, hi - lo, floats[p][rank].duplicate().position(lo).slice());
+      } else {
+        sum(p, lo, hi - lo, doubles[p][rank].duplicate().position(lo).slice());
+      }
+      seg.setReduced(rank, t);
+      awaitReduced(c, t);
+      for (int j = 0; j < size; j++) {
+        int jl = Math.min(m, j * slice);
+        int jh = Math.min(m, jl + slice);
+        if (jh > jl) {
+          ByteBuf s = slots[p][j];
+          s.setIndex(jl * dt.bytes, jh * dt.bytes);
+          v.copy(s, base + jl, jh - jl);
+        }
+      }
+    }
+  }
+
+  /** Elements per rank's slice of m: whole 64-byte lines. */
+  private int slice(int m, DType dt) {
+    int perLine = LINE / dt.bytes;
+    int s = (m + size - 1) / size;
+    return (s + perLine - 1) / perLine * perLine;
+  }
+
+  /** Copies {@code root}'s vector into every rank's. */
+  public void broadcast(Call c, Vec v, int root) {
+    int n = v.length();
+    DType dt = v.dtype();
+    int per = perRound(dt);
+    int k = rounds(n, per);
+    for (int i = 0; i < k; i++) {
+      int base = (int) Math.min((long) i * per, n);
+      int m = Math.min(per, n - base);
+      long t = ++round;
+      int p = (int) (t & 1);
+      if (rank == root && m > 0) {
+        v.write(slots[p][rank].clear(), base, m);
+      }
+      arrive(c, Op.BROADCAST, dt, n, root, t, p);
+      awaitArrived(c, Op.BROADCAST, dt, n, root, t, p);
+      if (rank != root && m > 0) {
+        ByteBuf s = slots[p][root];
+        s.setIndex(0, m * dt.bytes);
+        v.copy(s, base, m);
+      }
+    }
+  }
+
+  /** Returns once every rank has entered. */
+  public void barrier(Call c) {
+    long t = ++round;
+    int p = (int) (t & 1);
+    arrive(c, Op.BARRIER, DType.F32, 0, 0, t, p);
+    awaitArrived(c, Op.BARRIER, DType.F32, 0, 0, t, p);
+  }
+
+  private void arrive(Call c, Op op, DType dt, int count, int aux, long t, int p) {
+    seg.writeCall(rank, p, c.sequence(), op.code, dt.code, count, aux);
+    seg.setArrived(rank, t);
+  }
+
+  /** out[i] = ((x_0[i] + x_1[i]) + x_2[i]) + ... for i in [from, from + n) of slots (p, *). */
+  private void sum(int p, int from, int n, FloatBuffer out) {
+    for (int done = 0; done < n; done += BLOCK) {
+      int m = Math.min(BLOCK, n - done);
+      int o = from + done;
+      floats[p][0].get(o, accF, 0, m);
+      for (int j = 1; j < size; j++) {
+        floats[p][j].get(o, inF, 0, m);
+        for (int i = 0; i < m; i++) {
+          accF[i] = accF[i] + inF[i];
+        }
+      }
+      out.put(done, accF, 0, m);
+    }
+  }
+
+  private void sum(int p, int from, int n, DoubleBuffer out) {
+    int block = accD.length;
+    for (int done = 0; done < n; done += block) {
+      int m = Math.min(block, n - done);
+      int o = from + done;
+      doubles[p][0].get(o, accD, 0, m);
+      for (int j = 1; j < size; j++) {
+        doubles[p][j].get(o, inD, 0, m);
+        for (int i = 0; i < m; i++) {
+          accD[i] = accD[i] + inD[i];
+        }
+      }
+      out.put(done, accD, 0, m);
+    }
+  }
+
+  private void awaitArrived(Call c, Op op, DType dt, int count, int aux, long t, int p) {
+    for (int j = 0; j < size; j++) {
+      if (j == rank) {
+        continue;
+      }
+      if (seg.arrived(j) < t) {
+        await(c, j, t, false);
+      }
+      long seq = seg.callSequence(j, p);
+      int jop = seg.callField(j, p, 0);
+      int jdt = seg.callField(j, p, 1);
+      int jcount = seg.callField(j, p, 2);
+      int jaux = seg.callField(j, p, 3);
+      if (seq != c.sequence() || jop != op.code || jdt != dt.code || jcount != count
+          || jaux != aux) {
+        Op o = Op.of(jop);
+        DType d = DType.of(jdt);
+        String theirs = o == null || d == null ? "an unknown call (op " + jop + ", dtype " + jdt
+            + ")" : WireFormat.describe(o, d, jcount, seq, jaux);
+        throw group.fail(new CollectiveMismatchException("rank " + rank + " called "
+            + WireFormat.describe(op, dt, count, c.sequence(), aux) + " but rank " + j
+            + " called " + theirs));
+      }
+    }
+  }
+
+  private void awaitReduced(Call c, long t) {
+    for (int j = 0; j < size; j++) {
+      if (j != rank && seg.reduced(j) < t) {
+        await(c, j, t, true);
+      }
+    }
+  }
+
+  private long counter(int j, boolean reduced) {
+    return reduced ? seg.reduced(j) : seg.arrived(j);
+  }
+
+  /** Waits until rank j's counter reaches t, or the group breaks, j is lost or time is up. */
+  private void await(Call c, int j, long t, boolean reduced) {
+    long start = System.nanoTime();
+    long now = start;
+    int polls = 0;
+    while (counter(j, reduced) < t) {
+      long waited = now - start;
+      if (waited < spinNanos) {
+        Thread.onSpinWait();
+      } else if (waited < yieldNanos) {
+        Thread.yield();
+      } else {
+        LockSupport.parkNanos(this, 50_000);
+      }
+      if ((++polls & 15) != 0 && waited < spinNanos) {
+        continue;
+      }
+      now = System.nanoTime();
+      var broken = group.brokenBy();
+      if (broken != null) {
+        throw broken;
+      }
+      if (group.isLost(j) && counter(j, reduced) < t) {
+        throw group.fail(new PeerLostException(j, "rank " + rank + " lost its connection to rank "
+            + j + " during " + c.describe() + " (shared memory)"));
+      }
+      if (now >= c.deadlineNanos() && counter(j, reduced) < t) {
+        int[] silent = behind(t, reduced);
+        throw group.fail(new CollectiveTimeoutException(silent, "rank " + rank + " timed out in "
+            + c.describe() + " (shared memory, round " + t + ") waiting for rank " + j
+            + "; ranks that have not " + (reduced ? "summed their slice" : "arrived") + ": "
+            + Arrays.toString(silent)));
+      }
+    }
+  }
+
+  private int[] behind(long t, boolean reduced) {
+    List<Integer> out = new ArrayList<>();
+    for (int j = 0; j < size; j++) {
+      if (j != rank && counter(j, reduced) < t) {
+        out.add(j);
+      }
+    }
+    return out.stream().mapToInt(Integer::intValue).toArray();
+  }
+}
