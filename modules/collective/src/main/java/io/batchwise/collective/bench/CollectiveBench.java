@@ -24,13 +24,16 @@ import java.util.Map;
  * Benchmark of the collective with one JVM per rank on 127.0.0.1, printed as tables in one run:
  * <ul>
  *   <li>latency p50/p99 (microseconds) of an all-reduce of 2C+1 doubles, C = 16, 64, 256 (the
- *       SyncBN forward message), per rank count, and C = 64 by the previous design;</li>
- *   <li>the switch point: median time of recursive doubling versus the ring from 4 KB to 1 MB;</li>
+ *       SyncBN forward message), per rank count, through shared memory (the default for ranks on
+ *       one host) and over TCP (recursive doubling on the event loop: what ranks on different
+ *       hosts use), the two interleaved call by call;</li>
+ *   <li>the TCP switch point: median time of recursive doubling versus the ring, 4 KB to 1 MB;</li>
  *   <li>bus bandwidth (GB/s, = 2(n-1)/n * bytes / time, the NCCL convention) of 1, 4, 16 MB float
- *       all-reduces by the ring.</li>
+ *       all-reduces through shared memory and by the TCP ring.</li>
  * </ul>
- * Each rank joins two groups over the same processes: one that always uses recursive doubling and
- * one that always uses the ring, so both are measured side by side. Times are taken on rank 0.
+ * Each rank joins three groups over the same processes: the defaults (shared memory), and two
+ * with {@code sharedMemory=false} that always use recursive doubling and always the ring. Times
+ * are taken on rank 0.
  *
  * <p>Usage: {@code CollectiveBench [--ranks 2,4] [--iters 2000] [--no-switch]
  * [--bandwidth-ranks 2,4] [--json FILE]} (bandwidth at every rank count unless
@@ -38,15 +41,10 @@ import java.util.Map;
  * treeAggregate) are not part of this module: {@code io.batchwise.spark.bench.CollectiveBenchRun}
  * runs this class's groups ({@link #runGroup}) next to them.
  *
- * <p>Lines of {@link #runGroup} (rank 0's figures): {@code LAT C p50_us p99_us},
- * {@code SW bytes doubling_us ring_us}, {@code BW MB median_ms busbw_GBps}, and the previous
- * design measured in the same run for comparison: {@code LATOLD 64 p50_us p99_us} (recursive
- * doubling run on the calling thread, which is woken for every frame and hands every send to the
- * event loop) and {@code BWOLD 4 median_ms busbw_GBps} (the ring on the calling thread).
- *
- * <p>The latency groups use the defaults: recursive doubling, executed on the event loop (the
- * one-round direct exchange is off by default, see {@link
- * CollectiveConfig#DEFAULT_DIRECT_MAX_BYTES}).
+ * <p>Lines of {@link #runGroup} (rank 0's figures): {@code SHARED true|false} (whether the
+ * default group got shared memory), {@code LAT C p50_us p99_us} (shared memory) and {@code LATTCP
+ * C p50_us p99_us}, {@code SW bytes doubling_us ring_us}, {@code BW MB median_ms busbw_GBps}
+ * (shared memory) and {@code BWTCP MB median_ms busbw_GBps} (TCP ring).
  */
 public final class CollectiveBench {
   private static final int[] CHANNELS = {16, 64, 256};
@@ -109,26 +107,31 @@ public final class CollectiveBench {
     List<BufferedReader> outs = new ArrayList<>();
     try {
       for (int r = 0; r < n; r++) {
-        Process p = new ProcessBuilder(java, "-Xmx1g", "-cp", System.getProperty("java.class.path"),
+        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx1g"));
+        // Settings of the shared-memory group under test, e.g. -Dbatchwise.shared.spinMicros=20
+        System.getProperties().stringPropertyNames().stream()
+            .filter(k -> k.startsWith("batchwise.shared.")).sorted()
+            .forEach(k -> cmd.add("-D" + k + "=" + System.getProperty(k)));
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"),
             CollectiveBench.class.getName(), "--child", String.valueOf(r), String.valueOf(n),
-            secret, String.valueOf(iters), switchPoint ? "1" : "0", bandwidth ? "1" : "0")
-            .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            secret, String.valueOf(iters), switchPoint ? "1" : "0", bandwidth ? "1" : "0"));
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         procs.add(p);
         outs.add(new BufferedReader(new InputStreamReader(p.getInputStream(),
             StandardCharsets.UTF_8)));
       }
       StringBuilder rd = new StringBuilder();
       StringBuilder ring = new StringBuilder();
-      StringBuilder old = new StringBuilder();
+      StringBuilder shared = new StringBuilder();
       for (BufferedReader o : outs) {
         String[] ports = o.readLine().split(" ");
         rd.append(rd.length() > 0 ? "," : "").append("127.0.0.1:").append(ports[1]);
         ring.append(ring.length() > 0 ? "," : "").append("127.0.0.1:").append(ports[2]);
-        old.append(old.length() > 0 ? "," : "").append("127.0.0.1:").append(ports[3]);
+        shared.append(shared.length() > 0 ? "," : "").append("127.0.0.1:").append(ports[3]);
       }
       for (Process p : procs) {
         PrintWriter w = new PrintWriter(p.getOutputStream(), true, StandardCharsets.UTF_8);
-        w.println(rd + " " + ring + " " + old);
+        w.println(rd + " " + ring + " " + shared);
       }
       List<String> lines = new ArrayList<>();
       for (String l; (l = outs.get(0).readLine()) != null && !l.equals("END"); ) {
@@ -154,45 +157,60 @@ public final class CollectiveBench {
     boolean bandwidth = args[6].equals("1");
     CollectiveConfig.Builder base = CollectiveConfig.builder().secret(secret).rank(rank).size(n)
         .timeout(Duration.ofSeconds(120));
+    // The defaults: shared memory, since all ranks are on this host.
+    CollectiveConfig sharedConfig = base.jobId("bench-shared").build();
+    CollectiveServer sharedServer = CollectiveServer.bind(sharedConfig.toBuilder()
+        .spinMicros(Integer.getInteger("batchwise.shared.spinMicros", sharedConfig.spinMicros()))
+        .yieldMicros(Integer.getInteger("batchwise.shared.yieldMicros",
+            sharedConfig.yieldMicros()))
+        .sharedDirectMaxBytes(Integer.getInteger("batchwise.shared.directMaxBytes",
+            sharedConfig.sharedDirectMaxBytes()))
+        .sharedSlotBytes(Integer.getInteger("batchwise.shared.slotBytes",
+            sharedConfig.sharedSlotBytes())).build(), new InetSocketAddress("127.0.0.1", 0));
+    // TCP (what ranks on different hosts use): recursive doubling on the event loop, and the ring.
+    base.sharedMemory(false);
     CollectiveServer rdServer = CollectiveServer.bind(base.jobId("bench-rd")
         .smallMessageMaxBytes(Integer.MAX_VALUE / 2).build(),
         new InetSocketAddress("127.0.0.1", 0));
     CollectiveServer ringServer = CollectiveServer.bind(base.jobId("bench-ring")
         .smallMessageMaxBytes(0).build(), new InetSocketAddress("127.0.0.1", 0));
-    // The previous design: collectives on the calling thread (spinning 20 us before parking, its
-    // default then), recursive doubling for small ones.
-    CollectiveServer oldServer = CollectiveServer.bind(base.jobId("bench-old")
-        .smallMessageMaxBytes(1 << 20).directMaxBytes(0).onEventLoop(false).spinMicros(20).build(),
-        new InetSocketAddress("127.0.0.1", 0));
     System.out.println("PORTS " + rdServer.localAddress().getPort() + " "
-        + ringServer.localAddress().getPort() + " " + oldServer.localAddress().getPort());
+        + ringServer.localAddress().getPort() + " " + sharedServer.localAddress().getPort());
     System.out.flush();
     String[] lists = new BufferedReader(new InputStreamReader(System.in)).readLine().split(" ");
     Communicator rd = rdServer.join(parse(lists[0]));
     Communicator ring = ringServer.join(parse(lists[1]));
-    Communicator old = oldServer.join(parse(lists[2]));
+    Communicator shared = sharedServer.join(parse(lists[2]));
     boolean report = rank == 0;
+    if (report) {
+      System.out.println("SHARED " + shared.usesSharedMemory());
+      System.err.println("shared-memory group: " + sharedConfig.toBuilder()
+          .spinMicros(Integer.getInteger("batchwise.shared.spinMicros", sharedConfig.spinMicros()))
+          .yieldMicros(Integer.getInteger("batchwise.shared.yieldMicros",
+              sharedConfig.yieldMicros())).build());
+    }
 
     // Warm up the JIT and the buffer pools on every message size first, then time the sizes
-    // interleaved (one call of each C per round): on a shared machine the load drifts, and
-    // measuring the sizes one after another put the first (C=16) in the worst of it.
-    double[][] msgs = Arrays.stream(CHANNELS).mapToObj(c -> new double[2 * c + 1])
-        .toArray(double[][]::new);
-    // Interleaved with them: C = 64 by the previous design (slot msgs.length).
-    Communicator[] by = new Communicator[msgs.length + 1];
-    Arrays.fill(by, rd);
-    by[msgs.length] = old;
-    double[] old64 = new double[2 * 64 + 1];
+    // interleaved (one call of each C and transport per round): on a shared machine the load
+    // drifts, and measuring the sizes one after another put the first (C=16) in the worst of it.
+    int k0 = CHANNELS.length;
+    double[][] msgs = new double[2 * k0][];
+    Communicator[] by = new Communicator[2 * k0];
+    for (int k = 0; k < k0; k++) {
+      msgs[k] = new double[2 * CHANNELS[k] + 1];
+      msgs[k0 + k] = new double[2 * CHANNELS[k] + 1];
+      by[k] = shared;
+      by[k0 + k] = rd;
+    }
     for (int i = 0; i < Math.max(300, iters / 4) * by.length; i++) {
       int k = i % by.length;
-      by[k].allReduceSum(k < msgs.length ? msgs[k] : old64);
+      by[k].allReduceSum(msgs[k]);
     }
     long[][] lat = new long[by.length][iters];
     for (int i = 0; i < iters; i++) {
       for (int k = 0; k < by.length; k++) {
-        double[] m = k < msgs.length ? msgs[k] : old64;
         long t0 = System.nanoTime();
-        by[k].allReduceSum(m);
+        by[k].allReduceSum(msgs[k]);
         lat[k][i] = System.nanoTime() - t0;
       }
     }
@@ -200,9 +218,8 @@ public final class CollectiveBench {
       long[] t = lat[k];
       Arrays.sort(t);
       if (report) {
-        System.out.printf(Locale.ROOT, "%s %d %.1f %.1f%n", k < msgs.length ? "LAT" : "LATOLD",
-            k < msgs.length ? CHANNELS[k] : 64, t[iters / 2] / 1e3,
-            t[(int) (iters * 0.99)] / 1e3);
+        System.out.printf(Locale.ROOT, "%s %d %.1f %.1f%n", k < k0 ? "LAT" : "LATTCP",
+            CHANNELS[k % k0], t[iters / 2] / 1e3, t[(int) (iters * 0.99)] / 1e3);
       }
     }
     for (int bytes : switchPoint ? SWITCH_BYTES : new int[0]) {
@@ -216,34 +233,30 @@ public final class CollectiveBench {
     }
     for (int mb : bandwidth ? BANDWIDTH_MB : new int[0]) {
       float[] msg = new float[(mb << 20) / 4];
-      double t = median(ring, msg, 10);
-      double busbw = 2.0 * (n - 1) / n * (mb << 20) / t; // bytes per ns = GB/s
+      double ts = median(shared, msg, 20);
+      double tt = median(ring, msg, 10);
       if (report) {
-        System.out.printf(Locale.ROOT, "BW %d %.2f %.3f%n", mb, t / 1e6, busbw);
-      }
-      if (mb == 4) {
-        double to = median(old, msg, 10); // the ring's steps on the calling thread
-        if (report) {
-          System.out.printf(Locale.ROOT, "BWOLD %d %.2f %.3f%n", mb, to / 1e6,
-              2.0 * (n - 1) / n * (mb << 20) / to);
-        }
+        System.out.printf(Locale.ROOT, "BW %d %.2f %.3f%n", mb, ts / 1e6,
+            2.0 * (n - 1) / n * (mb << 20) / ts); // bytes per ns = GB/s
+        System.out.printf(Locale.ROOT, "BWTCP %d %.2f %.3f%n", mb, tt / 1e6,
+            2.0 * (n - 1) / n * (mb << 20) / tt);
       }
     }
     rd.barrier();
     ring.barrier();
-    old.barrier();
+    shared.barrier();
     if (report) {
       System.out.println("END");
     }
     System.out.flush();
     rd.close();
     ring.close();
-    old.close();
+    shared.close();
     System.exit(0);
   }
 
   private static double median(Communicator c, float[] msg, int reps) {
-    for (int i = 0; i < Math.max(3, reps / 5); i++) {
+    for (int i = 0; i < Math.max(10, reps / 2); i++) {
       c.allReduceSum(msg);
     }
     long[] t = new long[reps];
@@ -265,32 +278,43 @@ public final class CollectiveBench {
   }
 
   private static void print(Map<Integer, List<String>> results) {
-    System.out.println("\nAll-reduce of 2C+1 doubles (recursive doubling on the event loop), "
-        + "microseconds");
-    System.out.println("ranks      C      p50      p99");
+    System.out.println("\nAll-reduce of 2C+1 doubles, microseconds: shared memory (the default on "
+        + "one host) and TCP (recursive doubling on the event loop)");
+    System.out.println("ranks      C   shm p50   shm p99   tcp p50   tcp p99");
     results.forEach((n, lines) -> lines.stream().filter(l -> l.startsWith("LAT ")).forEach(l -> {
       String[] f = l.split(" ");
-      System.out.printf(Locale.ROOT, "%5d %6s %8s %8s%n", n, f[1], f[2], f[3]);
+      String[] t = find(lines, "LATTCP " + f[1] + " ");
+      System.out.printf(Locale.ROOT, "%5d %6s %9s %9s %9s %9s%n", n, f[1], f[2], f[3],
+          t == null ? "-" : t[2], t == null ? "-" : t[3]);
     }));
-    System.out.println("\nSwitch point: median microseconds, recursive doubling vs ring");
+    System.out.println("\nTCP switch point: median microseconds, recursive doubling vs ring");
     System.out.println("ranks    bytes   doubling     ring");
     results.forEach((n, lines) -> lines.stream().filter(l -> l.startsWith("SW ")).forEach(l -> {
       String[] f = l.split(" ");
       System.out.printf(Locale.ROOT, "%5d %8s %10s %8s%n", n, f[1], f[2], f[3]);
     }));
-    System.out.println("\nRing all-reduce of floats: median time and bus bandwidth");
-    System.out.println("ranks   MB    ms   busbw GB/s");
+    System.out.println("\nAll-reduce of floats: median time and bus bandwidth, shared memory and "
+        + "the TCP ring");
+    System.out.println("ranks   MB   shm ms  shm GB/s   tcp ms  tcp GB/s");
     results.forEach((n, lines) -> lines.stream().filter(l -> l.startsWith("BW ")).forEach(l -> {
       String[] f = l.split(" ");
-      System.out.printf(Locale.ROOT, "%5d %4s %6s %8s%n", n, f[1], f[2], f[3]);
+      String[] t = find(lines, "BWTCP " + f[1] + " ");
+      System.out.printf(Locale.ROOT, "%5d %4s %8s %9s %8s %9s%n", n, f[1], f[2], f[3],
+          t == null ? "-" : t[2], t == null ? "-" : t[3]);
     }));
-    System.out.println("\nPrevious design (collective steps on the calling thread), same run");
-    results.forEach((n, lines) -> lines.stream().filter(l -> l.startsWith("LATOLD ")
-        || l.startsWith("BWOLD ")).forEach(l -> System.out.printf(Locale.ROOT, "%5d  %s%n", n,
-        l.startsWith("LATOLD ") ? "C=" + l.split(" ")[1] + " recursive doubling p50 "
-            + l.split(" ")[2] + " us, p99 " + l.split(" ")[3] + " us"
-            : l.split(" ")[1] + " MB ring " + l.split(" ")[2] + " ms, busbw "
-            + l.split(" ")[3] + " GB/s")));
+    results.forEach((n, lines) -> {
+      String[] f = find(lines, "SHARED ");
+      if (f != null && !f[1].equals("true")) {
+        System.out.println("WARNING: the group of " + n + " ranks could not use shared memory; "
+            + "its 'shm' figures are TCP");
+      }
+    });
+  }
+
+  /** The first line that starts with {@code prefix}, split at spaces, or null. */
+  private static String[] find(List<String> lines, String prefix) {
+    return lines.stream().filter(l -> l.startsWith(prefix)).findFirst().map(l -> l.split(" "))
+        .orElse(null);
   }
 
   private static String toJson(Map<Integer, List<String>> results) {
@@ -302,13 +326,19 @@ public final class CollectiveBench {
         String[] f = l.split(" ");
         switch (f[0]) {
           case "LAT" -> lat.append(lat.length() > 0 ? ",\n    " : "").append(String.format(
-              Locale.ROOT, "{\"ranks\": %d, \"C\": %s, \"p50_us\": %s, \"p99_us\": %s}", n, f[1],
+              Locale.ROOT, "{\"ranks\": %d, \"C\": %s, \"transport\": \"shm\", \"p50_us\": %s, \"p99_us\": %s}", n, f[1],
               f[2], f[3]));
+          case "LATTCP" -> lat.append(lat.length() > 0 ? ",\n    " : "").append(String.format(
+              Locale.ROOT, "{\"ranks\": %d, \"C\": %s, \"transport\": \"tcp\", \"p50_us\": %s, "
+              + "\"p99_us\": %s}", n, f[1], f[2], f[3]));
+          case "BWTCP" -> bw.append(bw.length() > 0 ? ",\n    " : "").append(String.format(
+              Locale.ROOT, "{\"ranks\": %d, \"MB\": %s, \"transport\": \"tcp\", \"ms\": %s, "
+              + "\"busbw_GBps\": %s}", n, f[1], f[2], f[3]));
           case "SW" -> sw.append(sw.length() > 0 ? ",\n    " : "").append(String.format(
               Locale.ROOT, "{\"ranks\": %d, \"bytes\": %s, \"doubling_us\": %s, \"ring_us\": %s}",
               n, f[1], f[2], f[3]));
           case "BW" -> bw.append(bw.length() > 0 ? ",\n    " : "").append(String.format(
-              Locale.ROOT, "{\"ranks\": %d, \"MB\": %s, \"ms\": %s, \"busbw_GBps\": %s}", n, f[1],
+              Locale.ROOT, "{\"ranks\": %d, \"MB\": %s, \"transport\": \"shm\", \"ms\": %s, \"busbw_GBps\": %s}", n, f[1],
               f[2], f[3]));
           default -> { }
         }

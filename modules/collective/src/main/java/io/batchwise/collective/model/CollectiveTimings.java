@@ -251,8 +251,10 @@ public final class CollectiveTimings {
     byte[] secret = HexFormat.of().parseHex(args[3]);
     String host = args[4];
     long[] sizes = Arrays.stream(args[5].split(",")).mapToLong(Long::parseLong).toArray();
+    // TCP: the model is of the network path (ranks on different hosts, or in network
+    // namespaces with added delay, which would otherwise share /dev/shm and skip the network).
     CollectiveConfig.Builder base = CollectiveConfig.builder().secret(secret).rank(rank).size(p)
-        .timeout(Duration.ofSeconds(300));
+        .timeout(Duration.ofSeconds(300)).sharedMemory(false);
     CollectiveServer rdServer = CollectiveServer.bind(base.jobId("timings-rd")
         .smallMessageMaxBytes(Integer.MAX_VALUE / 2).build(), new InetSocketAddress(host, 0));
     CollectiveServer ringServer = CollectiveServer.bind(base.jobId("timings-ring")

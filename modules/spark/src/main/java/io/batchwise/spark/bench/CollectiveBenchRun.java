@@ -26,7 +26,9 @@ import java.util.stream.Collectors;
  * <ol>
  *   <li>Batchwise's all-reduce, one JVM per rank on 127.0.0.1 ({@link CollectiveBench#runGroup}):
  *       latency p50/p99 of 2C+1 doubles (C = 16, 64, 256) at 2, 4 and 8 ranks (fewer calls at 8),
- *       and the ring's bus bandwidth for 1, 4 and 16 MB at 2 and 4 ranks.</li>
+ *       and bus bandwidth for 1, 4 and 16 MB at 2 and 4 ranks, each through shared memory (the
+ *       default for ranks on one host) and over TCP (what ranks on different hosts use:
+ *       recursive doubling on the event loop, the ring for bandwidth), interleaved.</li>
  *   <li>The references ({@link NettyRoundTrip}): one Netty round trip of 1032 bytes (the C = 64
  *       message) between two processes on two cores, and one Netty stream's bandwidth of 4 MB
  *       messages.</li>
@@ -36,7 +38,8 @@ import java.util.stream.Collectors;
  * </ol>
  * Targets (4 ranks): C = 64 all-reduce p50 within 3x the round trip's p50; 4 MB all-reduce at
  * least 30x faster than the faster of the two treeAggregate variants; 4 MB bus bandwidth at least
- * half the single stream's.
+ * half the single stream's. They are judged on the default path (shared memory: the 4 ranks are on
+ * one host) and reported for TCP beside it.
  *
  * <p>Usage: {@code CollectiveBenchRun [--json FILE] [--iters 2000] [--iters8 300] [--no-spark]}.
  * The class path must hold this module, the collective module and Spark (spark-core and its
@@ -99,25 +102,37 @@ public final class CollectiveBenchRun {
     System.out.printf(Locale.ROOT, "load average before: %s (%d cores)%n",
         Arrays.toString(loadBefore), Runtime.getRuntime().availableProcessors());
 
-    // latency.get(C).get(ranks) = {p50, p99}; bandwidth.get(MB).get(ranks) = {ms, GB/s}
+    // latency.get(C).get(ranks) = {p50, p99}; bandwidth.get(MB).get(ranks) = {ms, GB/s}; shared
+    // memory, and the same over TCP
     Map<Integer, Map<Integer, double[]>> latency = new TreeMap<>();
     Map<Integer, Map<Integer, double[]>> bandwidth = new TreeMap<>();
-    // The previous design in the same run: "LAT" or "BW" -> ranks -> {p50, p99} or {ms, GB/s}
-    Map<String, Map<Integer, double[]>> previous = new TreeMap<>();
+    Map<Integer, Map<Integer, double[]>> latencyTcp = new TreeMap<>();
+    Map<Integer, Map<Integer, double[]>> bandwidthTcp = new TreeMap<>();
+    List<Integer> noShared = new ArrayList<>();
     for (int n : RANKS) {
       boolean bw = Arrays.stream(BANDWIDTH_RANKS).anyMatch(b -> b == n);
       System.out.printf("all-reduce group of %d ranks ...%n", n);
       for (String line : CollectiveBench.runGroup(n, n >= 8 ? iters8 : iters, false, bw)) {
         String[] f = line.split(" ");
+        if (f[0].equals("SHARED")) {
+          if (!f[1].equals("true")) {
+            noShared.add(n);
+          }
+          continue;
+        }
+        if (f.length < 4) {
+          continue;
+        }
         double[] v = {Double.parseDouble(f[2]), Double.parseDouble(f[3])};
-        switch (f[0]) {
-          case "LAT" -> latency.computeIfAbsent(Integer.parseInt(f[1]), k -> new TreeMap<>())
-              .put(n, v);
-          case "BW" -> bandwidth.computeIfAbsent(Integer.parseInt(f[1]), k -> new TreeMap<>())
-              .put(n, v);
-          case "LATOLD" -> previous.computeIfAbsent("LAT", k -> new TreeMap<>()).put(n, v);
-          case "BWOLD" -> previous.computeIfAbsent("BW", k -> new TreeMap<>()).put(n, v);
-          default -> { }
+        Map<Integer, Map<Integer, double[]>> into = switch (f[0]) {
+          case "LAT" -> latency;
+          case "BW" -> bandwidth;
+          case "LATTCP" -> latencyTcp;
+          case "BWTCP" -> bandwidthTcp;
+          default -> null;
+        };
+        if (into != null) {
+          into.computeIfAbsent(Integer.parseInt(f[1]), k -> new TreeMap<>()).put(n, v);
         }
       }
     }
@@ -138,6 +153,9 @@ public final class CollectiveBenchRun {
     double lat64x4 = get(latency, 64, 4, 0);
     double allReduce4mb = get(bandwidth, 4, 4, 0);
     double busbw4mb = get(bandwidth, 4, 4, 1);
+    double lat64x4Tcp = get(latencyTcp, 64, 4, 0);
+    double allReduce4mbTcp = get(bandwidthTcp, 4, 4, 0);
+    double busbw4mbTcp = get(bandwidthTcp, 4, 4, 1);
     double allGather4 = baseline.getOrDefault("ALLGATHER", Map.of()).getOrDefault(4, Double.NaN);
     double tree4 = baseline.getOrDefault("TREEAGG", Map.of()).getOrDefault(4, Double.NaN);
     double treeLazy4 = baseline.getOrDefault("TREEAGG_LAZY", Map.of()).getOrDefault(4,
@@ -146,24 +164,41 @@ public final class CollectiveBenchRun {
     double allGatherRatio = allGather4 * 1000 / lat64x4;
     double treeRatio = treeBest4 / allReduce4mb;
     double treeRatioTextbook = tree4 / allReduce4mb;
+    String path = noShared.contains(4) ? " [TCP: no shared memory]" : " [shared memory]";
     List<Target> targets = List.of(
-        new Target("latency: 4 ranks, C=64, p50", String.format(Locale.ROOT,
+        new Target("latency: 4 ranks, C=64, p50" + path, String.format(Locale.ROOT,
             "<= 3 x round trip = %.1f us", 3 * rtt.p50Micros()),
             String.format(Locale.ROOT, "%.1f us (%.2f x round trip)", lat64x4,
                 lat64x4 / rtt.p50Micros()), lat64x4 <= 3 * rtt.p50Micros()),
-        new Target("4 MB all-reduce vs treeAggregate, 4 ranks", ">= 30x faster",
+        new Target("4 MB all-reduce vs treeAggregate, 4 ranks" + path, ">= 30x faster",
             String.format(Locale.ROOT, "%.1fx (%.2f ms vs %.1f ms)", treeRatio, allReduce4mb,
                 treeBest4), treeRatio >= 30),
-        new Target("4 MB bus bandwidth, 4 ranks", String.format(Locale.ROOT,
+        new Target("4 MB bus bandwidth, 4 ranks" + path, String.format(Locale.ROOT,
             ">= half one stream = %.2f GB/s", stream.gbPerSecond() / 2),
             String.format(Locale.ROOT, "%.2f GB/s", busbw4mb),
-            busbw4mb >= stream.gbPerSecond() / 2));
+            busbw4mb >= stream.gbPerSecond() / 2),
+        new Target("latency: 4 ranks, C=64, p50 [TCP]", String.format(Locale.ROOT,
+            "<= 3 x round trip = %.1f us", 3 * rtt.p50Micros()),
+            String.format(Locale.ROOT, "%.1f us (%.2f x round trip)", lat64x4Tcp,
+                lat64x4Tcp / rtt.p50Micros()), lat64x4Tcp <= 3 * rtt.p50Micros()),
+        new Target("4 MB all-reduce vs treeAggregate, 4 ranks [TCP]", ">= 30x faster",
+            String.format(Locale.ROOT, "%.1fx (%.2f ms vs %.1f ms)",
+                treeBest4 / allReduce4mbTcp, allReduce4mbTcp, treeBest4),
+            treeBest4 / allReduce4mbTcp >= 30),
+        new Target("4 MB bus bandwidth, 4 ranks [TCP]", String.format(Locale.ROOT,
+            ">= half one stream = %.2f GB/s", stream.gbPerSecond() / 2),
+            String.format(Locale.ROOT, "%.2f GB/s", busbw4mbTcp),
+            busbw4mbTcp >= stream.gbPerSecond() / 2));
 
-    printTables(latency, bandwidth, rtt, stream, baseline, allGatherRatio, treeRatio,
-        treeRatioTextbook, targets, loadBefore, loadAfter, seconds);
-    printPrevious(previous);
-    String text = toJson(latency, bandwidth, rtt, stream, baseline, allGatherRatio, treeRatio,
-        treeRatioTextbook, targets, loadBefore, loadAfter, seconds, previous);
+    printTables(latency, bandwidth, latencyTcp, bandwidthTcp, rtt, stream, baseline,
+        allGatherRatio, treeRatio, treeRatioTextbook, targets, loadBefore, loadAfter, seconds);
+    if (!noShared.isEmpty()) {
+      System.out.println("WARNING: groups of " + noShared + " ranks could not map shared memory "
+          + "(is /dev/shm there?); their 'shared memory' figures are TCP");
+    }
+    String text = toJson(latency, bandwidth, latencyTcp, bandwidthTcp, noShared, rtt, stream,
+        baseline, allGatherRatio, treeRatio, treeRatioTextbook, targets, loadBefore, loadAfter,
+        seconds);
     if (json.getParent() != null) {
       Files.createDirectories(json.getParent());
     }
@@ -232,19 +267,24 @@ public final class CollectiveBenchRun {
   }
 
   private static void printTables(Map<Integer, Map<Integer, double[]>> latency,
-      Map<Integer, Map<Integer, double[]>> bandwidth, NettyRoundTrip.Result rtt,
+      Map<Integer, Map<Integer, double[]>> bandwidth,
+      Map<Integer, Map<Integer, double[]>> latencyTcp,
+      Map<Integer, Map<Integer, double[]>> bandwidthTcp, NettyRoundTrip.Result rtt,
       NettyRoundTrip.Stream stream, Map<String, Map<Integer, Double>> baseline,
       double allGatherRatio, double treeRatio, double treeRatioTextbook, List<Target> targets,
       double[] loadBefore, double[] loadAfter, double seconds) {
-    System.out.println("\nBatchwise all-reduce of 2C+1 doubles (recursive doubling on the event "
-        + "loop), microseconds, one JVM per rank");
-    System.out.println("    C  ranks      p50      p99");
+    System.out.println("\nBatchwise all-reduce of 2C+1 doubles, microseconds, one JVM per rank: "
+        + "shared memory (default on one host) | TCP (recursive doubling on the event loop)");
+    System.out.println("    C  ranks  shm p50  shm p99 |  tcp p50  tcp p99");
     latency.forEach((c, byRanks) -> byRanks.forEach((n, v) -> System.out.printf(Locale.ROOT,
-        "%5d %6d %8.1f %8.1f%n", c, n, v[0], v[1])));
-    System.out.println("\nBatchwise ring all-reduce of floats: median time and bus bandwidth");
-    System.out.println("   MB  ranks       ms   busbw GB/s");
+        "%5d %6d %8.1f %8.1f | %8.1f %8.1f%n", c, n, v[0], v[1], get(latencyTcp, c, n, 0),
+        get(latencyTcp, c, n, 1))));
+    System.out.println("\nBatchwise all-reduce of floats: median time and bus bandwidth, shared "
+        + "memory | TCP ring");
+    System.out.println("   MB  ranks   shm ms  shm GB/s |   tcp ms  tcp GB/s");
     bandwidth.forEach((mb, byRanks) -> byRanks.forEach((n, v) -> System.out.printf(Locale.ROOT,
-        "%5d %6d %8.2f %10.3f%n", mb, n, v[0], v[1])));
+        "%5d %6d %8.2f %9.3f | %8.2f %9.3f%n", mb, n, v[0], v[1], get(bandwidthTcp, mb, n, 0),
+        get(bandwidthTcp, mb, n, 1))));
     System.out.printf(Locale.ROOT, "%nReferences (%s, %s): Netty round trip of %d bytes p50 %.1f"
         + " us, p99 %.1f us; one Netty stream of 4 MB messages %.2f GB/s%n", rtt.transport(),
         rtt.pinned() ? "two processes pinned to two cores" : "not pinned", rtt.bytes(),
@@ -261,28 +301,16 @@ public final class CollectiveBenchRun {
           + "treeAggregate / ours (4 MB) = %.1fx (faster variant), %.1fx (textbook zero)%n",
           allGatherRatio, treeRatio, treeRatioTextbook);
     }
-    System.out.println("\nTargets (issue 4, 4 ranks on loopback)");
-    System.out.printf("%-44s %-34s %-36s %s%n", "target", "goal", "measured", "met");
+    System.out.println("\nTargets (issue 4, 4 ranks on one host)");
+    System.out.printf("%-62s %-34s %-36s %s%n", "target", "goal", "measured", "met");
     for (Target t : targets) {
-      System.out.printf("%-44s %-34s %-36s %s%n", t.name(), t.goal(), t.measured(),
+      System.out.printf("%-62s %-34s %-36s %s%n", t.name(), t.goal(), t.measured(),
           t.met() ? "yes" : "NO");
     }
     System.out.printf(Locale.ROOT, "%nload average before %s, after %s; %d cores: more than %d "
         + "ranks share them; run took %.0f s%n", Arrays.toString(loadBefore),
         Arrays.toString(loadAfter), Runtime.getRuntime().availableProcessors(),
         Runtime.getRuntime().availableProcessors(), seconds);
-  }
-
-  private static void printPrevious(Map<String, Map<Integer, double[]>> previous) {
-    if (previous.isEmpty()) {
-      return;
-    }
-    System.out.println("\nThe previous design in this run (collective steps on the calling "
-        + "thread: woken per frame, every send handed to the event loop)");
-    previous.getOrDefault("LAT", Map.of()).forEach((n, v) -> System.out.printf(Locale.ROOT,
-        "  C=64, %d ranks, recursive doubling: p50 %.1f us, p99 %.1f us%n", n, v[0], v[1]));
-    previous.getOrDefault("BW", Map.of()).forEach((n, v) -> System.out.printf(Locale.ROOT,
-        "  4 MB ring, %d ranks: %.2f ms, busbw %.3f GB/s%n", n, v[0], v[1]));
   }
 
   private static String num(double v) {
@@ -293,12 +321,28 @@ public final class CollectiveBenchRun {
     return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
   }
 
+  private static String latencyJson(Map<Integer, Map<Integer, double[]>> latency) {
+    return latency.entrySet().stream().map(e -> "    \"C=" + e.getKey() + "\": {"
+        + e.getValue().entrySet().stream().map(r -> "\"" + r.getKey() + "\": {\"p50\": "
+            + num(r.getValue()[0]) + ", \"p99\": " + num(r.getValue()[1]) + "}")
+        .collect(Collectors.joining(", ")) + "}").collect(Collectors.joining(",\n"));
+  }
+
+  private static String bandwidthJson(Map<Integer, Map<Integer, double[]>> bandwidth) {
+    return bandwidth.entrySet().stream().map(e -> "    \"" + e.getKey() + "MB\": {"
+        + e.getValue().entrySet().stream().map(r -> "\"" + r.getKey() + "\": {\"busbw\": "
+            + num(r.getValue()[1]) + ", \"all_reduce_ms\": " + num(r.getValue()[0]) + "}")
+        .collect(Collectors.joining(", ")) + "}").collect(Collectors.joining(",\n"));
+  }
+
   private static String toJson(Map<Integer, Map<Integer, double[]>> latency,
-      Map<Integer, Map<Integer, double[]>> bandwidth, NettyRoundTrip.Result rtt,
+      Map<Integer, Map<Integer, double[]>> bandwidth,
+      Map<Integer, Map<Integer, double[]>> latencyTcp,
+      Map<Integer, Map<Integer, double[]>> bandwidthTcp, List<Integer> noShared,
+      NettyRoundTrip.Result rtt,
       NettyRoundTrip.Stream stream, Map<String, Map<Integer, Double>> baseline,
       double allGatherRatio, double treeRatio, double treeRatioTextbook, List<Target> targets,
-      double[] loadBefore, double[] loadAfter, double seconds,
-      Map<String, Map<Integer, double[]>> previous) {
+      double[] loadBefore, double[] loadAfter, double seconds) {
     int cores = Runtime.getRuntime().availableProcessors();
     StringBuilder j = new StringBuilder("{\n");
     j.append("  \"benchmark\": \"collective\",\n");
@@ -317,33 +361,25 @@ public final class CollectiveBenchRun {
             + "time when they are high. Compare ratios within this run, not absolute times."))
         .append("},\n");
     j.append("  \"transport\": ").append(quote(rtt.transport())).append(",\n");
-    j.append("  \"latency_us\": {\n    \"message\": \"all-reduce of 2C+1 doubles, recursive "
-        + "doubling executed on the event loop (the defaults); p50/p99 of per-call times on rank "
-        + "0\",\n");
-    j.append(latency.entrySet().stream().map(e -> "    \"C=" + e.getKey() + "\": {"
-        + e.getValue().entrySet().stream().map(r -> "\"" + r.getKey() + "\": {\"p50\": "
-            + num(r.getValue()[0]) + ", \"p99\": " + num(r.getValue()[1]) + "}")
-        .collect(Collectors.joining(", ")) + "}").collect(Collectors.joining(",\n")));
+    j.append("  \"groups_without_shared_memory\": ").append(noShared).append(",\n");
+    j.append("  \"latency_us\": {\n    \"message\": \"all-reduce of 2C+1 doubles through shared "
+        + "memory (the default for ranks on one host); p50/p99 of per-call times on rank 0\",\n");
+    j.append(latencyJson(latency));
     j.append("\n  },\n");
-    j.append("  \"bus_bandwidth_GBps\": {\n    \"message\": \"ring all-reduce of floats; busbw = "
-        + "2(n-1)/n * bytes / median time (GB = 1e9 bytes); all_reduce_ms is the median\",\n");
-    j.append(bandwidth.entrySet().stream().map(e -> "    \"" + e.getKey() + "MB\": {"
-        + e.getValue().entrySet().stream().map(r -> "\"" + r.getKey() + "\": {\"busbw\": "
-            + num(r.getValue()[1]) + ", \"all_reduce_ms\": " + num(r.getValue()[0]) + "}")
-        .collect(Collectors.joining(", ")) + "}").collect(Collectors.joining(",\n")));
+    j.append("  \"bus_bandwidth_GBps\": {\n    \"message\": \"all-reduce of floats through "
+        + "shared memory; busbw = 2(n-1)/n * bytes / median time (GB = 1e9 bytes); all_reduce_ms "
+        + "is the median\",\n");
+    j.append(bandwidthJson(bandwidth));
     j.append("\n  },\n");
-    j.append("  \"previous_design\": {\n    \"message\": \"measured in this run: collective "
-        + "steps on the calling thread (woken for every frame, every send handed to the event "
-        + "loop), small messages by recursive doubling; the ring uses the same in-place "
-        + "forwarding as above\",\n");
-    j.append("    \"latency_us_C=64\": {" + previous.getOrDefault("LAT", Map.of()).entrySet()
-        .stream().map(r -> "\"" + r.getKey() + "\": {\"p50\": " + num(r.getValue()[0])
-            + ", \"p99\": " + num(r.getValue()[1]) + "}").collect(Collectors.joining(", "))
-        + "},\n");
-    j.append("    \"bus_bandwidth_GBps_4MB\": {" + previous.getOrDefault("BW", Map.of())
-        .entrySet().stream().map(r -> "\"" + r.getKey() + "\": {\"busbw\": "
-            + num(r.getValue()[1]) + ", \"all_reduce_ms\": " + num(r.getValue()[0]) + "}")
-        .collect(Collectors.joining(", ")) + "}\n  },\n");
+    j.append("  \"latency_us_tcp\": {\n    \"message\": \"the same over TCP (sharedMemory=false):"
+        + " recursive doubling executed on the event loop; interleaved call by call with the "
+        + "shared-memory calls\",\n");
+    j.append(latencyJson(latencyTcp));
+    j.append("\n  },\n");
+    j.append("  \"bus_bandwidth_GBps_tcp\": {\n    \"message\": \"the same by the TCP ring "
+        + "(sharedMemory=false)\",\n");
+    j.append(bandwidthJson(bandwidthTcp));
+    j.append("\n  },\n");
     j.append(String.format(Locale.ROOT, "  \"netty_round_trip_us\": {\"bytes\": %d, \"p50\": %s, "
         + "\"p99\": %s, \"two_cores\": %b},%n", rtt.bytes(), num(rtt.p50Micros()),
         num(rtt.p99Micros()), rtt.pinned()));
