@@ -15,7 +15,7 @@ import java.util.UUID;
  * executor's advertised host (the block manager's host, which honours SPARK_LOCAL_IP).
  */
 public final class GroupSpec implements Serializable {
-  private static final long serialVersionUID = 2L;
+  private static final long serialVersionUID = 3L;
 
   private final String jobId;
   private final byte[] secret;
@@ -23,15 +23,17 @@ public final class GroupSpec implements Serializable {
   private final long timeoutMillis;
   private final String bindHost;
   private final long handshakeMillis;
+  private final boolean sharedMemory;
 
   private GroupSpec(String jobId, byte[] secret, int size, long timeoutMillis, String bindHost,
-      long handshakeMillis) {
+      long handshakeMillis, boolean sharedMemory) {
     this.jobId = jobId;
     this.secret = secret;
     this.size = size;
     this.timeoutMillis = timeoutMillis;
     this.bindHost = bindHost;
     this.handshakeMillis = handshakeMillis;
+    this.sharedMemory = sharedMemory;
   }
 
   /**
@@ -48,7 +50,7 @@ public final class GroupSpec implements Serializable {
     }
     String jobId = name + "-" + UUID.randomUUID();
     return new GroupSpec(jobId, CollectiveConfig.newSecret(), size, timeout.toMillis(), null,
-        CollectiveConfig.DEFAULT_HANDSHAKE_TIMEOUT.toMillis());
+        CollectiveConfig.DEFAULT_HANDSHAKE_TIMEOUT.toMillis(), true);
   }
 
   /** A copy that binds the task servers on {@code host} (e.g. "0.0.0.0" is not allowed: peers
@@ -57,7 +59,8 @@ public final class GroupSpec implements Serializable {
     if (host == null || host.isBlank() || host.equals("0.0.0.0")) {
       throw new IllegalArgumentException("bind host must be an address peers can reach: " + host);
     }
-    return new GroupSpec(jobId, secret, size, timeoutMillis, host, handshakeMillis);
+    return new GroupSpec(jobId, secret, size, timeoutMillis, host, handshakeMillis,
+        sharedMemory);
   }
 
   /**
@@ -68,7 +71,20 @@ public final class GroupSpec implements Serializable {
     if (timeout.isNegative() || timeout.isZero()) {
       throw new IllegalArgumentException("handshake timeout must be positive: " + timeout);
     }
-    return new GroupSpec(jobId, secret, size, timeoutMillis, bindHost, timeout.toMillis());
+    return new GroupSpec(jobId, secret, size, timeoutMillis, bindHost, timeout.toMillis(),
+        sharedMemory);
+  }
+
+  /**
+   * A copy whose ranks may ({@code true}, the default) or may not use shared memory when they
+   * are on one host ({@link CollectiveConfig#sharedMemory()}).
+   */
+  public GroupSpec withSharedMemory(boolean enabled) {
+    return new GroupSpec(jobId, secret, size, timeoutMillis, bindHost, handshakeMillis, enabled);
+  }
+
+  public boolean sharedMemory() {
+    return sharedMemory;
   }
 
   public Duration handshakeTimeout() {
@@ -101,6 +117,7 @@ public final class GroupSpec implements Serializable {
         .size(size)
         .timeout(timeout())
         .handshakeTimeout(handshakeTimeout())
+        .sharedMemory(sharedMemory)
         .build();
   }
 

@@ -56,5 +56,11 @@ class RendezvousMessagesTest {
         a.timeout()) < 0 ? io.batchwise.collective.CollectiveConfig.DEFAULT_HANDSHAKE_TIMEOUT : a.timeout(),
         a.configFor(0, "s").handshakeTimeout());
     assertThrows(IllegalArgumentException.class, () -> a.withHandshakeTimeout(Duration.ZERO));
+    // Shared memory is on unless turned off, and the choice survives the other copies.
+    assertTrue(a.configFor(0, "s").sharedMemory());
+    GroupSpec tcp = a.withSharedMemory(false).withHandshakeTimeout(Duration.ofSeconds(4))
+        .withBindHost("127.0.0.1");
+    assertTrue(!tcp.configFor(1, "s").sharedMemory());
+    assertEquals(Duration.ofSeconds(4), tcp.configFor(1, "s").handshakeTimeout());
   }
 }

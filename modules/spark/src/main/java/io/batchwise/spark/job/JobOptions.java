@@ -28,6 +28,8 @@ import java.util.Set;
  * @param maxAttempts attempts per stage (an epoch, PreciseBN, evaluation) before the job fails
  * @param collectiveTimeout bound on the collective group's set-up and every collective
  * @param handshakeTimeout how long a collective connection has to authenticate
+ * @param sharedMemory whether workers on one host may run their collectives through shared
+ *     memory ({@link io.batchwise.collective.CollectiveConfig#sharedMemory()})
  * @param slotWait how long the driver waits for executors to offer W task slots
  * @param master the Spark master for embedded mode (null: spark-submit's, else local[W])
  * @param fault an injected failure for tests (null: none)
@@ -35,7 +37,7 @@ import java.util.Set;
  */
 public record JobOptions(TrainConfig config, int preciseBnSamples, String checkpointDir,
     boolean resume, int maxAttempts, Duration collectiveTimeout, Duration handshakeTimeout,
-    Duration slotWait, String master, FaultPlan fault, boolean help) {
+    boolean sharedMemory, Duration slotWait, String master, FaultPlan fault, boolean help) {
 
   /** The job's defaults: the acceptance run (lenet-bn, SyncBN, Fashion-MNIST, 2 × 32, 2 epochs). */
   public static final TrainConfig BASE = TrainConfig.DEFAULTS.toBuilder().norm("syncbn").workers(2)
@@ -74,6 +76,9 @@ public record JobOptions(TrainConfig config, int preciseBnSamples, String checkp
     add("--handshake-timeout-s", "S", "" + DEFAULT_HANDSHAKE_TIMEOUT_S, "how long a worker's "
         + "collective connection has to authenticate before it is dropped (raise on heavily "
         + "loaded machines)");
+    add("--shared-memory", "on|off", "on", "workers on one host run their collectives through "
+        + "a shared-memory segment in /dev/shm instead of their TCP connections (the group "
+        + "falls back to TCP by itself when they are not on one host)");
     add("--slot-wait-s", "S", "" + DEFAULT_SLOT_WAIT_S, "how long to wait for executors offering "
         + "one task slot per worker");
     add("--master", "URL", "spark-submit's, else local[W]", "Spark master when not run by "
@@ -126,7 +131,8 @@ public record JobOptions(TrainConfig config, int preciseBnSamples, String checkp
     if (parsed.help()) {
       return new JobOptions(BASE, DEFAULT_PRECISE_BN_SAMPLES, null, false, DEFAULT_MAX_ATTEMPTS,
           Duration.ofSeconds(DEFAULT_COLLECTIVE_TIMEOUT_S),
-          Duration.ofSeconds(DEFAULT_HANDSHAKE_TIMEOUT_S), Duration.ofSeconds(DEFAULT_SLOT_WAIT_S),
+          Duration.ofSeconds(DEFAULT_HANDSHAKE_TIMEOUT_S), true,
+          Duration.ofSeconds(DEFAULT_SLOT_WAIT_S),
           null, null, true);
     }
     TrainConfig config = parsed.config();
@@ -161,6 +167,10 @@ public record JobOptions(TrainConfig config, int preciseBnSamples, String checkp
         job.getOrDefault("--collective-timeout-s", "" + DEFAULT_COLLECTIVE_TIMEOUT_S));
     int handshake = positive("--handshake-timeout-s",
         job.getOrDefault("--handshake-timeout-s", "" + DEFAULT_HANDSHAKE_TIMEOUT_S));
+    String shm = job.getOrDefault("--shared-memory", "on");
+    if (!shm.equals("on") && !shm.equals("off")) {
+      throw new UsageException("--shared-memory must be on or off, got '" + shm + "'");
+    }
     int slotWait = positive("--slot-wait-s",
         job.getOrDefault("--slot-wait-s", "" + DEFAULT_SLOT_WAIT_S));
     String ckpt = job.get("--checkpoint-dir");
@@ -185,7 +195,8 @@ public record JobOptions(TrainConfig config, int preciseBnSamples, String checkp
           + "--checkpoint-dir");
     }
     return new JobOptions(config, precise, ckpt, resume, attempts, Duration.ofSeconds(timeout),
-        Duration.ofSeconds(handshake), Duration.ofSeconds(slotWait), master, fault, false);
+        Duration.ofSeconds(handshake), shm.equals("on"), Duration.ofSeconds(slotWait), master,
+        fault, false);
   }
 
   /**

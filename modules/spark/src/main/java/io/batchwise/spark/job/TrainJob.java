@@ -360,7 +360,7 @@ public final class TrainJob {
         return NO_SLOTS;
       }
       GroupSpec spec = GroupSpec.create("batchwise-train", w, o.collectiveTimeout())
-          .withHandshakeTimeout(o.handshakeTimeout());
+          .withHandshakeTimeout(o.handshakeTimeout()).withSharedMemory(o.sharedMemory());
 
       int firstEpoch = resumeFrom == null ? 0 : (int) resumeFrom.epoch();
       String last = resumeFrom == null ? null : resumeFrom.location();
@@ -652,6 +652,7 @@ public final class TrainJob {
       config.put("max_attempts", Integer.toString(o.maxAttempts()));
       config.put("collective_timeout_s", Long.toString(o.collectiveTimeout().toSeconds()));
       config.put("handshake_timeout_s", Long.toString(o.handshakeTimeout().toSeconds()));
+      config.put("shared_memory", o.sharedMemory() ? "on" : "off");
       s.put("config", config);
       return s;
     }

@@ -185,6 +185,11 @@ class TrainJobTest {
         JobOptions.parse(new String[0]).handshakeTimeout());
     assertEquals(java.time.Duration.ofSeconds(45),
         JobOptions.parse(new String[] {"--handshake-timeout-s", "45"}).handshakeTimeout());
+    assertTrue(JobOptions.parse(new String[0]).sharedMemory());
+    assertTrue(!JobOptions.parse(new String[] {"--shared-memory", "off"}).sharedMemory());
+    Run shm = run("--shared-memory", "maybe");
+    assertEquals(TrainJob.USAGE, shm.code());
+    assertTrue(shm.err().contains("--shared-memory must be on or off, got 'maybe'"), shm.err());
     Run handshake = run("--handshake-timeout-s", "0");
     assertEquals(TrainJob.USAGE, handshake.code());
     assertTrue(handshake.err().contains("--handshake-timeout-s"), handshake.err());
@@ -251,7 +256,8 @@ class TrainJobTest {
     assertEquals(0, r.code());
     for (String o : List.of("--model", "--norm", "--workers", "--per-worker-batch",
         "--precise-bn-samples", "--checkpoint-dir", "--resume", "--max-attempts", "--master",
-        "--lr-schedule", "--seed", "--device", "--collective-timeout-s", "--handshake-timeout-s")) {
+        "--lr-schedule", "--seed", "--device", "--collective-timeout-s", "--handshake-timeout-s",
+        "--shared-memory")) {
       assertTrue(r.out().contains(o), o + " in " + r.out());
     }
     assertTrue(r.out().contains("[default: syncbn]"), r.out());

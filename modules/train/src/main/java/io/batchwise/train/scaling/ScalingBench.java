@@ -38,8 +38,9 @@ import java.util.Map;
  * <p>Usage: {@code ScalingBench [--models resnet20,lenet-bn] [--workers 1,2,4,8]
  * [--modes weak,strong] [--norms syncbn,bn] [--batch-per-worker 16] [--global-batch 32]
  * [--steps 12] [--warmup 3] [--device opencl] [--memory-mb 256] [--out bench/results]
- * [--pin auto|true|false]}: {@code --pin} holds worker r to core r mod cores with taskset (auto: when
- * taskset is there). Writes {@code scaling-runs.csv}, {@code scaling.json},
+ * [--pin auto|true|false] [--shared-memory on|off]}: {@code --pin} holds worker r to core r mod
+ * cores with taskset (auto: when taskset is there); {@code --shared-memory off} keeps the workers'
+ * collectives on TCP (as across hosts) instead of the shared-memory segment of one host. Writes {@code scaling-runs.csv}, {@code scaling.json},
  * {@code scaling.md} and {@code scaling-<model>-<mode>.png}; the markdown also takes in the
  * projection ({@code scaling-projection.md}) and the namespace validation
  * ({@code netns-validation.csv}) when they are in the output folder.
@@ -64,6 +65,7 @@ public final class ScalingBench {
     o.put("spark-runs", "");
     o.put("report-only", "false");
     o.put("pin", "auto");
+    o.put("shared-memory", "on");
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       if (!a.startsWith("--") || i + 1 >= args.length || !o.containsKey(a.substring(2))) {
@@ -89,6 +91,12 @@ public final class ScalingBench {
       }
     };
     o.put("pin", String.valueOf(pin));
+    if (!o.get("shared-memory").equals("on") && !o.get("shared-memory").equals("off")) {
+      System.err.println("ScalingBench: --shared-memory takes on or off, got '"
+          + o.get("shared-memory") + "'");
+      System.exit(2);
+    }
+    boolean sharedMemory = o.get("shared-memory").equals("on");
     Path out = Path.of(o.get("out"));
     Files.createDirectories(out);
     if (!o.get("spark-runs").isEmpty()) {
@@ -142,7 +150,7 @@ public final class ScalingBench {
             // not scheduled for seconds); such a failure says nothing about scaling: try again.
             for (int attempt = 1; m == null; attempt++) {
               try {
-                m = ScalingRun.run(p, pin);
+                m = ScalingRun.run(p, pin, sharedMemory);
               } catch (IllegalStateException e) {
                 if (attempt >= 3) {
                   throw e;
@@ -211,7 +219,8 @@ public final class ScalingBench {
     json.put("date", Instant.now().toString());
     json.put("command", meta.get("command"));
     json.put("runner", "local worker processes: one JVM per worker on 127.0.0.1, real DataParallelStep over the "
-        + "Netty communicator (the Spark job's runs, when present, are in scaling-spark.json)");
+        + "communicator (collectives through " + ("off".equals(o.get("shared-memory")) ? "TCP" : "shared memory")
+        + "; the Spark job's runs, when present, are in scaling-spark.json)");
     json.put("machine", Map.of("cores", Runtime.getRuntime().availableProcessors(),
         "load_average_before", toList(loadBefore), "load_average_after", toList(loadAfter),
         "run_seconds", seconds,
@@ -395,8 +404,9 @@ public final class ScalingBench {
         + "Load average %.1f/%.1f/%.1f before and %.1f/%.1f/%.1f after (other jobs share this machine); "
         + "%.0f s in all.%n%n", cores, cores, cores, cores, before[0], before[1], before[2], after[0], after[1],
         after[2], seconds));
-    sb.append("Runner: one worker process per worker on 127.0.0.1 (real `DataParallelStep`, real Netty "
-        + "communicator), not the Spark job; steps " + o.get("steps") + " (first " + o.get("warmup")
+    sb.append("Runner: one worker process per worker on 127.0.0.1 (real `DataParallelStep`, real "
+        + "communicator, collectives through " + ("off".equals(o.get("shared-memory")) ? "TCP (--shared-memory off)"
+        : "shared memory (the default on one host)") + "), not the Spark job; steps " + o.get("steps") + " (first " + o.get("warmup")
         + " not timed), synthetic 1×28×28 data, device " + o.get("device") + ".\n\n");
     appendRunsTable(sb, rows);
     sb.append("\nTargets of issue 6:\n\n| target | goal | measured | met |\n|---|---|---:|---|\n");

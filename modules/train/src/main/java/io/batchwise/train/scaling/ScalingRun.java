@@ -107,8 +107,17 @@ public final class ScalingRun {
     return false;
   }
 
-  /** Runs one point: starts the worker JVMs, collects their timings, returns the means. */
+  /** {@link #run(Point, boolean, boolean)} with shared memory allowed (the default). */
   public static Measured run(Point p, boolean pin) throws Exception {
+    return run(p, pin, true);
+  }
+
+  /**
+   * Runs one point: starts the worker JVMs, collects their timings, returns the means. With
+   * {@code sharedMemory} the workers' collectives go through shared memory (they are on one host),
+   * else over their TCP connections, as across hosts.
+   */
+  public static Measured run(Point p, boolean pin, boolean sharedMemory) throws Exception {
     String java = System.getProperty("java.home") + "/bin/java";
     String secret = HexFormat.of().formatHex(CollectiveConfig.newSecret());
     List<Process> procs = new ArrayList<>();
@@ -120,7 +129,7 @@ public final class ScalingRun {
             "-Djava.awt.headless=true", "-cp", System.getProperty("java.class.path"), ScalingRun.class.getName(),
             "--child", String.valueOf(r), secret, p.model(), p.norm(), String.valueOf(p.workers()),
             String.valueOf(p.globalBatch()), String.valueOf(p.steps()), String.valueOf(p.warmup()), p.device(),
-            String.valueOf(p.memoryMb())));
+            String.valueOf(p.memoryMb()), String.valueOf(sharedMemory)));
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().put("POCL_MAX_PTHREAD_COUNT", "1");
         pb.redirectError(ProcessBuilder.Redirect.INHERIT);
@@ -194,8 +203,9 @@ public final class ScalingRun {
     int warmup = Integer.parseInt(a[8]);
     String device = a[9];
     int memoryMb = Integer.parseInt(a[10]);
+    boolean sharedMemory = a.length <= 11 || Boolean.parseBoolean(a[11]);
     CollectiveConfig cfg = CollectiveConfig.builder().jobId("scaling").secret(secret).rank(rank).size(workers)
-        .timeout(Duration.ofSeconds(300)).spinMicros(0).build();
+        .timeout(Duration.ofSeconds(300)).spinMicros(0).sharedMemory(sharedMemory).build();
     CollectiveServer server = CollectiveServer.bind(cfg, new InetSocketAddress("127.0.0.1", 0));
     System.out.println("PORT " + server.localAddress().getPort());
     System.out.flush();
