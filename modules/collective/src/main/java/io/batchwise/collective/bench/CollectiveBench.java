@@ -112,6 +112,9 @@ public final class CollectiveBench {
         System.getProperties().stringPropertyNames().stream()
             .filter(k -> k.startsWith("batchwise.shared.")).sorted()
             .forEach(k -> cmd.add("-D" + k + "=" + System.getProperty(k)));
+        if (Boolean.getBoolean("batchwise.bench.percentiles")) {
+          cmd.add("-Dbatchwise.bench.percentiles=true");
+        }
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"),
             CollectiveBench.class.getName(), "--child", String.valueOf(r), String.valueOf(n),
             secret, String.valueOf(iters), switchPoint ? "1" : "0", bandwidth ? "1" : "0"));
@@ -233,7 +236,7 @@ public final class CollectiveBench {
     }
     for (int mb : bandwidth ? BANDWIDTH_MB : new int[0]) {
       float[] msg = new float[(mb << 20) / 4];
-      double ts = median(shared, msg, 20);
+      double ts = median(shared, msg, 40);
       double tt = median(ring, msg, 10);
       if (report) {
         System.out.printf(Locale.ROOT, "BW %d %.2f %.3f%n", mb, ts / 1e6,
@@ -266,6 +269,11 @@ public final class CollectiveBench {
       t[i] = System.nanoTime() - t0;
     }
     Arrays.sort(t);
+    if (Boolean.getBoolean("batchwise.bench.percentiles") && c.rank() == 0) {
+      System.err.printf(Locale.ROOT, "%s %d floats: p10 %.2f p25 %.2f p50 %.2f p75 %.2f p90 %.2f ms%n",
+          c.usesSharedMemory() ? "shared" : "tcp", msg.length, t[reps / 10] / 1e6,
+          t[reps / 4] / 1e6, t[reps / 2] / 1e6, t[reps * 3 / 4] / 1e6, t[reps * 9 / 10] / 1e6);
+    }
     return t[reps / 2];
   }
 
