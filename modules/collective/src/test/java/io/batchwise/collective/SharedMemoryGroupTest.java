@@ -343,4 +343,43 @@ class SharedMemoryGroupTest {
       }
     }
   }
+
+  /** Lines of this process's memory map that are segments of this test's directory. */
+  private long mappedSegments() throws java.io.IOException {
+    return Files.readAllLines(Path.of("/proc/self/maps")).stream()
+        .filter(l -> l.contains(dir.toString())).count();
+  }
+
+  /**
+   * Closing a rank ends the collective it waits in (with an exception, not a hang) and releases
+   * its mapping at once: a job that forms a group per stage must not pile up /dev/shm memory until
+   * a garbage collection.
+   */
+  @Test
+  void closingEndsAWaitingCollectiveAndReleasesTheMapping() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isReadable(Path.of("/proc/self/maps")));
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+    try (LocalGroup g = new LocalGroup(2, SECRET, b -> shared(b).sharedMemoryDir(dir.toString())
+        .timeout(Duration.ofSeconds(30)))) {
+      assertTrue(mappedSegments() > 0, "both ranks map the segment");
+      java.util.concurrent.Future<Object> waiting = pool.submit(() -> {
+        try {
+          g.ranks.get(0).allReduceSum(new float[10]); // rank 1 never joins
+          return null;
+        } catch (CollectiveException e) {
+          return e;
+        }
+      });
+      Thread.sleep(300);
+      long t0 = System.nanoTime();
+      g.ranks.get(0).close();
+      Object r = waiting.get(5, java.util.concurrent.TimeUnit.SECONDS);
+      assertInstanceOf(CollectiveException.class, r);
+      assertTrue(System.nanoTime() - t0 < 3_000_000_000L, "close took too long");
+      g.ranks.get(1).close();
+      assertEquals(0, mappedSegments(), "closed ranks keep no mapping");
+    } finally {
+      pool.shutdownNow();
+    }
+  }
 }

@@ -1,5 +1,6 @@
 package io.batchwise.collective.shm;
 
+import io.batchwise.collective.CollectiveException;
 import io.batchwise.collective.CollectiveMismatchException;
 import io.batchwise.collective.CollectiveTimeoutException;
 import io.batchwise.collective.PeerLostException;
@@ -65,7 +66,7 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Not thread-safe: the communicator runs one collective at a time.
  */
-public final class SharedMemoryCollectives {
+public final class SharedMemoryCollectives implements AutoCloseable {
   private static final int BLOCK = 4096;
   /** Slices of the reduce-scatter start on 64-byte lines, so no two ranks write one line. */
   private static final int LINE = 64;
@@ -91,6 +92,11 @@ public final class SharedMemoryCollectives {
   private final double[] accD = new double[BLOCK / 2];
   private final double[] inD = new double[BLOCK / 2];
   private long round;
+  /** Set by {@link #close}; a waiting collective then ends with an exception. */
+  private volatile boolean closed;
+  /** Collectives running now (at most one, plus a racing close). */
+  private final java.util.concurrent.atomic.AtomicInteger inFlight =
+      new java.util.concurrent.atomic.AtomicInteger();
 
   /**
    * @param directMaxBytes all-reduces of at most this many bytes per round are summed whole by
@@ -136,6 +142,23 @@ public final class SharedMemoryCollectives {
 
   /** In-place sum of {@code v} over the group; {@code c} names the call in errors. */
   public void allReduce(Call c, Vec v) {
+    enter(c);
+    try {
+      allReduceRounds(c, v);
+    } finally {
+      inFlight.decrementAndGet();
+    }
+  }
+
+  private void enter(Call c) {
+    inFlight.incrementAndGet();
+    if (closed) {
+      inFlight.decrementAndGet();
+      throw new CollectiveException("rank " + rank + ": communicator closed before " + c.describe());
+    }
+  }
+
+  private void allReduceRounds(Call c, Vec v) {
     int n = v.length();
     DType dt = v.dtype();
     int per = perRound(dt);
@@ -196,6 +219,15 @@ public final class SharedMemoryCollectives {
 
   /** Copies {@code root}'s vector into every rank's. */
   public void broadcast(Call c, Vec v, int root) {
+    enter(c);
+    try {
+      broadcastRounds(c, v, root);
+    } finally {
+      inFlight.decrementAndGet();
+    }
+  }
+
+  private void broadcastRounds(Call c, Vec v, int root) {
     int n = v.length();
     DType dt = v.dtype();
     int per = perRound(dt);
@@ -220,10 +252,31 @@ public final class SharedMemoryCollectives {
 
   /** Returns once every rank has entered. */
   public void barrier(Call c) {
-    long t = ++round;
-    int p = (int) (t & 1);
-    arrive(c, Op.BARRIER, DType.F32, 0, 0, t, p);
-    awaitArrived(c, Op.BARRIER, DType.F32, 0, 0, t, p);
+    enter(c);
+    try {
+      long t = ++round;
+      int p = (int) (t & 1);
+      arrive(c, Op.BARRIER, DType.F32, 0, 0, t, p);
+      awaitArrived(c, Op.BARRIER, DType.F32, 0, 0, t, p);
+    } finally {
+      inFlight.decrementAndGet();
+    }
+  }
+
+  /**
+   * Ends this rank's use of the segment: a collective still waiting ends with an exception, and
+   * once none runs (waiting at most a second) the mapping is released at once.
+   */
+  @Override
+  public void close() {
+    closed = true;
+    long end = System.nanoTime() + 1_000_000_000L;
+    while (inFlight.get() > 0 && System.nanoTime() < end) {
+      LockSupport.parkNanos(1_000_000);
+    }
+    if (inFlight.get() == 0) {
+      seg.unmap();
+    }
   }
 
   private void arrive(Call c, Op op, DType dt, int count, int aux, long t, int p) {
@@ -322,6 +375,10 @@ public final class SharedMemoryCollectives {
         continue;
       }
       now = System.nanoTime();
+      if (closed) {
+        throw new CollectiveException("rank " + rank + ": communicator closed during "
+            + c.describe());
+      }
       var broken = group.brokenBy();
       if (broken != null) {
         throw broken;

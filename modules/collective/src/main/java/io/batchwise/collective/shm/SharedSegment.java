@@ -166,6 +166,23 @@ public final class SharedSegment {
     }
   }
 
+  /**
+   * Unmaps this rank's view now instead of when the garbage collector finds it (a job that forms a
+   * group per stage would otherwise hold segments in /dev/shm until a collection). The caller
+   * guarantees that nothing touches the segment any more: any access after this crashes the JVM.
+   * Returns false when the JVM does not offer it (the mapping then goes with the collector).
+   */
+  boolean unmap() {
+    try {
+      java.lang.reflect.Field f = sun.misc.Unsafe.class.getDeclaredField("theUnsafe");
+      f.setAccessible(true);
+      ((sun.misc.Unsafe) f.get(null)).invokeCleaner(map);
+      return true;
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return false;
+    }
+  }
+
   /** Removes the file; the mappings stay valid until every rank drops them. */
   public void unlink() {
     try {

@@ -909,6 +909,9 @@ public final class Mesh implements Communicator, Links, GroupState {
       async.shutdownNow();
     }
     group.shutdownGracefully(0, 200, TimeUnit.MILLISECONDS).syncUninterruptibly();
+    if (shared != null) {
+      shared.close();
+    }
     for (ConcurrentLinkedQueue<Frame> q : inboxes) {
       for (Frame f; (f = q.poll()) != null; ) {
         f.release();
