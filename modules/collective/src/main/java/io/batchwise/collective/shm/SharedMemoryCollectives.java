@@ -54,8 +54,9 @@ import java.util.concurrent.locks.LockSupport;
  *       an end. A peer that closed after its last round is not lost for rounds it completed.</li>
  * </ol>
  *
- * <p>Waiting: busy-poll for {@code spinNanos}, then {@link Thread#yield()} until
- * {@code yieldNanos}, then park, 1 us doubling to 64 us, with the thread's timer slack lowered
+ * <p>Waiting: busy-poll for {@code spinNanos} (for all of {@code yieldNanos} when every rank can
+ * have a CPU of its own, judged from the CPUs each rank may run on: see {@link CpuAffinity}), then
+ * {@link Thread#yield()} until {@code yieldNanos}, then park, 1 us doubling to 64 us, with the thread's timer slack lowered
  * ({@link TimerSlack}) so that short parks are short. Yielding matters where ranks outnumber
  * cores: the rank being waited for usually gets the core without a timer wake-up in between; with
  * a core per rank it costs a system call per poll and returns at once. Parking bounds what a
@@ -80,6 +81,8 @@ public final class SharedMemoryCollectives implements AutoCloseable {
   private final GroupState group;
   private final long spinNanos;
   private final long yieldNanos;
+  /** Whether each rank can have a core of its own: then waits busy-poll instead of yielding. */
+  private final boolean dedicatedCores;
   private final int directMaxBytes;
   /** Wrappers of the slots ([parity][rank]), for the vector's bulk copies. */
   private final ByteBuf[][] slots;
@@ -109,8 +112,13 @@ public final class SharedMemoryCollectives implements AutoCloseable {
     this.rank = rank;
     this.size = seg.ranks();
     this.group = group;
-    this.spinNanos = spinNanos;
+    long[] masks = new long[size];
+    for (int j = 0; j < size; j++) {
+      masks[j] = seg.cpus(j);
+    }
+    this.dedicatedCores = CpuAffinity.eachRankHasACore(masks);
     this.yieldNanos = Math.max(spinNanos, yieldNanos);
+    this.spinNanos = dedicatedCores ? this.yieldNanos : spinNanos;
     this.directMaxBytes = Math.min(directMaxBytes, seg.slotBytes());
     this.slots = new ByteBuf[2][size];
     this.floats = new FloatBuffer[2][size];
@@ -129,6 +137,21 @@ public final class SharedMemoryCollectives implements AutoCloseable {
 
   public SharedSegment segment() {
     return seg;
+  }
+
+  /**
+   * The CPUs this process may run on, for {@link SharedSegment#setCpus} at set-up (0: unknown).
+   */
+  public static long allowedCpus() {
+    return CpuAffinity.allowedMask();
+  }
+
+  /**
+   * Whether every rank of the group can have a CPU of its own (from the CPUs each published at
+   * set-up); waits then busy-poll for the whole of {@code yieldMicros} instead of yielding.
+   */
+  public boolean dedicatedCores() {
+    return dedicatedCores;
   }
 
   /** Elements of {@code dtype} per round. */

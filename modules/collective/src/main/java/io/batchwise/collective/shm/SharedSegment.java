@@ -35,6 +35,8 @@ import java.util.HexFormat;
  *   + 64                 8         reduced: the last round whose slice rank j has summed
  *   + 128 + 32 p         32        the call of rank j's latest round of parity p: sequence (8),
  *                                  op (4), dtype (4), count (4), aux (4), reserved (8)
+ *   + 192                8         CPUs rank j may run on (bit i: CPU i; 0: unknown), written
+ *                                  once at set-up
  * D = roundUp(256 + 256 W, 4096)
  * D + (p W + j) S        S       slot of rank j for rounds of parity p (p = round mod 2)
  * </pre>
@@ -50,6 +52,7 @@ public final class SharedSegment {
   static final int REDUCED = 64;
   static final int CALLS = 128;
   static final int CALL_BYTES = 32;
+  static final int CPUS = 192;
   /** Segments above this size are refused: one mapping holds at most 2 GB. */
   static final long MAX_BYTES = 1L << 30;
 
@@ -229,6 +232,15 @@ public final class SharedSegment {
 
   void setReduced(int rank, long round) {
     LONGS.setRelease(map, control(rank) + REDUCED, round);
+  }
+
+  /** Publishes the CPUs rank j may run on (set-up, before the group's vote). */
+  public void setCpus(int rank, long mask) {
+    LONGS.setRelease(map, control(rank) + CPUS, mask);
+  }
+
+  long cpus(int rank) {
+    return (long) LONGS.getAcquire(map, control(rank) + CPUS);
   }
 
   /** Writes this rank's call for rounds of parity {@code p} (before its arrived counter). */

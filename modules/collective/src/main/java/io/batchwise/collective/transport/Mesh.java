@@ -306,6 +306,9 @@ public final class Mesh implements Communicator, Links, GroupState {
               + "({2}); the group uses TCP", rank, config.jobId(), e.toString());
         }
       }
+      if (mine != null) {
+        mine.setCpus(rank, SharedMemoryCollectives.allowedCpus());
+      }
       double[] votes = {mine != null ? 1 : 0};
       // Recursive doubling whatever the settings: ranks that disagree on them (a mismatch their
       // first collective reports) must still agree here.
@@ -313,6 +316,8 @@ public final class Mesh implements Communicator, Links, GroupState {
       if (votes[0] == size) {
         shared = new SharedMemoryCollectives(mine, rank, this, spinNanos,
             config.yieldMicros() * 1000L, config.sharedDirectMaxBytes());
+        LOG.log(Level.DEBUG, "rank {0}: shared memory, {1}", rank, shared.dedicatedCores()
+            ? "a core per rank: waits busy-poll" : "ranks share cores: waits yield, then park");
       }
     } finally {
       if (created != null) {
