@@ -7,10 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.DoubleBuffer;
-import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -77,52 +73,12 @@ class SharedMemoryGroupTest {
     }
   }
 
+  /** As over TCP, with 128-byte slots: the 40-double broadcast takes three rounds. */
   @Test
   void doublesDirectBuffersAsyncBroadcastAndBarrier() throws Exception {
     try (LocalGroup g = new LocalGroup(3, SECRET, b -> shared(b).sharedMemoryDir(dir.toString())
         .sharedSlotBytes(128).sharedDirectMaxBytes(64))) {
-      List<Object> out = g.run(c -> {
-        double[] d = {c.rank(), 1, -c.rank() * 0.5};
-        c.allReduceSum(d);
-        FloatBuffer fb = ByteBuffer.allocateDirect(4 * 100).order(ByteOrder.nativeOrder())
-            .asFloatBuffer();
-        for (int i = 0; i < 100; i++) {
-          fb.put(i, c.rank() + i);
-        }
-        fb.position(10);
-        c.allReduceSum(fb);
-        DoubleBuffer db = ByteBuffer.allocateDirect(8 * 50).order(ByteOrder.nativeOrder())
-            .asDoubleBuffer();
-        for (int i = 0; i < 50; i++) {
-          db.put(i, c.rank() * 1000.0 + i);
-        }
-        float[] async = {1, 2, 3};
-        c.allReduceSumAsync(db).join();
-        c.allReduceSumAsync(async).join();
-        double[] bc = new double[40]; // 320 bytes: three rounds of 128-byte slots
-        for (int i = 0; i < bc.length; i++) {
-          bc[i] = c.rank() * 100 + i + 0.25;
-        }
-        c.broadcast(bc, 2);
-        c.barrier();
-        return new Object[] {d, fb, db, async, bc};
-      });
-      for (int rank = 0; rank < 3; rank++) {
-        Object[] r = (Object[]) out.get(rank);
-        assertArrayEquals(new double[] {3, 3, -1.5}, (double[]) r[0]);
-        FloatBuffer fb = (FloatBuffer) r[1];
-        assertEquals(10, fb.position());
-        assertEquals(rank + 5f, fb.get(5), "before position: untouched");
-        assertEquals(3f * 10 + 3, fb.get(10));
-        assertEquals(3f * 99 + 3, fb.get(99));
-        DoubleBuffer db = (DoubleBuffer) r[2];
-        assertEquals(3000.0 + 3 * 49, db.get(49));
-        assertArrayEquals(new float[] {3, 6, 9}, (float[]) r[3]);
-        double[] bc = (double[]) r[4];
-        for (int i = 0; i < bc.length; i++) {
-          assertEquals(200 + i + 0.25, bc[i], "broadcast element " + i);
-        }
-      }
+      LocalGroupTest.checkMixedCollectives(g, 40);
     }
   }
 
