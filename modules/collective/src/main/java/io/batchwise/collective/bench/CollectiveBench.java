@@ -33,7 +33,9 @@ import java.util.Map;
  * </ul>
  * Each rank joins three groups over the same processes: the defaults (shared memory), and two
  * with {@code sharedMemory=false} that always use recursive doubling and always the ring. Times
- * are taken on rank 0.
+ * are taken on rank 0. Rank r runs on core r mod cores ({@code taskset}, when it is there; as the
+ * scaling runs and the Netty round-trip reference do); {@code -Dbatchwise.bench.pin=false} lets
+ * the scheduler place them.
  *
  * <p>Usage: {@code CollectiveBench [--ranks 2,4] [--iters 2000] [--no-switch]
  * [--bandwidth-ranks 2,4] [--json FILE]} (bandwidth at every rank count unless
@@ -50,6 +52,22 @@ public final class CollectiveBench {
   private static final int[] CHANNELS = {16, 64, 256};
   private static final int[] SWITCH_BYTES = {4 << 10, 16 << 10, 64 << 10, 256 << 10, 1 << 20};
   private static final int[] BANDWIDTH_MB = {1, 4, 16};
+  /** Whether rank processes are pinned to cores ({@code -Dbatchwise.bench.pin=false} to not). */
+  private static final boolean PIN = !"false".equals(System.getProperty("batchwise.bench.pin"))
+      && tasksetAvailable();
+
+  private static boolean tasksetAvailable() {
+    String path = System.getenv("PATH");
+    if (path == null) {
+      return false;
+    }
+    for (String dir : path.split(java.io.File.pathSeparator)) {
+      if (Files.isExecutable(Path.of(dir, "taskset"))) {
+        return true;
+      }
+    }
+    return false;
+  }
 
   private CollectiveBench() {}
 
@@ -107,7 +125,14 @@ public final class CollectiveBench {
     List<BufferedReader> outs = new ArrayList<>();
     try {
       for (int r = 0; r < n; r++) {
-        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx1g"));
+        List<String> cmd = new ArrayList<>();
+        if (PIN) {
+          // Rank r on core r mod cores, as the scaling runs hold their workers: the scheduler
+          // then never moves a rank, and ranks beyond the core count share cores evenly.
+          cmd.addAll(List.of("taskset", "-c",
+              String.valueOf(r % Runtime.getRuntime().availableProcessors())));
+        }
+        cmd.addAll(List.of(java, "-Xmx1g"));
         // Settings of the shared-memory group under test, e.g. -Dbatchwise.shared.spinMicros=20
         System.getProperties().stringPropertyNames().stream()
             .filter(k -> k.startsWith("batchwise.shared.")).sorted()
@@ -234,10 +259,18 @@ public final class CollectiveBench {
         System.out.printf(Locale.ROOT, "SW %d %.1f %.1f%n", bytes, a / 1e3, b / 1e3);
       }
     }
-    for (int mb : bandwidth ? BANDWIDTH_MB : new int[0]) {
-      float[] msg = new float[(mb << 20) / 4];
-      double ts = median(shared, msg, 40);
-      double tt = median(ring, msg, 10);
+    // Shared memory first, then the TCP ring, not interleaved, so that neither the ring's traffic
+    // nor the compilation of its code lands in a shared-memory timing. (At 4 ranks on 2 cores the
+    // 4 MB shared-memory time still varies from run to run, 1.7 to 9 ms at the median; not
+    // explained yet.)
+    double[] sharedMs = new double[BANDWIDTH_MB.length];
+    for (int k = 0; k < BANDWIDTH_MB.length && bandwidth; k++) {
+      sharedMs[k] = median(shared, new float[(BANDWIDTH_MB[k] << 20) / 4], 40);
+    }
+    for (int k = 0; k < BANDWIDTH_MB.length && bandwidth; k++) {
+      int mb = BANDWIDTH_MB[k];
+      double ts = sharedMs[k];
+      double tt = median(ring, new float[(mb << 20) / 4], 10);
       if (report) {
         System.out.printf(Locale.ROOT, "BW %d %.2f %.3f%n", mb, ts / 1e6,
             2.0 * (n - 1) / n * (mb << 20) / ts); // bytes per ns = GB/s
