@@ -101,11 +101,17 @@ public final class SharedSegment {
     check(ranks, slotBytes);
     Path path = dir.resolve(fileName(token));
     long total = bytes(ranks, slotBytes);
+    long free = Files.getFileStore(dir).getUsableSpace();
+    if (free < total) {
+      throw new IOException(dir + " has " + free + " bytes free, a segment for " + ranks
+          + " ranks with " + slotBytes + " B slots needs " + total);
+    }
     MappedByteBuffer map;
     try (FileChannel ch = FileChannel.open(path,
         java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
             StandardOpenOption.WRITE),
         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
+      allocate(ch, total);
       map = ch.map(FileChannel.MapMode.READ_WRITE, 0, total);
     } catch (IOException | RuntimeException e) {
       Files.deleteIfExists(path);
@@ -152,6 +158,23 @@ public final class SharedSegment {
           + map.capacity());
     }
     return new SharedSegment(path, map, ranks, slot, token);
+  }
+
+  /**
+   * Writes zeros over the whole file, so that its memory is taken now: a file only extended to its
+   * length would take its pages on first touch, and a memory file system that is full then (a
+   * container's /dev/shm is often 64 MB) answers a touch with SIGBUS, in the middle of a collective.
+   * Written, a full file system is an IOException here, and the group stays on TCP.
+   */
+  private static void allocate(FileChannel ch, long total) throws IOException {
+    ByteBuffer zeros = ByteBuffer.allocateDirect(1 << 20);
+    long at = 0;
+    while (at < total) {
+      zeros.clear().limit((int) Math.min(zeros.capacity(), total - at));
+      while (zeros.hasRemaining()) {
+        at += ch.write(zeros, at);
+      }
+    }
   }
 
   private static void check(int ranks, int slotBytes) {
