@@ -168,19 +168,24 @@ class LocalGroupTest {
   @Test
   void differentSizesFailWithBothCallsNamed() throws Exception {
     try (LocalGroup g = new LocalGroup(2, SECRET, b -> { })) {
-      List<Object> out = g.run(c -> {
-        try {
-          c.allReduceSum(new float[c.rank() == 0 ? 5 : 6]);
-          return null;
-        } catch (CollectiveException e) {
-          return e;
-        }
-      });
-      for (Object o : out) {
-        CollectiveMismatchException e = assertInstanceOf(CollectiveMismatchException.class, o);
-        assertTrue(e.getMessage().contains("float[5]") && e.getMessage().contains("float[6]"),
-            e.getMessage());
+      checkSizeMismatchNamesBoth(g);
+    }
+  }
+
+  /** Rank 0 sums 5 floats, rank 1 six: both end with a mismatch that names both calls. */
+  static void checkSizeMismatchNamesBoth(LocalGroup g) throws Exception {
+    List<Object> out = g.run(c -> {
+      try {
+        c.allReduceSum(new float[c.rank() == 0 ? 5 : 6]);
+        return null;
+      } catch (CollectiveException e) {
+        return e;
       }
+    });
+    for (Object o : out) {
+      CollectiveMismatchException e = assertInstanceOf(CollectiveMismatchException.class, o);
+      assertTrue(e.getMessage().contains("float[5]") && e.getMessage().contains("float[6]"),
+          e.getMessage());
     }
   }
 
@@ -239,22 +244,27 @@ class LocalGroupTest {
   @Test
   void closedPeerGivesPeerLostNamingIt() throws Exception {
     try (LocalGroup g = new LocalGroup(3, SECRET, b -> { })) {
-      g.ranks.get(2).close();
-      List<Object> out = g.run(c -> {
-        if (c.rank() == 2) {
-          return null;
-        }
-        try {
-          c.allReduceSum(new float[1000]);
-          return null;
-        } catch (CollectiveException e) {
-          return e;
-        }
-      });
-      for (int r : new int[] {0, 1}) {
-        PeerLostException e = assertInstanceOf(PeerLostException.class, out.get(r));
-        assertEquals(2, e.lostRank(), e.getMessage());
+      checkClosedPeerIsNamed(g);
+    }
+  }
+
+  /** Rank 2 of a group of 3 closes; the others' next all-reduce ends with PeerLost naming it. */
+  static void checkClosedPeerIsNamed(LocalGroup g) throws Exception {
+    g.ranks.get(2).close();
+    List<Object> out = g.run(c -> {
+      if (c.rank() == 2) {
+        return null;
       }
+      try {
+        c.allReduceSum(new float[1000]);
+        return null;
+      } catch (CollectiveException e) {
+        return e;
+      }
+    });
+    for (int r : new int[] {0, 1}) {
+      PeerLostException e = assertInstanceOf(PeerLostException.class, out.get(r));
+      assertEquals(2, e.lostRank(), e.getMessage());
     }
   }
 }

@@ -170,19 +170,7 @@ class SharedMemoryGroupTest {
   void differentSizesFailWithBothCallsNamed() throws Exception {
     try (LocalGroup g = new LocalGroup(2, SECRET, b -> shared(b)
         .sharedMemoryDir(dir.toString()))) {
-      List<Object> out = g.run(c -> {
-        try {
-          c.allReduceSum(new float[c.rank() == 0 ? 5 : 6]);
-          return null;
-        } catch (CollectiveException e) {
-          return e;
-        }
-      });
-      for (Object o : out) {
-        CollectiveMismatchException e = assertInstanceOf(CollectiveMismatchException.class, o);
-        assertTrue(e.getMessage().contains("float[5]") && e.getMessage().contains("float[6]"),
-            e.getMessage());
-      }
+      LocalGroupTest.checkSizeMismatchNamesBoth(g);
     }
   }
 
@@ -252,22 +240,7 @@ class SharedMemoryGroupTest {
   void closedPeerGivesPeerLostNamingIt() throws Exception {
     try (LocalGroup g = new LocalGroup(3, SECRET, b -> shared(b)
         .sharedMemoryDir(dir.toString()))) {
-      g.ranks.get(2).close();
-      List<Object> out = g.run(c -> {
-        if (c.rank() == 2) {
-          return null;
-        }
-        try {
-          c.allReduceSum(new float[1000]);
-          return null;
-        } catch (CollectiveException e) {
-          return e;
-        }
-      });
-      for (int r : new int[] {0, 1}) {
-        PeerLostException e = assertInstanceOf(PeerLostException.class, out.get(r));
-        assertEquals(2, e.lostRank(), e.getMessage());
-      }
+      LocalGroupTest.checkClosedPeerIsNamed(g);
     }
   }
 

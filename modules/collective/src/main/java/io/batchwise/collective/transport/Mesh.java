@@ -59,7 +59,10 @@ import java.util.function.Supplier;
 
 /**
  * The communicator: a full mesh of authenticated connections (rank i connects to every j < i and
- * accepts from every j > i), one inbox per peer, and the group's failure state.
+ * accepts from every j > i), one inbox per peer, and the group's failure state. When the whole
+ * group agrees at set-up (all ranks on one host, {@link CollectiveConfig#sharedMemory()}), the
+ * collectives run through {@link SharedMemoryCollectives} instead, and the connections only carry
+ * the set-up, ABORT frames and the news of a lost rank.
  *
  * <p>Invariants:
  * <ol>

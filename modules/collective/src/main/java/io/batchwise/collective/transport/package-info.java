@@ -14,5 +14,9 @@
  * collective and waits for it, spinning {@code spinMicros} before parking. Larger messages (and all
  * with {@code onEventLoop=false}) run on the calling thread, woken for every frame and handing
  * every send to the event loop: two thread hops per hop, but summing overlaps socket I/O.
+ *
+ * <p>A group whose ranks are all on one host runs its collectives through shared memory instead
+ * ({@link io.batchwise.collective.shm}); the mesh then carries only the set-up and the failure
+ * news.
  */
 package io.batchwise.collective.transport;
