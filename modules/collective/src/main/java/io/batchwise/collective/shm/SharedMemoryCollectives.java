@@ -148,10 +148,6 @@ public final class SharedMemoryCollectives implements AutoCloseable {
         this.directMaxBytes)).order(ByteOrder.LITTLE_ENDIAN));
   }
 
-  public SharedSegment segment() {
-    return seg;
-  }
-
   /**
    * The CPUs this process may run on, for {@link SharedSegment#setCpus} at set-up (0: unknown).
    */
@@ -204,7 +200,8 @@ public final class SharedMemoryCollectives implements AutoCloseable {
       int m = Math.min(per, n - base);
       long t = ++round;
       int p = (int) (t & 1);
-      bulk = !dedicatedCores && (long) m * dt.bytes > directMaxBytes;
+      boolean whole = (long) m * dt.bytes <= directMaxBytes;
+      bulk = !dedicatedCores && !whole;
       if (m > 0) {
         v.write(slots[p][rank].clear(), base, m);
       }
@@ -213,7 +210,7 @@ public final class SharedMemoryCollectives implements AutoCloseable {
       if (m == 0) {
         continue;
       }
-      if ((long) m * dt.bytes <= directMaxBytes) {
+      if (whole) {
         result.clear();
         ByteBuffer out = result.nioBuffer(0, m * dt.bytes).order(ByteOrder.LITTLE_ENDIAN);
         if (dt == DType.F32) {
