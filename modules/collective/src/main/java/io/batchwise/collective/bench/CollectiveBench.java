@@ -56,7 +56,8 @@ public final class CollectiveBench {
   private static final boolean PIN = !"false".equals(System.getProperty("batchwise.bench.pin"))
       && tasksetAvailable();
 
-  private static boolean tasksetAvailable() {
+  /** Whether {@code taskset} (util-linux) is on the PATH; the scaling runs ask the same. */
+  public static boolean tasksetAvailable() {
     String path = System.getenv("PATH");
     if (path == null) {
       return false;

@@ -56,8 +56,7 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Waiting: busy-poll for {@code spinNanos} (for all of {@code yieldNanos} when every rank can
  * have a CPU of its own, judged from the CPUs each rank may run on: see {@link CpuAffinity}), then
- * {@link Thread#yield()} until {@code yieldNanos}, then park, 1 us doubling to 64 us, with the thread's timer slack lowered
- * ({@link TimerSlack}) so that short parks are short. Yielding matters where ranks outnumber
+ * {@link Thread#yield()} until {@code yieldNanos}, then park 50 us at a time. Yielding matters where ranks outnumber
  * cores: the rank being waited for usually gets the core without a timer wake-up in between; with
  * a core per rank it costs a system call per poll and returns at once. Parking bounds what a
  * waiting rank takes from the others when yielding does not hand the core over (the scheduler
@@ -77,9 +76,7 @@ public final class SharedMemoryCollectives implements AutoCloseable {
   private static final int BLOCK = 4096;
   /** Slices of the reduce-scatter start on 64-byte lines, so no two ranks write one line. */
   private static final int LINE = 64;
-  /** Parking starts at 1 us and doubles up to 64 us (see the class comment). */
-  private static final long PARK_MIN_NANOS = 1_000;
-  private static final long PARK_MAX_NANOS = 64_000;
+  private static final long PARK_NANOS = 50_000;
   private static final long BULK_PARK_NANOS = 100_000;
 
   private final SharedSegment seg;
@@ -97,6 +94,9 @@ public final class SharedMemoryCollectives implements AutoCloseable {
   private final DoubleBuffer[][] doubles;
   /** This rank's sums of a small all-reduce, before they go to the vector. */
   private final ByteBuf result;
+  /** Views of {@link #result} for the sums of a small all-reduce. */
+  private final FloatBuffer resultFloats;
+  private final DoubleBuffer resultDoubles;
   private final float[] accF = new float[BLOCK];
   private final float[] inF = new float[BLOCK];
   private final double[] accD = new double[BLOCK / 2];
@@ -146,13 +146,10 @@ public final class SharedMemoryCollectives implements AutoCloseable {
     }
     this.result = Unpooled.wrappedBuffer(ByteBuffer.allocateDirect(Math.max(8,
         this.directMaxBytes)).order(ByteOrder.LITTLE_ENDIAN));
-  }
-
-  /**
-   * The CPUs this process may run on, for {@link SharedSegment#setCpus} at set-up (0: unknown).
-   */
-  public static long allowedCpus() {
-    return CpuAffinity.allowedMask();
+    this.resultFloats = result.nioBuffer(0, result.capacity()).order(ByteOrder.LITTLE_ENDIAN)
+        .asFloatBuffer();
+    this.resultDoubles = result.nioBuffer(0, result.capacity()).order(ByteOrder.LITTLE_ENDIAN)
+        .asDoubleBuffer();
   }
 
   /**
@@ -211,12 +208,10 @@ public final class SharedMemoryCollectives implements AutoCloseable {
         continue;
       }
       if (whole) {
-        result.clear();
-        ByteBuffer out = result.nioBuffer(0, m * dt.bytes).order(ByteOrder.LITTLE_ENDIAN);
         if (dt == DType.F32) {
-          sum(p, 0, m, out.asFloatBuffer());
+          sum(p, 0, m, resultFloats, 0);
         } else {
-          sum(p, 0, m, out.asDoubleBuffer());
+          sum(p, 0, m, resultDoubles, 0);
         }
         result.setIndex(0, m * dt.bytes);
         v.copy(result, base, m);
@@ -226,9 +221,9 @@ public final class SharedMemoryCollectives implements AutoCloseable {
       int lo = Math.min(m, rank * slice);
       int hi = Math.min(m, lo + slice);
       if (dt == DType.F32) {
-        sum(p, lo, hi - lo, floats[p][rank].duplicate().position(lo).slice());
+        sum(p, lo, hi - lo, floats[p][rank], lo);
       } else {
-        sum(p, lo, hi - lo, doubles[p][rank].duplicate().position(lo).slice());
+        sum(p, lo, hi - lo, doubles[p][rank], lo);
       }
       seg.setReduced(rank, t);
       awaitReduced(c, t);
@@ -320,8 +315,11 @@ public final class SharedMemoryCollectives implements AutoCloseable {
     seg.setArrived(rank, t);
   }
 
-  /** out[i] = ((x_0[i] + x_1[i]) + x_2[i]) + ... for i in [from, from + n) of slots (p, *). */
-  private void sum(int p, int from, int n, FloatBuffer out) {
+  /**
+   * out[at + i] = ((x_0[from + i] + x_1[from + i]) + x_2[from + i]) + ... for i in [0, n), x_j
+   * being slot (p, j). Absolute indices only: no views are made per call.
+   */
+  private void sum(int p, int from, int n, FloatBuffer out, int at) {
     for (int done = 0; done < n; done += BLOCK) {
       int m = Math.min(BLOCK, n - done);
       int o = from + done;
@@ -332,11 +330,11 @@ public final class SharedMemoryCollectives implements AutoCloseable {
           accF[i] = accF[i] + inF[i];
         }
       }
-      out.put(done, accF, 0, m);
+      out.put(at + done, accF, 0, m);
     }
   }
 
-  private void sum(int p, int from, int n, DoubleBuffer out) {
+  private void sum(int p, int from, int n, DoubleBuffer out, int at) {
     int block = accD.length;
     for (int done = 0; done < n; done += block) {
       int m = Math.min(block, n - done);
@@ -348,7 +346,7 @@ public final class SharedMemoryCollectives implements AutoCloseable {
           accD[i] = accD[i] + inD[i];
         }
       }
-      out.put(done, accD, 0, m);
+      out.put(at + done, accD, 0, m);
     }
   }
 
@@ -395,7 +393,6 @@ public final class SharedMemoryCollectives implements AutoCloseable {
     long start = System.nanoTime();
     long now = start;
     int polls = 0;
-    long park = PARK_MIN_NANOS;
     while (counter(j, reduced) < t) {
       long waited = now - start;
       if (bulk) {
@@ -405,9 +402,7 @@ public final class SharedMemoryCollectives implements AutoCloseable {
       } else if (waited < yieldNanos) {
         Thread.yield();
       } else {
-        TimerSlack.lowerForThisThread();
-        LockSupport.parkNanos(this, park);
-        park = Math.min(PARK_MAX_NANOS, park * 2);
+        LockSupport.parkNanos(this, PARK_NANOS);
       }
       if ((++polls & 15) != 0 && waited < spinNanos) {
         continue;

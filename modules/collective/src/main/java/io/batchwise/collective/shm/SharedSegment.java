@@ -257,8 +257,12 @@ public final class SharedSegment {
     LONGS.setRelease(map, control(rank) + REDUCED, round);
   }
 
-  /** Publishes the CPUs rank j may run on (set-up, before the group's vote). */
-  public void setCpus(int rank, long mask) {
+  /** Publishes the CPUs this process may run on as rank j's (set-up, before the group's vote). */
+  public void publishAllowedCpus(int rank) {
+    setCpus(rank, CpuAffinity.allowedMask());
+  }
+
+  void setCpus(int rank, long mask) {
     LONGS.setRelease(map, control(rank) + CPUS, mask);
   }
 

@@ -310,7 +310,7 @@ public final class Mesh implements Communicator, Links, GroupState {
         }
       }
       if (mine != null) {
-        mine.setCpus(rank, SharedMemoryCollectives.allowedCpus());
+        mine.publishAllowedCpus(rank);
       }
       double[] votes = {mine != null ? 1 : 0};
       // Recursive doubling whatever the settings: ranks that disagree on them (a mismatch their

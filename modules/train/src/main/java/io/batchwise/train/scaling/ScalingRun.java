@@ -95,17 +95,9 @@ public final class ScalingRun {
 
   /** Whether {@code taskset} is on the PATH (Linux). */
   static boolean tasksetAvailable() {
-    String path = System.getenv("PATH");
-    if (path == null) {
-      return false;
-    }
-    for (String dir : path.split(java.io.File.pathSeparator)) {
-      if (java.nio.file.Files.isExecutable(java.nio.file.Path.of(dir, "taskset"))) {
-        return true;
-      }
-    }
-    return false;
+    return io.batchwise.collective.bench.CollectiveBench.tasksetAvailable();
   }
+
 
   /** {@link #run(Point, boolean, boolean)} with shared memory allowed (the default). */
   public static Measured run(Point p, boolean pin) throws Exception {
