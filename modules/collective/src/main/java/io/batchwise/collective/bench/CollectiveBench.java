@@ -52,6 +52,9 @@ public final class CollectiveBench {
   private static final int[] CHANNELS = {16, 64, 256};
   private static final int[] SWITCH_BYTES = {4 << 10, 16 << 10, 64 << 10, 256 << 10, 1 << 20};
   private static final int[] BANDWIDTH_MB = {1, 4, 16};
+  /** Untimed and timed shared-memory bandwidth calls per size (see where they are used). */
+  private static final int SHARED_WARMUP_CALLS = 150;
+  private static final int SHARED_TIMED_CALLS = 100;
   /** Whether rank processes are pinned to cores ({@code -Dbatchwise.bench.pin=false} to not). */
   private static final boolean PIN = !"false".equals(System.getProperty("batchwise.bench.pin"))
       && tasksetAvailable();
@@ -254,24 +257,27 @@ public final class CollectiveBench {
     for (int bytes : switchPoint ? SWITCH_BYTES : new int[0]) {
       float[] msg = new float[bytes / 4];
       int reps = Math.max(20, Math.min(400, (int) (20_000_000L / bytes)));
-      double a = median(rd, msg, reps);
-      double b = median(ring, msg, reps);
+      double a = median(rd, msg, Math.max(10, reps / 2), reps);
+      double b = median(ring, msg, Math.max(10, reps / 2), reps);
       if (report) {
         System.out.printf(Locale.ROOT, "SW %d %.1f %.1f%n", bytes, a / 1e3, b / 1e3);
       }
     }
     // Shared memory first, then the TCP ring, not interleaved, so that neither the ring's traffic
-    // nor the compilation of its code lands in a shared-memory timing. (At 4 ranks on 2 cores the
-    // 4 MB shared-memory time still varies from run to run, 1.7 to 9 ms at the median; not
-    // explained yet.)
+    // nor the compilation of its code lands in a shared-memory timing. Each size is warmed up
+    // with SHARED_WARMUP_CALLS untimed calls: with 20 (until 2026-12-01) the 4 MB median at 4
+    // ranks on 2 cores varied from 1.7 to 9 ms between runs, because the JIT compiler threads,
+    // pinned with their rank, still took the core in the timed calls (seen in per-call phase
+    // timings and per-thread CPU); with 150 it was 1.6-2.3 ms in four runs.
     double[] sharedMs = new double[BANDWIDTH_MB.length];
     for (int k = 0; k < BANDWIDTH_MB.length && bandwidth; k++) {
-      sharedMs[k] = median(shared, new float[(BANDWIDTH_MB[k] << 20) / 4], 40);
+      sharedMs[k] = median(shared, new float[(BANDWIDTH_MB[k] << 20) / 4], SHARED_WARMUP_CALLS,
+          SHARED_TIMED_CALLS);
     }
     for (int k = 0; k < BANDWIDTH_MB.length && bandwidth; k++) {
       int mb = BANDWIDTH_MB[k];
       double ts = sharedMs[k];
-      double tt = median(ring, new float[(mb << 20) / 4], 10);
+      double tt = median(ring, new float[(mb << 20) / 4], 10, 10);
       if (report) {
         System.out.printf(Locale.ROOT, "BW %d %.2f %.3f%n", mb, ts / 1e6,
             2.0 * (n - 1) / n * (mb << 20) / ts); // bytes per ns = GB/s
@@ -292,8 +298,9 @@ public final class CollectiveBench {
     System.exit(0);
   }
 
-  private static double median(Communicator c, float[] msg, int reps) {
-    for (int i = 0; i < Math.max(10, reps / 2); i++) {
+  /** Median ns of {@code reps} calls after {@code warmup} untimed ones. */
+  private static double median(Communicator c, float[] msg, int warmup, int reps) {
+    for (int i = 0; i < warmup; i++) {
       c.allReduceSum(msg);
     }
     long[] t = new long[reps];

@@ -9,8 +9,8 @@
  * socket, a copy out) and for every hop with a thread hand-off; the shared segment needs one copy
  * in, the sums, and one copy out, and a rank sees its peers' arrival by reading a counter.
  * Measured side by side on 2 cores (4 rank JVMs, {@code bench/results/collective.json} of
- * 2026-12-01 10:17): a 4 MB all-reduce took 4.7 ms against 33.7 ms by the TCP ring, and the 2C+1
- * all-reduce for C = 64 31 us against 205 us.
+ * 2026-12-01 11:35): a 4 MB all-reduce took 2.3 ms against 29.2 ms by the TCP ring, and the 2C+1
+ * all-reduce for C = 64 26 us against 245 us.
  *
  * <p>Lifecycle, owned by {@link io.batchwise.collective.transport.Mesh}: (1) the TCP mesh connects
  * and authenticates; (2) rank 0 creates the segment (mode 0600, random name) and broadcasts its

@@ -227,7 +227,8 @@ public final class CollectiveBenchRun {
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path"),
         SparkCollectiveBaseline.class.getName(), "--workers", Arrays.stream(SPARK_WORKERS)
             .mapToObj(String::valueOf).collect(Collectors.joining(",")), "--channels", "64",
-        "--calls", "5", "--floats", String.valueOf(1 << 20), "--tree-calls", "7"));
+        "--calls", "5", "--floats", String.valueOf(1 << 20), "--tree-calls", "15",
+        "--tree-warmup", "5"));
     Path log = Files.createTempFile("batchwise-spark-baseline", ".log");
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(log.toFile());
     pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");

@@ -33,8 +33,9 @@ import scala.runtime.AbstractFunction1;
  *       figure is the median of rank 0's times (encode + allGather + decode + sum).</li>
  *   <li><b>treeAggregate</b>: a cached RDD of W partitions, each holding one float array of
  *       {@code floats} elements (1M floats = 4 MB), summed element-wise by {@code treeAggregate}
- *       (default depth 2) into the driver. One untimed call, then the median of {@code treeCalls}
- *       timed calls. This is a reduce to the driver, not an all-reduce: handing the sum back to
+ *       (default depth 2) into the driver. {@code treeWarmup} untimed calls (the JIT compiles
+ *       the sums, as it does for Batchwise's all-reduce, which the benchmark warms up too), then
+ *       the median of {@code treeCalls} timed calls. This is a reduce to the driver, not an all-reduce: handing the sum back to
  *       the W tasks would cost a broadcast more, so the baseline is, if anything, flattering.
  *       Measured twice: with the textbook zero value {@code new float[floats]} ("treeAggregate";
  *       Spark ships the 4 MB zero inside every task's closure) and with an empty zero that the
@@ -43,7 +44,8 @@ import scala.runtime.AbstractFunction1;
  * Both check their sums against the exact values, so a broken baseline cannot report a time.
  *
  * <p>Usage: {@code SparkCollectiveBaseline [--workers 2,4] [--channels 64] [--calls 5]
- * [--floats 1048576] [--tree-calls 10] [--json FILE]}. Needs Spark's Java 17 openings
+ * [--floats 1048576] [--tree-calls 10] [--tree-warmup 5] [--json FILE]}. Needs Spark's Java 17
+ * openings
  * ({@code --add-opens ...}, as {@code spark.java.opens} in modules/spark/pom.xml) and is best run
  * with {@code SPARK_LOCAL_IP=127.0.0.1}. Prints a table and one machine-readable line per figure:
  * {@code ALLGATHER W C median_ms min_ms}, {@code TREEAGG W floats median_ms min_ms} and
@@ -67,6 +69,7 @@ public final class SparkCollectiveBaseline {
     int calls = 5;
     int floats = 1 << 20;
     int treeCalls = 10;
+    int treeWarmup = 5;
     Path json = null;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
@@ -81,15 +84,17 @@ public final class SparkCollectiveBaseline {
         case "--calls" -> calls = Integer.parseInt(v);
         case "--floats" -> floats = Integer.parseInt(v);
         case "--tree-calls" -> treeCalls = Integer.parseInt(v);
+        case "--tree-warmup" -> treeWarmup = Integer.parseInt(v);
         case "--json" -> json = Path.of(v);
         default -> throw new IllegalArgumentException("unknown option " + a + " (use --workers "
-            + "2,4 --channels 64 --calls 5 --floats 1048576 --tree-calls 10 --json FILE)");
+            + "2,4 --channels 64 --calls 5 --floats 1048576 --tree-calls 10 --tree-warmup 5 "
+            + "--json FILE)");
       }
     }
-    if (channels < 1 || calls < 1 || floats < 1 || treeCalls < 1
+    if (channels < 1 || calls < 1 || floats < 1 || treeCalls < 1 || treeWarmup < 0
         || Arrays.stream(workers).anyMatch(w -> w < 1)) {
       throw new IllegalArgumentException("workers, channels, calls, floats and tree-calls must "
-          + "be positive");
+          + "be positive, tree-warmup not negative");
     }
     List<Figure> figures = new ArrayList<>();
     for (int w : workers) {
@@ -97,8 +102,8 @@ public final class SparkCollectiveBaseline {
       sc.setLogLevel("WARN");
       try {
         figures.add(allGather(sc, w, channels, calls));
-        figures.add(treeAggregate(sc, w, floats, treeCalls, false));
-        figures.add(treeAggregate(sc, w, floats, treeCalls, true));
+        figures.add(treeAggregate(sc, w, floats, treeWarmup, treeCalls, false));
+        figures.add(treeAggregate(sc, w, floats, treeWarmup, treeCalls, true));
       } finally {
         sc.stop();
       }
@@ -219,7 +224,7 @@ public final class SparkCollectiveBaseline {
    * Baseline 2: treeAggregate summing W partitions' float arrays of {@code floats} elements; with
    * {@code lazyZero} the zero value is an empty array that the first element replaces (a copy).
    */
-  public static Figure treeAggregate(SparkContext sc, int w, int floats, int calls,
+  public static Figure treeAggregate(SparkContext sc, int w, int floats, int warmup, int calls,
       boolean lazyZero) {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(sc);
     JavaRDD<float[]> data = jsc.parallelize(IntStream.range(0, w).boxed().toList(), w)
@@ -232,7 +237,7 @@ public final class SparkCollectiveBaseline {
     long[] t = new long[calls];
     float expected = w * (w + 1) / 2f;
     try {
-      for (int call = -1; call < calls; call++) {
+      for (int call = -warmup; call < calls; call++) {
         long t0 = System.nanoTime();
         float[] sum = lazyZero
             ? data.treeAggregate(new float[0], (acc, x) -> acc.length == 0 ? x.clone()
