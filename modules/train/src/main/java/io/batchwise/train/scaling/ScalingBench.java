@@ -38,9 +38,12 @@ import java.util.Map;
  * <p>Usage: {@code ScalingBench [--models resnet20,lenet-bn] [--workers 1,2,4,8]
  * [--modes weak,strong] [--norms syncbn,bn] [--batch-per-worker 16] [--global-batch 32]
  * [--steps 12] [--warmup 3] [--device opencl] [--memory-mb 256] [--out bench/results]
- * [--pin auto|true|false] [--shared-memory on|off]}: {@code --pin} holds worker r to core r mod
- * cores with taskset (auto: when taskset is there); {@code --shared-memory off} keeps the workers'
- * collectives on TCP (as across hosts) instead of the shared-memory segment of one host. Writes {@code scaling-runs.csv}, {@code scaling.json},
+ * [--pin auto|true|false] [--shared-memory on|off] [--repeats 1]}: {@code --pin} holds worker r to
+ * core r mod cores with taskset (auto: when taskset is there); {@code --shared-memory off} keeps the
+ * workers' collectives on TCP (as across hosts) instead of the shared-memory segment of one host;
+ * {@code --repeats R} measures every point R times, the norms alternating, and reports the run of
+ * median step time with the spread and the median SyncBN/BN ratio of runs made next to each other
+ * (one run decides little on a VM whose speed drifts). Writes {@code scaling-runs.csv}, {@code scaling.json},
  * {@code scaling.md} and {@code scaling-<model>-<mode>.png}; the markdown also takes in the
  * projection ({@code scaling-projection.md}) and the namespace validation
  * ({@code netns-validation.csv}) when they are in the output folder.
@@ -66,6 +69,7 @@ public final class ScalingBench {
     o.put("report-only", "false");
     o.put("pin", "auto");
     o.put("shared-memory", "on");
+    o.put("repeats", "1");
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       if (!a.startsWith("--") || i + 1 >= args.length || !o.containsKey(a.substring(2))) {
@@ -97,6 +101,16 @@ public final class ScalingBench {
       System.exit(2);
     }
     boolean sharedMemory = o.get("shared-memory").equals("on");
+    int repeats;
+    try {
+      repeats = Integer.parseInt(o.get("repeats"));
+    } catch (NumberFormatException e) {
+      repeats = 0;
+    }
+    if (repeats < 1) {
+      System.err.println("ScalingBench: --repeats takes a positive whole number, got '" + o.get("repeats") + "'");
+      System.exit(2);
+    }
     Path out = Path.of(o.get("out"));
     Files.createDirectories(out);
     if (!o.get("spark-runs").isEmpty()) {
@@ -111,16 +125,20 @@ public final class ScalingBench {
     long t0 = System.nanoTime();
     List<ScalingRun.Measured> runs = new ArrayList<>();
     List<String> modes = new ArrayList<>();
-    // Every measured point is appended to scaling-points.csv at once; a rerun keeps the points
-    // already there (delete the file to measure everything again).
+    Map<ScalingRun.Measured, Repeats> spread = new java.util.IdentityHashMap<>();
+    // Every measured run is appended to scaling-points.csv at once; a rerun keeps the runs already
+    // there (delete the file to measure everything again). Fields: model, mode, norm, workers,
+    // global batch, repeat (absent in files written before repeats: repeat 1), then the figures.
     Path points = out.resolve("scaling-points.csv");
     Map<String, double[]> done = new LinkedHashMap<>();
     if (Files.isRegularFile(points)) {
       for (String l : Files.readAllLines(points)) {
         String[] f = l.split(",");
-        if (f.length == 11) {
-          done.put(String.join(",", Arrays.copyOf(f, 5)), Arrays.stream(Arrays.copyOfRange(f, 5, 11))
-              .mapToDouble(x -> x.isEmpty() ? Double.NaN : Double.parseDouble(x)).toArray());
+        int keyFields = f.length == 12 ? 6 : f.length == 11 ? 5 : -1;
+        if (keyFields > 0) {
+          done.put(String.join(",", Arrays.copyOf(f, 5)) + "," + (keyFields == 6 ? f[5] : "1"),
+              Arrays.stream(Arrays.copyOfRange(f, keyFields, f.length))
+                  .mapToDouble(x -> x.isEmpty() ? Double.NaN : Double.parseDouble(x)).toArray());
         }
       }
     }
@@ -131,47 +149,57 @@ public final class ScalingBench {
           System.exit(2);
         }
         for (int w : workers) {
-          for (String norm : o.get("norms").split(",")) {
-            int global = mode.equals("weak") ? w * Integer.parseInt(o.get("batch-per-worker"))
-                : Integer.parseInt(o.get("global-batch"));
-            ScalingRun.Point p = new ScalingRun.Point(model, norm, w, global, Integer.parseInt(o.get("steps")),
-                Integer.parseInt(o.get("warmup")), o.get("device"), Integer.parseInt(o.get("memory-mb")));
-            System.err.printf(Locale.ROOT, "[scaling] %s %s %s: %d workers, global batch %d ...%n", model, mode,
-                norm, w, global);
-            String key = model + "," + mode + "," + norm + "," + w + "," + global;
-            ScalingRun.Measured m = done.get(key) == null ? null : fromPoint(p, done.get(key));
-            if (m != null) {
-              System.err.println("[scaling]   already measured (" + points + "), kept");
-              runs.add(m);
-              modes.add(mode);
-              continue;
-            }
-            // A group on this loaded machine can miss the communicator's handshake deadline (a JVM
-            // not scheduled for seconds); such a failure says nothing about scaling: try again.
-            for (int attempt = 1; m == null; attempt++) {
-              try {
-                m = ScalingRun.run(p, pin, sharedMemory);
-              } catch (IllegalStateException e) {
-                if (attempt >= 3) {
-                  throw e;
-                }
-                System.err.println("[scaling]   attempt " + attempt + " failed (" + e.getMessage() + "); again");
+          // With repeats, the norms alternate (SyncBN, BN, SyncBN, BN, ...) so that a slow stretch of
+          // this machine falls on both, and each repeat's SyncBN/BN ratio compares neighbours.
+          Map<String, List<ScalingRun.Measured>> byNorm = new LinkedHashMap<>();
+          for (int rep = 1; rep <= repeats; rep++) {
+            for (String norm : o.get("norms").split(",")) {
+              int global = mode.equals("weak") ? w * Integer.parseInt(o.get("batch-per-worker"))
+                  : Integer.parseInt(o.get("global-batch"));
+              ScalingRun.Point p = new ScalingRun.Point(model, norm, w, global, Integer.parseInt(o.get("steps")),
+                  Integer.parseInt(o.get("warmup")), o.get("device"), Integer.parseInt(o.get("memory-mb")));
+              System.err.printf(Locale.ROOT, "[scaling] %s %s %s: %d workers, global batch %d%s ...%n", model,
+                  mode, norm, w, global, repeats > 1 ? " (repeat " + rep + " of " + repeats + ")" : "");
+              String key = model + "," + mode + "," + norm + "," + w + "," + global + "," + rep;
+              ScalingRun.Measured m = done.get(key) == null ? null : fromPoint(p, done.get(key));
+              if (m != null) {
+                System.err.println("[scaling]   already measured (" + points + "), kept");
+                byNorm.computeIfAbsent(norm, k -> new ArrayList<>()).add(m);
+                continue;
               }
+              // A group on this loaded machine can miss the communicator's handshake deadline (a JVM
+              // not scheduled for seconds); such a failure says nothing about scaling: try again.
+              for (int attempt = 1; m == null; attempt++) {
+                try {
+                  m = ScalingRun.run(p, pin, sharedMemory);
+                } catch (IllegalStateException e) {
+                  if (attempt >= 3) {
+                    throw e;
+                  }
+                  System.err.println("[scaling]   attempt " + attempt + " failed (" + e.getMessage() + "); again");
+                }
+              }
+              Files.writeString(points, String.format(Locale.ROOT, "%s,%.9f,%.9f,%.9f,%.9f,%.9f,%.9f%n", key,
+                  m.step(), m.compute(), m.computeMax(), m.syncBn(), m.gradientComm(), m.exposedWait()),
+                  java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+              System.err.printf(Locale.ROOT, "[scaling]   step %.1f ms (compute %.1f, syncbn %.1f, wait %.1f), %.1f images/s%n",
+                  m.step() * 1e3, m.compute() * 1e3, m.syncBn() * 1e3, m.exposedWait() * 1e3, m.imagesPerSecond());
+              byNorm.computeIfAbsent(norm, k -> new ArrayList<>()).add(m);
             }
-            Files.writeString(points, String.format(Locale.ROOT, "%s,%.9f,%.9f,%.9f,%.9f,%.9f,%.9f%n", key, m.step(),
-                m.compute(), m.computeMax(), m.syncBn(), m.gradientComm(), m.exposedWait()),
-                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
-            System.err.printf(Locale.ROOT, "[scaling]   step %.1f ms (compute %.1f, syncbn %.1f, wait %.1f), %.1f images/s%n",
-                m.step() * 1e3, m.compute() * 1e3, m.syncBn() * 1e3, m.exposedWait() * 1e3, m.imagesPerSecond());
-            runs.add(m);
-            modes.add(mode);
           }
+          List<ScalingRun.Measured> bnRuns = byNorm.get("bn");
+          byNorm.forEach((norm, list) -> {
+            ScalingRun.Measured median = medianRun(list);
+            runs.add(median);
+            modes.add(mode);
+            spread.put(median, Repeats.of(list, norm.equals("bn") ? null : bnRuns));
+          });
         }
       }
     }
     double[] loadAfter = loadAverage();
     double seconds = (System.nanoTime() - t0) * 1e-9;
-    List<Map<String, Object>> rows = rows(runs, modes);
+    List<Map<String, Object>> rows = rows(runs, modes, spread);
     Files.writeString(out.resolve("scaling-runs.csv"), csv(rows));
     StringBuilder meta = new StringBuilder("key,value\n");
     meta.append("load_before,").append(loadBefore[0]).append(' ').append(loadBefore[1]).append(' ')
@@ -267,6 +295,50 @@ public final class ScalingBench {
   }
 
   static List<Map<String, Object>> rows(List<ScalingRun.Measured> runs, List<String> modes) {
+    return rows(runs, modes, Map.of());
+  }
+
+  /**
+   * The run of median step time among repeats of one point (the lower middle one of an even
+   * count): its breakdown is one real run's, not a mix of figures from different runs.
+   */
+  static ScalingRun.Measured medianRun(List<ScalingRun.Measured> repeats) {
+    List<ScalingRun.Measured> sorted = new ArrayList<>(repeats);
+    sorted.sort(java.util.Comparator.comparingDouble(ScalingRun.Measured::step));
+    return sorted.get((sorted.size() - 1) / 2);
+  }
+
+  /**
+   * How the repeats of one point spread: their count, the fastest and slowest step, and for a norm
+   * other than BN the ratios of its step to the BN run of the same repeat (run next to it).
+   */
+  record Repeats(int count, double stepMin, double stepMax, double[] overBn) {
+    static Repeats of(List<ScalingRun.Measured> runs, List<ScalingRun.Measured> bn) {
+      double[] steps = runs.stream().mapToDouble(ScalingRun.Measured::step).sorted().toArray();
+      double[] ratios = new double[0];
+      if (bn != null && bn.size() == runs.size()) {
+        ratios = new double[runs.size()];
+        for (int i = 0; i < ratios.length; i++) {
+          ratios[i] = runs.get(i).step() / bn.get(i).step();
+        }
+        Arrays.sort(ratios);
+      }
+      return new Repeats(steps.length, steps[0], steps[steps.length - 1], ratios);
+    }
+
+    /** Median of the paired ratios (mean of the middle two of an even count); NaN without any. */
+    double overBnMedian() {
+      int n = overBn.length;
+      return n == 0 ? Double.NaN : n % 2 == 1 ? overBn[n / 2] : (overBn[n / 2 - 1] + overBn[n / 2]) / 2;
+    }
+  }
+
+  /**
+   * One row per point; {@code modes.get(i)} is the mode (weak, strong) run i was measured for, and
+   * {@code spread} (possibly empty) how the repeats of run i spread when it is the median of several.
+   */
+  static List<Map<String, Object>> rows(List<ScalingRun.Measured> runs, List<String> modes,
+      Map<ScalingRun.Measured, Repeats> spread) {
     List<Map<String, Object>> rows = new ArrayList<>();
     for (int i = 0; i < runs.size(); i++) {
       ScalingRun.Measured m = runs.get(i);
@@ -298,6 +370,17 @@ public final class ScalingBench {
       r.put("communication", m.compute() / m.step());
       if (bn != null) {
         r.put("step_over_bn", m.step() / bn.step());
+      }
+      Repeats rep = spread.get(m);
+      if (rep != null && rep.count() > 1) {
+        r.put("repeats", (double) rep.count());
+        r.put("step_ms_min", rep.stepMin() * 1e3);
+        r.put("step_ms_max", rep.stepMax() * 1e3);
+        if (rep.overBn().length > 1) {
+          r.put("step_over_bn_paired", rep.overBnMedian());
+          r.put("step_over_bn_paired_min", rep.overBn()[0]);
+          r.put("step_over_bn_paired_max", rep.overBn()[rep.overBn().length - 1]);
+        }
       }
       rows.add(r);
     }
@@ -341,14 +424,18 @@ public final class ScalingBench {
       if (r.get("model").equals("resnet20") && r.get("mode").equals("weak") && r.get("norm").equals("syncbn")
           && (int) r.get("workers") == 2 && r.containsKey("efficiency")) {
         double e = (double) r.get("efficiency");
-        t.add(Map.of("target", "weak-scaling efficiency at 2 workers, resnet20 (SyncBN)", "goal", ">= 0.90",
+        t.add(Map.of("target", "weak-scaling efficiency at 2 workers, resnet20 (SyncBN)" + (r.containsKey("repeats")
+            ? " (median runs of " + Math.round((double) r.get("repeats")) + ")" : ""), "goal", ">= 0.90",
             "measured", e, "met", e >= 0.9));
       }
       if (r.get("model").equals("resnet20") && r.get("norm").equals("syncbn") && (int) r.get("workers") == 4
           && r.containsKey("step_over_bn")) {
-        double v = (double) r.get("step_over_bn");
+        // With repeats: the median of the ratios of runs made next to each other.
+        boolean paired = r.containsKey("step_over_bn_paired");
+        double v = (double) r.get(paired ? "step_over_bn_paired" : "step_over_bn");
         t.add(Map.of("target", "SyncBN step time / per-worker BN at 4 workers, resnet20, " + r.get("mode")
-            + " scaling", "goal", "<= 1.05", "measured", v, "met", v <= 1.05));
+            + " scaling" + (paired ? " (median of " + Math.round((double) r.get("repeats"))
+                + " paired runs)" : ""), "goal", "<= 1.05", "measured", v, "met", v <= 1.05));
       }
     }
     return t;
@@ -357,7 +444,8 @@ public final class ScalingBench {
   static String csv(List<Map<String, Object>> rows) {
     List<String> keys = List.of("model", "mode", "norm", "workers", "global_batch", "per_worker_batch", "step_ms",
         "compute_ms", "compute_max_ms", "syncbn_comm_ms", "gradient_comm_ms", "wait_ms", "images_per_s",
-        "efficiency", "core_sharing", "communication", "step_over_bn");
+        "efficiency", "core_sharing", "communication", "step_over_bn", "repeats", "step_ms_min", "step_ms_max",
+        "step_over_bn_paired", "step_over_bn_paired_min", "step_over_bn_paired_max");
     StringBuilder sb = new StringBuilder(String.join(",", keys)).append('\n');
     for (Map<String, Object> r : rows) {
       List<String> cells = new ArrayList<>();
@@ -387,6 +475,29 @@ public final class ScalingBench {
         + "faster of SyncBN's and BN's (over one worker they are the same computation).\n");
   }
 
+  /** How the repeats spread, when points were measured more than once (nothing otherwise). */
+  private static void appendRepeatsTable(StringBuilder sb, List<Map<String, Object>> rows) {
+    if (rows.stream().noneMatch(r -> r.containsKey("repeats"))) {
+      return;
+    }
+    sb.append("\nEach point was measured several times, the norms alternating (SyncBN, BN, SyncBN, BN, ...); "
+        + "the table above shows the run of median step time, this one the spread. SyncBN/BN paired: the "
+        + "ratio of each SyncBN run to the BN run next to it, median (min–max).\n\n");
+    sb.append("| model | mode | norm | W | runs | step ms, median (min–max) | SyncBN/BN paired |\n");
+    sb.append("|---|---|---|---:|---:|---:|---:|\n");
+    for (Map<String, Object> r : rows) {
+      if (!r.containsKey("repeats")) {
+        continue;
+      }
+      sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %d | %d | %s (%s–%s) | %s |%n", r.get("model"),
+          r.get("mode"), r.get("norm"), (int) r.get("workers"), Math.round((double) r.get("repeats")),
+          f(r.get("step_ms"), "%.1f"), f(r.get("step_ms_min"), "%.1f"), f(r.get("step_ms_max"), "%.1f"),
+          r.containsKey("step_over_bn_paired") ? f(r.get("step_over_bn_paired"), "%.3f") + " ("
+              + f(r.get("step_over_bn_paired_min"), "%.3f") + "–" + f(r.get("step_over_bn_paired_max"), "%.3f")
+              + ")" : "–"));
+    }
+  }
+
   private static String f(Object v, String fmt) {
     return v == null ? "–" : String.format(Locale.ROOT, fmt, ((Number) v).doubleValue());
   }
@@ -409,6 +520,7 @@ public final class ScalingBench {
         : "shared memory (the default on one host)") + "), not the Spark job; steps " + o.get("steps") + " (first " + o.get("warmup")
         + " not timed), synthetic 1×28×28 data, device " + o.get("device") + ".\n\n");
     appendRunsTable(sb, rows);
+    appendRepeatsTable(sb, rows);
     sb.append("\nTargets of issue 6:\n\n| target | goal | measured | met |\n|---|---|---:|---|\n");
     for (Map<String, Object> t : targets(rows)) {
       sb.append(String.format(Locale.ROOT, "| %s | %s | %.3f | %s |%n", t.get("target"), t.get("goal"),

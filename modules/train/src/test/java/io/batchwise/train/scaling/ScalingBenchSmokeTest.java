@@ -11,14 +11,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The scaling benchmark on tiny settings: lenet-bn, 1 and 2 worker processes over real Netty on
- * PoCL, 3 steps; checks the files and the figures' consistency, not speed.
+ * PoCL, 3 steps, each point twice; checks the files and the figures' consistency, not speed.
  */
 class ScalingBenchSmokeTest {
   @Test
   void runsOneAndTwoWorkerProcessesAndWritesTheReport(@TempDir Path out) throws Exception {
     ScalingBench.main(new String[] {"--models", "lenet-bn", "--workers", "1,2", "--modes", "weak",
         "--norms", "syncbn,bn", "--batch-per-worker", "8", "--steps", "3", "--warmup", "1",
-        "--memory-mb", "64", "--out", out.toString()});
+        "--memory-mb", "64", "--repeats", "2", "--out", out.toString()});
     List<String> csv = Files.readAllLines(out.resolve("scaling-runs.csv"));
     assertEquals(5, csv.size(), String.join("\n", csv));
     for (String row : csv.subList(1, csv.size())) {
@@ -38,6 +38,12 @@ class ScalingBenchSmokeTest {
     assertTrue(Double.parseDouble(two.split(",")[9]) > 0, "2 workers with SyncBN spend time in its reductions: " + two);
     String md = Files.readString(out.resolve("scaling.md"));
     assertTrue(md.contains("This machine has"), md);
+    // Two repeats of 4 points, each run kept with its repeat number; the report has the spread.
+    List<String> points = Files.readAllLines(out.resolve("scaling-points.csv"));
+    assertEquals(8, points.size(), String.join("\n", points));
+    assertEquals(4, points.stream().filter(l -> l.split(",")[5].equals("2")).count(), String.join("\n", points));
+    assertTrue(md.contains("SyncBN/BN paired"), md);
+    assertTrue(two.split(",")[17].equals("2.0000"), "repeats column: " + two);
     assertTrue(Files.size(out.resolve("scaling-lenet-bn-weak.png")) > 1000);
     assertTrue(Files.readString(out.resolve("scaling.json")).contains("\"runs\""));
   }
