@@ -2,7 +2,8 @@
 # ./batchwise bench scaling: the scaling benchmark of issue 6, in four parts.
 #
 #   bench/scaling/scaling.sh --classpath CP [--out DIR] [--quick] [--no-netns] [--no-projection]
-#                            [--no-spark] [--no-runs] [-- ScalingBench options...]
+#                            [--no-spark] [--no-runs] [--target-repeats 3]
+#                            [-- ScalingBench options...]
 #
 #   1. collective model: time all-reduces (recursive doubling, ring) and broadcasts of 8 B..4 MB on
 #      groups of 2 and 4 rank JVMs on 127.0.0.1, fit alpha-beta on the 2-rank groups
@@ -16,15 +17,18 @@
 #         (spark-runs.sh; needs modules/spark's job jar; skipped with --quick or --no-spark):
 #         spark-runs/, scaling-spark.{csv,json,md};
 #      b. worker processes running DataParallelStep directly (ScalingBench): scaling-runs.csv,
-#         scaling.json, scaling.md (which takes in 2, 3 and 4a), PNGs.
-# --quick: small settings for a check in a few minutes (writes DIR/scaling-quick/ instead).
+#         scaling.json, scaling.md (which takes in 2, 3, 4a and 4c), PNGs;
+#      c. the points the targets are judged on (resnet20 at 1, 2, 4 workers, weak and strong),
+#         each measured --target-repeats times (default 3; 0 skips it) with 30 steps, the norms
+#         alternating: scaling-repeats/ (one run decides little on a machine whose speed drifts).
+# --quick: small settings for a check in a few minutes (writes DIR/scaling-quick/ instead; no 4c).
 # Environment: JAVA_HOME, BATCHWISE_JVM_OPTS (the launcher's JVM options).
 set -euo pipefail
 say() { printf '[scaling] %s\n' "$*" >&2; }
 die() { printf '[scaling] error: %s\n' "$*" >&2; exit 1; }
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-CP=""; OUT="bench/results"; QUICK=0; NETNS=1; PROJECTION=1; RUNS=1; SPARK=1
+CP=""; OUT="bench/results"; QUICK=0; NETNS=1; PROJECTION=1; RUNS=1; SPARK=1; REPEATS=3
 while (( $# )); do
   case "$1" in
     --classpath) CP="$2"; shift 2 ;;
@@ -34,12 +38,14 @@ while (( $# )); do
     --no-projection) PROJECTION=0; shift ;;
     --no-runs) RUNS=0; shift ;;
     --no-spark) SPARK=0; shift ;;
+    --target-repeats) REPEATS="$2"; shift 2 ;;
     --) shift; break ;;
-    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option '$1' (see --help)" ;;
   esac
 done
 [[ -n "$CP" ]] || die "--classpath is required (./batchwise bench scaling passes it)"
+[[ "$REPEATS" =~ ^[0-9]+$ ]] || die "--target-repeats takes a whole number (0 skips the repeated runs), got '$REPEATS'"
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 JSIG="${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")}/lib/libjsig.so"
 [[ -f "$JSIG" ]] || die "$JSIG not found; it is needed to run OpenCL (PoCL) inside the JVM"
@@ -102,6 +108,12 @@ if (( RUNS )); then
       --memory-mb 64 --out "$OUT" "$@"
   else
     jrun io.batchwise.train.scaling.ScalingBench --out "$OUT" "$@"
+    if (( REPEATS > 0 )); then
+      say "4c/4 the target points, $REPEATS runs each, norms alternating (scaling-repeats/)"
+      jrun io.batchwise.train.scaling.ScalingBench --models resnet20 --workers 1,2,4 --modes weak,strong \
+        --repeats "$REPEATS" --steps 30 --warmup 10 --out "$OUT/scaling-repeats" \
+        && jrun io.batchwise.train.scaling.ScalingBench --report-only true --out "$OUT" >/dev/null
+    fi
   fi
 fi
 say "done: $OUT/scaling.md"

@@ -142,17 +142,23 @@ public final class ScalingBench {
         }
       }
     }
-    for (String model : o.get("models").split(",")) {
-      for (String mode : o.get("modes").split(",")) {
-        if (!mode.equals("weak") && !mode.equals("strong")) {
-          System.err.println("ScalingBench: --modes takes weak and/or strong, got '" + mode + "'");
-          System.exit(2);
-        }
-        for (int w : workers) {
-          // With repeats, the norms alternate (SyncBN, BN, SyncBN, BN, ...) so that a slow stretch of
-          // this machine falls on both, and each repeat's SyncBN/BN ratio compares neighbours.
-          Map<String, List<ScalingRun.Measured>> byNorm = new LinkedHashMap<>();
-          for (int rep = 1; rep <= repeats; rep++) {
+    for (String mode : o.get("modes").split(",")) {
+      if (!mode.equals("weak") && !mode.equals("strong")) {
+        System.err.println("ScalingBench: --modes takes weak and/or strong, got '" + mode + "'");
+        System.exit(2);
+      }
+    }
+    // With repeats, repeat r measures every point once before repeat r + 1 starts, and the norms
+    // alternate within a point (SyncBN, BN): a slow stretch of this machine, which lasts minutes,
+    // then falls on every point's repeats alike, and each repeat's SyncBN/BN ratio compares
+    // neighbours. (Repeats of one point back to back put a whole point in a slow stretch: resnet20
+    // at 2 workers, 16 images each, took 211.5 ms per step in the weak-scaling block and 134.1 ms
+    // in the strong-scaling block ten minutes later, the same computation, 2026-12-01 11:41-12:03.)
+    Map<String, List<ScalingRun.Measured>> measured = new LinkedHashMap<>(); // model,mode,w,norm
+    for (int rep = 1; rep <= repeats; rep++) {
+      for (String model : o.get("models").split(",")) {
+        for (String mode : o.get("modes").split(",")) {
+          for (int w : workers) {
             for (String norm : o.get("norms").split(",")) {
               int global = mode.equals("weak") ? w * Integer.parseInt(o.get("batch-per-worker"))
                   : Integer.parseInt(o.get("global-batch"));
@@ -161,10 +167,12 @@ public final class ScalingBench {
               System.err.printf(Locale.ROOT, "[scaling] %s %s %s: %d workers, global batch %d%s ...%n", model,
                   mode, norm, w, global, repeats > 1 ? " (repeat " + rep + " of " + repeats + ")" : "");
               String key = model + "," + mode + "," + norm + "," + w + "," + global + "," + rep;
+              List<ScalingRun.Measured> list = measured.computeIfAbsent(model + "," + mode + "," + w + "," + norm,
+                  k -> new ArrayList<>());
               ScalingRun.Measured m = done.get(key) == null ? null : fromPoint(p, done.get(key));
               if (m != null) {
                 System.err.println("[scaling]   already measured (" + points + "), kept");
-                byNorm.computeIfAbsent(norm, k -> new ArrayList<>()).add(m);
+                list.add(m);
                 continue;
               }
               // A group on this loaded machine can miss the communicator's handshake deadline (a JVM
@@ -184,19 +192,20 @@ public final class ScalingBench {
                   java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
               System.err.printf(Locale.ROOT, "[scaling]   step %.1f ms (compute %.1f, syncbn %.1f, wait %.1f), %.1f images/s%n",
                   m.step() * 1e3, m.compute() * 1e3, m.syncBn() * 1e3, m.exposedWait() * 1e3, m.imagesPerSecond());
-              byNorm.computeIfAbsent(norm, k -> new ArrayList<>()).add(m);
+              list.add(m);
             }
           }
-          List<ScalingRun.Measured> bnRuns = byNorm.get("bn");
-          byNorm.forEach((norm, list) -> {
-            ScalingRun.Measured median = medianRun(list);
-            runs.add(median);
-            modes.add(mode);
-            spread.put(median, Repeats.of(list, norm.equals("bn") ? null : bnRuns));
-          });
         }
       }
     }
+    measured.forEach((k, list) -> {
+      String[] f = k.split(",");
+      List<ScalingRun.Measured> bnRuns = measured.get(f[0] + "," + f[1] + "," + f[2] + ",bn");
+      ScalingRun.Measured median = medianRun(list);
+      runs.add(median);
+      modes.add(f[1]);
+      spread.put(median, Repeats.of(list, f[3].equals("bn") ? null : bnRuns));
+    });
     double[] loadAfter = loadAverage();
     double seconds = (System.nanoTime() - t0) * 1e-9;
     List<Map<String, Object>> rows = rows(runs, modes, spread);
@@ -526,6 +535,16 @@ public final class ScalingBench {
       sb.append(String.format(Locale.ROOT, "| %s | %s | %.3f | %s |%n", t.get("target"), t.get("goal"),
           (double) t.get("measured"), (boolean) t.get("met") ? "yes" : "**no**"));
     }
+    Path repeated = out.resolve("scaling-repeats").resolve("scaling-runs.csv");
+    if (Files.isRegularFile(repeated)) {
+      // The targets' points measured again, several runs each (bench/scaling/scaling.sh step 4c).
+      sb.append("\nThe same targets on repeated runs (`scaling-repeats/scaling.md`: each point several "
+          + "times, the norms alternating; medians):\n\n| target | goal | measured | met |\n|---|---|---:|---|\n");
+      for (Map<String, Object> t : targets(readRows(repeated))) {
+        sb.append(String.format(Locale.ROOT, "| %s | %s | %.3f | %s |%n", t.get("target"), t.get("goal"),
+            (double) t.get("measured"), (boolean) t.get("met") ? "yes" : "**no**"));
+      }
+    }
     Path notes = out.resolve("scaling-notes.md");
     if (Files.isRegularFile(notes)) {
       // Hand-written remarks on this particular run (what else ran, which parts were redone).
@@ -706,6 +725,16 @@ public final class ScalingBench {
     for (Map<String, Object> t : targets(rows)) {
       sb.append(String.format(Locale.ROOT, "| %s | %s | %.3f | %s |%n", t.get("target"), t.get("goal"),
           (double) t.get("measured"), (boolean) t.get("met") ? "yes" : "**no**"));
+    }
+    Path repeated = out.resolve("scaling-repeats").resolve("scaling-runs.csv");
+    if (Files.isRegularFile(repeated)) {
+      // The targets' points measured again, several runs each (bench/scaling/scaling.sh step 4c).
+      sb.append("\nThe same targets on repeated runs (`scaling-repeats/scaling.md`: each point several "
+          + "times, the norms alternating; medians):\n\n| target | goal | measured | met |\n|---|---|---:|---|\n");
+      for (Map<String, Object> t : targets(readRows(repeated))) {
+        sb.append(String.format(Locale.ROOT, "| %s | %s | %.3f | %s |%n", t.get("target"), t.get("goal"),
+            (double) t.get("measured"), (boolean) t.get("met") ? "yes" : "**no**"));
+      }
     }
     Files.writeString(out.resolve("scaling-spark.md"), sb.toString());
     Path png = out.resolve("spark");

@@ -6,10 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Repeated points: the reported run is the one of median step time, and the SyncBN/BN target is
@@ -80,5 +83,35 @@ class ScalingBenchRepeatsTest {
 
     String csv = ScalingBench.csv(rows);
     assertTrue(csv.lines().findFirst().orElseThrow().endsWith("step_over_bn_paired_max"), csv);
+  }
+
+  /** The main report takes in the targets of the repeated runs when scaling-repeats/ has them. */
+  @Test
+  void theReportShowsTheTargetsOfTheRepeatedRuns(@TempDir Path out) throws Exception {
+    List<ScalingRun.Measured> single = List.of(run("syncbn", 1, 120), run("bn", 1, 120), run("syncbn", 4, 500),
+        run("bn", 4, 400));
+    List<String> modes = List.of("weak", "weak", "weak", "weak");
+    Files.writeString(out.resolve("scaling-runs.csv"), ScalingBench.csv(ScalingBench.rows(single, modes)));
+    Files.writeString(out.resolve("scaling-runs-meta.csv"), "key,value\nload_before,1 1 1\nload_after,1 1 1\n"
+        + "run_seconds,1\nsetting.steps,12\nsetting.warmup,3\n");
+
+    List<ScalingRun.Measured> sync = List.of(run("syncbn", 4, 400), run("syncbn", 4, 410), run("syncbn", 4, 420));
+    List<ScalingRun.Measured> bn = List.of(run("bn", 4, 400), run("bn", 4, 400), run("bn", 4, 400));
+    Map<ScalingRun.Measured, ScalingBench.Repeats> spread = new IdentityHashMap<>();
+    ScalingRun.Measured s = ScalingBench.medianRun(sync);
+    ScalingRun.Measured b = ScalingBench.medianRun(bn);
+    spread.put(s, ScalingBench.Repeats.of(sync, bn));
+    spread.put(b, ScalingBench.Repeats.of(bn, null));
+    Files.createDirectories(out.resolve("scaling-repeats"));
+    Files.writeString(out.resolve("scaling-repeats/scaling-runs.csv"),
+        ScalingBench.csv(ScalingBench.rows(List.of(s, b), List.of("weak", "weak"), spread)));
+
+    ScalingBench.report(out);
+    String md = Files.readString(out.resolve("scaling.md"));
+    int at = md.indexOf("The same targets on repeated runs");
+    assertTrue(at > 0, md);
+    // Single run: 500/400 = 1.25, missed; repeated: median of 1.00, 1.025, 1.05 = 1.025, met.
+    assertTrue(md.substring(0, at).contains("| 1.250 | **no** |"), md);
+    assertTrue(md.substring(at).contains("(median of 3 paired runs) | <= 1.05 | 1.025 | yes |"), md);
   }
 }
