@@ -11,6 +11,11 @@
 #   2. for every (delay, rate) setting: shape each rank's egress (tc netem delay+rate where the
 #      kernel has netem, otherwise tbf rate only), measure again, and compare with the model moved
 #      onto that network (alpha + delay, beta + 1/rate): netns-validation.csv.
+#   3. without netem, delays come from relays instead (DelayRelay: every rank puts one in front of
+#      its listening sockets, inside its namespace, holding each message for the delay): a model is
+#      fitted on relays of delay 0 (what the relay itself costs; netns-model-relay.csv), and every
+#      (delay, rate) setting, rate unlimited included, is compared with that model moved onto the
+#      network; labels end in "-relay".
 # The namespaces are deleted on exit (also on error or Ctrl-C).
 set -euo pipefail
 
@@ -78,6 +83,7 @@ timings() {
   "$JAVA" -Xmx512m -cp "$CP" io.batchwise.collective.model.CollectiveTimings --ranks "$RANKS" \
     --sizes "$SIZES" --host-template '10.77.0.{n}' --prefix-template 'ip netns exec bw-ns{n}' "$@"
 }
+# The delay relay's timer needs epoll (NIO waits in milliseconds); it comes with the class path.
 
 # shape DELAY_US RATE_MBIT: every rank's egress (rate 0 = unlimited).
 shape() {
@@ -114,6 +120,25 @@ for d in ${DELAYS//,/ }; do
     tail -n +2 "$OUT/netns-compare.tmp" >>"$OUT/netns-validation.csv"
   done
 done
+if (( ! HAVE_NETEM )) && tr , '\n' <<<"$DELAYS" | grep -qv '^0$'; then
+  say "relays for the delays: fitting the model on relays of delay 0 (what a relay costs by itself)"
+  shape 0 0
+  timings --relay-delay-us 0 --csv "$OUT/netns-relay-samples.csv" --fit-out "$OUT/netns-model-relay.csv" \
+    --fit-ranks 2 --predict "$OUT/netns-model-relay.csv" --label "d0us-unshaped-relay" \
+    --compare-out "$OUT/netns-compare.tmp"
+  tail -n +2 "$OUT/netns-compare.tmp" >>"$OUT/netns-validation.csv"
+  for d in ${DELAYS//,/ }; do
+    (( d > 0 )) || continue
+    for r in 0 ${RATES//,/ }; do
+      say "setting: one-way delay ${d}us by relay, rate $( (( r > 0 )) && echo "${r} Mbit/s" || echo unlimited) per rank"
+      shape 0 "$r"
+      rate=(); (( r > 0 )) && rate=(--rate-mbit "$r")
+      timings --relay-delay-us "$d" --predict "$OUT/netns-model-relay.csv" --latency-us "$d" "${rate[@]}" \
+        --label "d${d}us-r$( (( r > 0 )) && echo "${r}mbit" || echo inf)-relay" --compare-out "$OUT/netns-compare.tmp"
+      tail -n +2 "$OUT/netns-compare.tmp" >>"$OUT/netns-validation.csv"
+    done
+  done
+fi
 rm -f "$OUT/netns-compare.tmp"
 shape 0 0
 say "wrote $OUT/netns-model.csv, $OUT/netns-baseline-samples.csv, $OUT/netns-validation.csv (netem: $HAVE_NETEM)"

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 
 /**
@@ -35,7 +36,10 @@ import java.util.Locale;
  *
  * <p>Usage: {@code CollectiveTimings [--ranks 2,4] [--sizes 8,512,4096,32768,262144,1048576]
  * [--max-bytes N] [--csv samples.csv] [--fit-out model.csv] [--fit-ranks 2] [--predict model.csv --latency-us L
- * --rate-mbit R --compare-out compare.csv --label NAME] [--host-template T] [--prefix-template P]}.
+ * --rate-mbit R --compare-out compare.csv --label NAME] [--host-template T] [--prefix-template P]
+ * [--relay-delay-us D]}. {@code --relay-delay-us} puts a {@link DelayRelay} of D microseconds in
+ * front of every rank's listening sockets (a one-way delay of D on every message where the kernel
+ * cannot add one with netem; D = 0 measures what the relay itself costs).
  * {@code --fit-ranks} fits on those group sizes only: on this 2-core machine, groups of more than
  * 2 rank processes share cores, and their small-message times then measure the scheduler (a hop
  * waits for the receiving rank to be scheduled), not the network or the software path of a node
@@ -79,6 +83,7 @@ public final class CollectiveTimings {
     int[] fitRanks = null;
     String hostTemplate = "127.0.0.1";
     String prefixTemplate = "";
+    double relayDelayUs = -1;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       if (i + 1 >= args.length) {
@@ -100,14 +105,21 @@ public final class CollectiveTimings {
         case "--fit-ranks" -> fitRanks = Arrays.stream(v.split(",")).mapToInt(Integer::parseInt).toArray();
         case "--host-template" -> hostTemplate = v;
         case "--prefix-template" -> prefixTemplate = v;
+        case "--relay-delay-us" -> {
+          relayDelayUs = Double.parseDouble(v);
+          if (!(relayDelayUs >= 0) || relayDelayUs > 1e6) {
+            throw new IllegalArgumentException("--relay-delay-us must be between 0 and 1000000, got " + v);
+          }
+        }
         default -> throw new IllegalArgumentException("unknown option " + a + "; options: --ranks --sizes "
             + "--max-bytes --csv --fit-out --predict --latency-us --rate-mbit --compare-out --label "
-            + "--samples-in --host-template --prefix-template --fit-ranks");
+            + "--samples-in --host-template --prefix-template --fit-ranks --relay-delay-us");
       }
     }
     final long cap = maxBytes;
     sizes = Arrays.stream(sizes).filter(s -> s <= cap).toArray();
     List<AlphaBetaFit.Sample> samples;
+    Map<Integer, Double> holds = new java.util.TreeMap<>(); // ranks -> ns the relays held a message
     if (samplesIn != null) {
       samples = readSamples(samplesIn);
     } else {
@@ -120,7 +132,13 @@ public final class CollectiveTimings {
         // that failure is about scheduling, not about the collective's costs: try the group again.
         for (int attempt = 1; ; attempt++) {
           try {
-            samples.addAll(measure(p, sizes, hostTemplate, prefixTemplate));
+            Group g = measure(p, sizes, hostTemplate, prefixTemplate, relayDelayUs);
+            samples.addAll(g.samples());
+            if (!Double.isNaN(g.holdNanos())) {
+              holds.put(p, g.holdNanos());
+              System.err.printf(Locale.ROOT, "  p=%d: the relays held messages %.1f us (median; asked %.1f)%n", p,
+                  g.holdNanos() / 1e3, relayDelayUs);
+            }
             break;
           } catch (IllegalStateException e) {
             if (attempt >= 3) {
@@ -144,10 +162,20 @@ public final class CollectiveTimings {
       System.out.println("wrote " + fitOut);
     }
     if (predict != null) {
+      // Relays hold each message longer than asked (the timer's wake-up), and by group size; each
+      // group's samples are predicted on the network its messages met. (The relay's own cost, a
+      // few microseconds of hold at delay 0 and a hop, is in the model when it was fitted through
+      // relays of delay 0.)
+      Map<Integer, Double> latencyByRanks = new java.util.HashMap<>();
+      if (relayDelayUs > 0) {
+        for (Map.Entry<Integer, Double> e : holds.entrySet()) {
+          latencyByRanks.put(e.getKey(), e.getValue() / 1e3);
+          System.out.printf(Locale.ROOT, "latency for the prediction, %d ranks: %.1f us held by the relays "
+              + "(asked %.1f)%n", e.getKey(), e.getValue() / 1e3, relayDelayUs);
+        }
+      }
       CollectiveModel base = CollectiveModel.read(predict);
       double rate = Double.isInfinite(rateMbit) ? Double.MAX_VALUE : rateMbit * 1e6 / 8;
-      CollectiveModel net = base.onNetwork(latencyUs * 1e-6, rate);
-      CollectiveModel piped = base.onNetworkPipelined(latencyUs * 1e-6, rate);
       StringBuilder out = new StringBuilder(
           "label,latency_us,rate_mbit,algorithm,ranks,bytes,measured_us,predicted_us,rel_err,"
           + "predicted_max_us,rel_err_max\n");
@@ -156,6 +184,9 @@ public final class CollectiveTimings {
       System.out.printf(Locale.ROOT, "%-6s %5s %9s %12s %12s %8s %12s %8s%n", "alg", "ranks", "bytes",
           "measured_us", "pred_add_us", "err", "pred_max_us", "err");
       for (AlphaBetaFit.Sample s : samples) {
+        double lat = latencyByRanks.getOrDefault(s.ranks(), latencyUs);
+        CollectiveModel net = base.onNetwork(lat * 1e-6, rate);
+        CollectiveModel piped = base.onNetworkPipelined(lat * 1e-6, rate);
         double pred = net.seconds(s.algorithm(), s.bytes(), s.ranks());
         double err = (pred - s.seconds()) / s.seconds();
         double predMax = piped.seconds(s.algorithm(), s.bytes(), s.ranks());
@@ -163,7 +194,7 @@ public final class CollectiveTimings {
         System.out.printf(Locale.ROOT, "%-6s %5d %9d %12.1f %12.1f %+7.1f%% %12.1f %+7.1f%%%n",
             s.algorithm().shortName(), s.ranks(), s.bytes(), s.seconds() * 1e6, pred * 1e6, 100 * err,
             predMax * 1e6, 100 * errMax);
-        out.append(String.format(Locale.ROOT, "%s,%.1f,%s,%s,%d,%d,%.2f,%.2f,%.4f,%.2f,%.4f%n", label, latencyUs,
+        out.append(String.format(Locale.ROOT, "%s,%.1f,%s,%s,%d,%d,%.2f,%.2f,%.4f,%.2f,%.4f%n", label, lat,
             Double.isInfinite(rateMbit) ? "inf" : String.format(Locale.ROOT, "%.1f", rateMbit),
             s.algorithm().shortName(), s.ranks(), s.bytes(), s.seconds() * 1e6, pred * 1e6, err, predMax * 1e6,
             errMax));
@@ -178,6 +209,23 @@ public final class CollectiveTimings {
   /** Median seconds per (algorithm, bytes) of one group of {@code p} rank processes. */
   static List<AlphaBetaFit.Sample> measure(int p, long[] sizes, String hostTemplate, String prefixTemplate)
       throws Exception {
+    return measure(p, sizes, hostTemplate, prefixTemplate, -1).samples();
+  }
+
+  /**
+   * One group's timings, and with relays the median time rank 0's relays actually held a message
+   * (NaN without relays).
+   */
+  record Group(List<AlphaBetaFit.Sample> samples, double holdNanos) {
+  }
+
+  /**
+   * As {@link #measure(int, long[], String, String)}; with {@code relayDelayUs >= 0} every rank
+   * puts a {@link DelayRelay} of that delay in front of each of its listening sockets and
+   * advertises it, so every message between two ranks is that much later.
+   */
+  static Group measure(int p, long[] sizes, String hostTemplate, String prefixTemplate,
+      double relayDelayUs) throws Exception {
     String java = System.getProperty("java.home") + "/bin/java";
     String secret = HexFormat.of().formatHex(CollectiveConfig.newSecret());
     String sizeList = String.join(",", Arrays.stream(sizes).mapToObj(Long::toString).toList());
@@ -192,7 +240,7 @@ public final class CollectiveTimings {
         }
         cmd.addAll(List.of(java, "-Xmx768m", "-cp", System.getProperty("java.class.path"),
             CollectiveTimings.class.getName(), "--child", String.valueOf(r), String.valueOf(p), secret,
-            hostTemplate.replace("{n}", n), sizeList));
+            hostTemplate.replace("{n}", n), sizeList, String.valueOf(relayDelayUs)));
         Process proc = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         procs.add(proc);
         outs.add(new BufferedReader(new InputStreamReader(proc.getInputStream(), StandardCharsets.UTF_8)));
@@ -213,6 +261,7 @@ public final class CollectiveTimings {
         w.println(lists[0] + " " + lists[1] + " " + lists[2]);
       }
       List<AlphaBetaFit.Sample> out = new ArrayList<>();
+      double hold = Double.NaN;
       boolean ended = false;
       for (String l; (l = outs.get(0).readLine()) != null; ) {
         if (l.equals("END")) {
@@ -220,6 +269,9 @@ public final class CollectiveTimings {
           break;
         }
         String[] f = l.split(" ");
+        if (f[0].equals("HOLD")) {
+          hold = Double.parseDouble(f[1]);
+        }
         if (f[0].equals("T")) {
           out.add(new AlphaBetaFit.Sample(Algorithm.byShortName(f[1]), p, Long.parseLong(f[2]),
               Double.parseDouble(f[3])));
@@ -232,7 +284,7 @@ public final class CollectiveTimings {
       if (!ended || out.isEmpty()) {
         throw new IllegalStateException("the group of " + p + " ranks reported no timings (see the ranks' errors above)");
       }
-      return out;
+      return new Group(out, hold);
     } finally {
       for (Process proc : procs) {
         proc.destroyForcibly();
@@ -262,8 +314,23 @@ public final class CollectiveTimings {
     CollectiveServer bcastServer = CollectiveServer.bind(base.jobId("timings-bcast")
         .smallMessageMaxBytes(CollectiveConfig.DEFAULT_SMALL_MESSAGE_MAX_BYTES).build(),
         new InetSocketAddress(host, 0));
-    System.out.println("PORTS " + host + " " + rdServer.localAddress().getPort() + " "
-        + ringServer.localAddress().getPort() + " " + bcastServer.localAddress().getPort());
+    double relayDelayUs = args.length > 6 ? Double.parseDouble(args[6]) : -1;
+    List<DelayRelay> relays = new ArrayList<>();
+    int[] ports = {rdServer.localAddress().getPort(), ringServer.localAddress().getPort(),
+        bcastServer.localAddress().getPort()};
+    if (relayDelayUs >= 0) {
+      try {
+        for (int k = 0; k < ports.length; k++) {
+          DelayRelay relay = DelayRelay.start(new InetSocketAddress(host, 0), new InetSocketAddress(host, ports[k]),
+              Math.round(relayDelayUs * 1e3));
+          relays.add(relay);
+          ports[k] = relay.localAddress().getPort();
+        }
+      } catch (InterruptedException e) {
+        throw new IOException("interrupted while starting the delay relays", e);
+      }
+    }
+    System.out.println("PORTS " + host + " " + ports[0] + " " + ports[1] + " " + ports[2]);
     System.out.flush();
     String[] lists = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine()
         .split(" ");
@@ -298,6 +365,14 @@ public final class CollectiveTimings {
       }
     }
     rd.barrier();
+    if (report && !relays.isEmpty()) {
+      // The median over this rank's relays of the median hold: the delay messages really had.
+      double[] holds = relays.stream().mapToDouble(DelayRelay::medianHoldNanos).filter(h -> !Double.isNaN(h))
+          .sorted().toArray();
+      if (holds.length > 0) {
+        System.out.printf(Locale.ROOT, "HOLD %.0f%n", holds[holds.length / 2]);
+      }
+    }
     if (report) {
       System.out.println("END");
     }
@@ -305,6 +380,7 @@ public final class CollectiveTimings {
     rd.close();
     ring.close();
     bcast.close();
+    relays.forEach(DelayRelay::close);
     System.exit(0);
   }
 

@@ -23,4 +23,22 @@ class CollectiveTimingsTest {
         .findFirst().orElseThrow().seconds();
     assertTrue(rd64k > rd8, "64 KB should take longer than 8 bytes: " + rd64k + " vs " + rd8);
   }
+
+  /**
+   * Through relays of 3 ms: an all-reduce of 8 bytes between two ranks cannot finish before the
+   * other rank's message, 3 ms late, has arrived. The broadcast is timed as broadcast + all-reduce
+   * minus the all-reduce alone (about d each), so only about d is certain; half of it is asked.
+   */
+  @Test
+  void relaysDelayEveryMessage() throws Exception {
+    CollectiveTimings.Group g = CollectiveTimings.measure(2, new long[] {8}, "127.0.0.1", "", 3000);
+    List<AlphaBetaFit.Sample> s = g.samples();
+    assertEquals(3, s.size());
+    // What the relays report having held: at least the delay, and not wildly more.
+    assertTrue(g.holdNanos() >= 3e6 && g.holdNanos() < 100e6, "held " + g.holdNanos() + " ns");
+    for (AlphaBetaFit.Sample x : s) {
+      double floor = x.algorithm() == Algorithm.BINOMIAL_BROADCAST ? 1.5e-3 : 3e-3;
+      assertTrue(x.seconds() >= floor, x.toString());
+    }
+  }
 }

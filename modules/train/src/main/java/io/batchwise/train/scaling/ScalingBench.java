@@ -583,8 +583,10 @@ public final class ScalingBench {
       max.computeIfAbsent(key, k -> new ArrayList<>()).add(Math.abs(Double.parseDouble(f[10])));
     }
     StringBuilder sb = new StringBuilder("Median |predicted − measured| / measured of all-reduces (recursive "
-        + "doubling and ring), model fitted on the unshaped 2-rank runs; `add`: beta + 1/rate, `max`: "
-        + "max(beta, 1/rate). Full table: `netns-validation.csv`.\n\n| setting | ranks | messages | samples | "
+        + "doubling and ring), model fitted on the unshaped 2-rank runs (settings ending in `-relay`: delays "
+        + "added by a relay in front of every rank's sockets, where the kernel has no netem; their model is "
+        + "fitted on 2-rank runs through relays of delay 0); `add`: beta + 1/rate, `max`: max(beta, 1/rate). "
+        + "Full table: `netns-validation.csv`.\n\n| setting | ranks | messages | samples | "
         + "add | max |\n|---|---:|---|---:|---:|---:|\n");
     for (String k : add.keySet()) {
       String[] p = k.split("\\|");
