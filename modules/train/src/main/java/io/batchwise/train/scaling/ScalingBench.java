@@ -484,6 +484,15 @@ public final class ScalingBench {
         + "faster of SyncBN's and BN's (over one worker they are the same computation).\n");
   }
 
+  /** A titled table of the targets of issue 6 as measured in {@code rows}. */
+  private static void appendTargets(StringBuilder sb, String title, List<Map<String, Object>> rows) {
+    sb.append("\n").append(title).append("\n\n| target | goal | measured | met |\n|---|---|---:|---|\n");
+    for (Map<String, Object> t : targets(rows)) {
+      sb.append(String.format(Locale.ROOT, "| %s | %s | %.3f | %s |%n", t.get("target"), t.get("goal"),
+          (double) t.get("measured"), (boolean) t.get("met") ? "yes" : "**no**"));
+    }
+  }
+
   /** How the repeats spread, when points were measured more than once (nothing otherwise). */
   private static void appendRepeatsTable(StringBuilder sb, List<Map<String, Object>> rows) {
     if (rows.stream().noneMatch(r -> r.containsKey("repeats"))) {
@@ -530,20 +539,12 @@ public final class ScalingBench {
         + " not timed), synthetic 1×28×28 data, device " + o.get("device") + ".\n\n");
     appendRunsTable(sb, rows);
     appendRepeatsTable(sb, rows);
-    sb.append("\nTargets of issue 6:\n\n| target | goal | measured | met |\n|---|---|---:|---|\n");
-    for (Map<String, Object> t : targets(rows)) {
-      sb.append(String.format(Locale.ROOT, "| %s | %s | %.3f | %s |%n", t.get("target"), t.get("goal"),
-          (double) t.get("measured"), (boolean) t.get("met") ? "yes" : "**no**"));
-    }
+    appendTargets(sb, "Targets of issue 6:", rows);
     Path repeated = out.resolve("scaling-repeats").resolve("scaling-runs.csv");
     if (Files.isRegularFile(repeated)) {
       // The targets' points measured again, several runs each (bench/scaling/scaling.sh step 4c).
-      sb.append("\nThe same targets on repeated runs (`scaling-repeats/scaling.md`: each point several "
-          + "times, the norms alternating; medians):\n\n| target | goal | measured | met |\n|---|---|---:|---|\n");
-      for (Map<String, Object> t : targets(readRows(repeated))) {
-        sb.append(String.format(Locale.ROOT, "| %s | %s | %.3f | %s |%n", t.get("target"), t.get("goal"),
-            (double) t.get("measured"), (boolean) t.get("met") ? "yes" : "**no**"));
-      }
+      appendTargets(sb, "The same targets on repeated runs (`scaling-repeats/scaling.md`: each point several "
+          + "times, round-robin, the norms alternating; medians):", readRows(repeated));
     }
     Path notes = out.resolve("scaling-notes.md");
     if (Files.isRegularFile(notes)) {
@@ -723,21 +724,7 @@ public final class ScalingBench {
     if (!failed.isEmpty()) {
       sb.append("\nRuns without two epochs of metrics (failed; see their logs): ").append(failed).append('\n');
     }
-    sb.append("\nTargets on the Spark runs:\n\n| target | goal | measured | met |\n|---|---|---:|---|\n");
-    for (Map<String, Object> t : targets(rows)) {
-      sb.append(String.format(Locale.ROOT, "| %s | %s | %.3f | %s |%n", t.get("target"), t.get("goal"),
-          (double) t.get("measured"), (boolean) t.get("met") ? "yes" : "**no**"));
-    }
-    Path repeated = out.resolve("scaling-repeats").resolve("scaling-runs.csv");
-    if (Files.isRegularFile(repeated)) {
-      // The targets' points measured again, several runs each (bench/scaling/scaling.sh step 4c).
-      sb.append("\nThe same targets on repeated runs (`scaling-repeats/scaling.md`: each point several "
-          + "times, the norms alternating; medians):\n\n| target | goal | measured | met |\n|---|---|---:|---|\n");
-      for (Map<String, Object> t : targets(readRows(repeated))) {
-        sb.append(String.format(Locale.ROOT, "| %s | %s | %.3f | %s |%n", t.get("target"), t.get("goal"),
-            (double) t.get("measured"), (boolean) t.get("met") ? "yes" : "**no**"));
-      }
-    }
+    appendTargets(sb, "Targets on the Spark runs:", rows);
     Files.writeString(out.resolve("scaling-spark.md"), sb.toString());
     Path png = out.resolve("spark");
     Files.createDirectories(png);
