@@ -40,7 +40,7 @@ while (( $# )); do
     --no-spark) SPARK=0; shift ;;
     --target-repeats) REPEATS="$2"; shift 2 ;;
     --) shift; break ;;
-    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option '$1' (see --help)" ;;
   esac
 done
@@ -109,7 +109,7 @@ if (( RUNS )); then
   else
     jrun io.batchwise.train.scaling.ScalingBench --out "$OUT" "$@"
     if (( REPEATS > 0 )); then
-      say "4c/4 the target points, $REPEATS runs each, norms alternating (scaling-repeats/)"
+      say "4c/4 the target points, each measured $REPEATS time(s), norms alternating (scaling-repeats/)"
       jrun io.batchwise.train.scaling.ScalingBench --models resnet20 --workers 1,2,4 --modes weak,strong \
         --repeats "$REPEATS" --steps 30 --warmup 10 --out "$OUT/scaling-repeats" \
         && jrun io.batchwise.train.scaling.ScalingBench --report-only true --out "$OUT" >/dev/null
