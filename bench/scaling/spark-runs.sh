@@ -8,8 +8,10 @@
 #                               [--per-worker-batch 16] [--global-batch 32] [--steps 12]
 #
 # Each run trains 2 epochs of --steps steps on synthetic 1x28x28 data; the second epoch (warm
-# executors, JIT and kernels) is the measurement. Runs land in DIR/spark-runs/<model>-<mode>-<norm>-w<W>/
-# (metrics.csv, summary.json); ScalingBench --spark-runs DIR/spark-runs summarizes them.
+# executors, JIT and kernels) is the measurement. After each cluster start, one short application
+# runs unmeasured first (the first one on a fresh cluster runs slow throughout). Runs land in
+# DIR/spark-runs/<model>-<mode>-<norm>-w<W>/ (metrics.csv, summary.json); ScalingBench
+# --spark-runs DIR/spark-runs summarizes them.
 # The cluster is stopped on exit.
 set -euo pipefail
 say() { printf '[spark-scaling] %s\n' "$*" >&2; }
@@ -45,6 +47,18 @@ for w in ${WORKERS//,/ }; do
   pin=(); command -v taskset >/dev/null 2>&1 && pin=(--pin)
   say "standalone cluster: $w workers x 1 core${pin:+, pinned}"
   "$ROOT/cluster/cluster.sh" start --workers "$w" --cores 1 --memory 1g --timeout 300 "${pin[@]}"
+  # One unmeasured application first: the first one on a freshly started cluster ran slow from its
+  # first step to its last (resnet20, 1 worker, 30 steps per epoch, 2026-12-01 12:56: 174 ms per step
+  # against 113 for the next application), as the worker daemon, which shares the executor's core,
+  # was still busy starting up.
+  say "warm-up application (not measured)"
+  "$ROOT/cluster/submit.sh" --conf spark.executorEnv.POCL_MAX_PTHREAD_COUNT=1 \
+    --class io.batchwise.spark.job.TrainJob "$JAR" -- \
+    --model "$MODEL" --norm bn --workers "$w" --per-worker-batch "$PWB" --epochs 1 \
+    --data synthetic --synthetic-train $(( 4 * PWB * w )) --synthetic-test 64 \
+    --precise-bn-samples $(( PWB * w )) --no-progress --run-dir "$OUT/spark-runs/.warm-up" --slot-wait-s 300 \
+    >"$OUT/spark-runs/warm-up-w$w.log" 2>&1 || say "the warm-up application failed (log: $OUT/spark-runs/warm-up-w$w.log); measuring anyway"
+  rm -rf "$OUT/spark-runs/.warm-up"
   for mode in weak strong; do
     if [[ $mode == weak ]]; then b=$PWB; else b=$(( GB / w )); fi
     (( b >= 2 )) || { say "skipping $mode at $w workers: fewer than 2 samples per worker"; continue; }
