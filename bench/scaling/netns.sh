@@ -83,7 +83,11 @@ timings() {
   "$JAVA" -Xmx512m -cp "$CP" io.batchwise.collective.model.CollectiveTimings --ranks "$RANKS" \
     --sizes "$SIZES" --host-template '10.77.0.{n}' --prefix-template 'ip netns exec bw-ns{n}' "$@"
 }
-# The delay relay's timer needs epoll (NIO waits in milliseconds); it comes with the class path.
+# validate ARGS...: timings with ARGS, their comparison with the model appended to netns-validation.csv.
+validate() {
+  timings "$@" --compare-out "$OUT/netns-compare.tmp"
+  tail -n +2 "$OUT/netns-compare.tmp" >>"$OUT/netns-validation.csv"
+}
 
 # shape DELAY_US RATE_MBIT: every rank's egress (rate 0 = unlimited).
 shape() {
@@ -103,11 +107,10 @@ shape() {
 }
 
 say "baseline (no shaping): measuring ranks $RANKS and fitting the model"
-# Fitted on 2-rank groups only: larger groups share this machine's 2 cores (see CollectiveTimings).
-timings --csv "$OUT/netns-baseline-samples.csv" --fit-out "$OUT/netns-model.csv" --fit-ranks 2 \
-  --predict "$OUT/netns-model.csv" --label "d0us-unshaped" --compare-out "$OUT/netns-compare.tmp"
 echo "label,latency_us,rate_mbit,algorithm,ranks,bytes,measured_us,predicted_us,rel_err,predicted_max_us,rel_err_max" >"$OUT/netns-validation.csv"
-tail -n +2 "$OUT/netns-compare.tmp" >>"$OUT/netns-validation.csv"
+# Fitted on 2-rank groups only: larger groups share this machine's 2 cores (see CollectiveTimings).
+validate --csv "$OUT/netns-baseline-samples.csv" --fit-out "$OUT/netns-model.csv" --fit-ranks 2 \
+  --predict "$OUT/netns-model.csv" --label "d0us-unshaped"
 for d in ${DELAYS//,/ }; do
   for r in ${RATES//,/ }; do
     if (( d > 0 && ! HAVE_NETEM )); then
@@ -115,27 +118,24 @@ for d in ${DELAYS//,/ }; do
     fi
     say "setting: one-way delay ${d}us, rate ${r} Mbit/s per rank"
     shape "$d" "$r"
-    timings --predict "$OUT/netns-model.csv" --latency-us "$d" --rate-mbit "$r" \
-      --label "d${d}us-r${r}mbit" --compare-out "$OUT/netns-compare.tmp"
-    tail -n +2 "$OUT/netns-compare.tmp" >>"$OUT/netns-validation.csv"
+    validate --predict "$OUT/netns-model.csv" --latency-us "$d" --rate-mbit "$r" --label "d${d}us-r${r}mbit"
   done
 done
 if (( ! HAVE_NETEM )) && tr , '\n' <<<"$DELAYS" | grep -qv '^0$'; then
   say "relays for the delays: fitting the model on relays of delay 0 (what a relay costs by itself)"
   shape 0 0
-  timings --relay-delay-us 0 --csv "$OUT/netns-relay-samples.csv" --fit-out "$OUT/netns-model-relay.csv" \
-    --fit-ranks 2 --predict "$OUT/netns-model-relay.csv" --label "d0us-unshaped-relay" \
-    --compare-out "$OUT/netns-compare.tmp"
-  tail -n +2 "$OUT/netns-compare.tmp" >>"$OUT/netns-validation.csv"
+  validate --relay-delay-us 0 --csv "$OUT/netns-relay-samples.csv" --fit-out "$OUT/netns-model-relay.csv" \
+    --fit-ranks 2 --predict "$OUT/netns-model-relay.csv" --label "d0us-unshaped-relay"
   for d in ${DELAYS//,/ }; do
     (( d > 0 )) || continue
     for r in 0 ${RATES//,/ }; do
-      say "setting: one-way delay ${d}us by relay, rate $( (( r > 0 )) && echo "${r} Mbit/s" || echo unlimited) per rank"
+      rate=(); label=inf; shown=unlimited
+      (( r > 0 )) && { rate=(--rate-mbit "$r"); label="${r}mbit"; shown="${r} Mbit/s"; }
+      say "setting: one-way delay ${d}us by relay, rate $shown per rank"
       shape 0 "$r"
-      rate=(); (( r > 0 )) && rate=(--rate-mbit "$r")
-      timings --relay-delay-us "$d" --predict "$OUT/netns-model-relay.csv" --latency-us "$d" "${rate[@]}" \
-        --label "d${d}us-r$( (( r > 0 )) && echo "${r}mbit" || echo inf)-relay" --compare-out "$OUT/netns-compare.tmp"
-      tail -n +2 "$OUT/netns-compare.tmp" >>"$OUT/netns-validation.csv"
+      # --latency-us is what was asked; CollectiveTimings predicts with what the relays held.
+      validate --relay-delay-us "$d" --predict "$OUT/netns-model-relay.csv" --latency-us "$d" "${rate[@]}" \
+        --label "d${d}us-r${label}-relay"
     done
   done
 fi

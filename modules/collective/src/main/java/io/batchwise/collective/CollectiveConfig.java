@@ -89,9 +89,10 @@ public final class CollectiveConfig {
   public static final int DEFAULT_EVENT_LOOP_MAX_BYTES = 64 << 10;
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
   /**
-   * Default slot: 4 MB, so that a 4 MB all-reduce is one round. Not tuned: 512 KB, 1, 4 and 8 MB
-   * slots gave 4 MB all-reduces at 4 ranks on 2 cores within the run-to-run noise (2026-12-01:
-   * 2.3-3.3 ms medians in short runs, 6.5-9.9 ms in long ones).
+   * Default slot: 4 MB, so that a 4 MB all-reduce is one round. Smaller slots were slower: a 4 MB
+   * all-reduce at 4 ranks on 2 cores took 3.0 and 3.2 ms (medians) with 4 MB slots, 5.2 and 5.3
+   * with 1 MB, 4.6 with 512 KB (CollectiveBench with -Dbatchwise.shared.slotBytes, alternating,
+   * 2026-12-01 11:24; 20 untimed calls per size then, so JIT compilation is in all of them).
    */
   public static final int DEFAULT_SHARED_SLOT_BYTES = 4 << 20;
   /**

@@ -266,7 +266,7 @@ public final class CollectiveBench {
     // Shared memory first, then the TCP ring, not interleaved, so that neither the ring's traffic
     // nor the compilation of its code lands in a shared-memory timing. Each size is warmed up
     // with SHARED_WARMUP_CALLS untimed calls: with 20 (until 2026-12-01) the 4 MB median at 4
-    // ranks on 2 cores varied from 1.7 to 9 ms between runs, because the JIT compiler threads,
+    // ranks on 2 cores varied from 1.7 to 10 ms between runs, because the JIT compiler threads,
     // pinned with their rank, still took the core in the timed calls (seen in per-call phase
     // timings and per-thread CPU); with 150 it was 1.6-2.3 ms in four runs.
     double[] sharedMs = new double[BANDWIDTH_MB.length];

@@ -4,6 +4,7 @@ import io.batchwise.collective.transport.NettyTransport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -16,6 +17,7 @@ import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
+import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -39,23 +41,14 @@ import java.util.concurrent.TimeUnit;
  * benchmarks, not for untrusted peers.
  */
 public final class DelayRelay implements AutoCloseable {
-  /** Hold times kept for {@link #medianHoldNanos} (the latest, a ring of this many). */
-  private static final int HOLD_SAMPLES = 4096;
-
   private final EventLoopGroup group;
   private final Channel server;
-  private final long delayNanos;
-  /** Nanoseconds from arrival to write of the latest chunks (written on the event loop only). */
-  private final long[] holds;
-  private final java.util.concurrent.atomic.AtomicLong held;
+  private final HoldLog holds;
 
-  private DelayRelay(EventLoopGroup group, Channel server, long delayNanos, long[] holds,
-      java.util.concurrent.atomic.AtomicLong held) {
+  private DelayRelay(EventLoopGroup group, Channel server, HoldLog holds) {
     this.group = group;
     this.server = server;
-    this.delayNanos = delayNanos;
     this.holds = holds;
-    this.held = held;
   }
 
   /**
@@ -68,8 +61,7 @@ public final class DelayRelay implements AutoCloseable {
       throw new IllegalArgumentException("delay must be >= 0 ns, got " + delayNanos);
     }
     NettyTransport transport = NettyTransport.choose("auto");
-    long[] holds = new long[HOLD_SAMPLES];
-    java.util.concurrent.atomic.AtomicLong held = new java.util.concurrent.atomic.AtomicLong();
+    HoldLog holds = new HoldLog();
     EventLoopGroup group = transport.newGroup(1, new DefaultThreadFactory("batchwise-relay", true));
     try {
       ServerBootstrap b = new ServerBootstrap().group(group).channel(transport.serverChannel())
@@ -79,22 +71,23 @@ public final class DelayRelay implements AutoCloseable {
           .childHandler(new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel inbound) {
-              Bootstrap out = new Bootstrap().group(inbound.eventLoop()).channel(transport.channel())
+              Bootstrap out = new Bootstrap().group(inbound.eventLoop())
+                  .channel(transport.channel())
                   .option(ChannelOption.TCP_NODELAY, true)
                   .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                  .handler(new Forward(inbound, delayNanos, holds, held));
+                  .handler(new Forward(inbound, delayNanos, holds));
               out.connect(target).addListener((ChannelFutureListener) f -> {
                 if (!f.isSuccess()) {
                   inbound.close();
                   return;
                 }
-                inbound.pipeline().addLast(new Forward(f.channel(), delayNanos, holds, held));
+                inbound.pipeline().addLast(new Forward(f.channel(), delayNanos, holds));
                 inbound.config().setAutoRead(true);
               });
             }
           });
       Channel server = b.bind(bind).sync().channel();
-      return new DelayRelay(group, server, delayNanos, holds, held);
+      return new DelayRelay(group, server, holds);
     } catch (InterruptedException | RuntimeException e) {
       group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
       throw e;
@@ -106,28 +99,14 @@ public final class DelayRelay implements AutoCloseable {
     return (InetSocketAddress) server.localAddress();
   }
 
-  public long delayNanos() {
-    return delayNanos;
-  }
-
   /**
    * Median time the latest chunks (up to 4096) were actually held, arrival to write; NaN before
-   * any. Longer than the delay asked for by the timer's wake-up: on this VM a timed wait of 100 us
-   * took about 200 (measured with {@code LockSupport.parkNanos}, 2026-12-01), so a validation uses
-   * this figure as the network's latency, not the one asked for.
+   * any. Longer than the delay asked for, by the timer's late wake-up: relays asked for 200 us held
+   * 337-382 us (the latency_us of the "-relay" rows of bench/results/netns-validation.csv,
+   * 2026-12-01), so a validation uses this figure as the network's latency.
    */
   public double medianHoldNanos() {
-    long[] copy;
-    long n;
-    synchronized (holds) {
-      n = held.get();
-      copy = java.util.Arrays.copyOf(holds, (int) Math.min(n, holds.length));
-    }
-    if (copy.length == 0) {
-      return Double.NaN;
-    }
-    java.util.Arrays.sort(copy);
-    return copy[copy.length / 2];
+    return holds.median();
   }
 
   @Override
@@ -136,25 +115,43 @@ public final class DelayRelay implements AutoCloseable {
     group.shutdownGracefully(0, 100, TimeUnit.MILLISECONDS).syncUninterruptibly();
   }
 
+  /** The latest hold times (a ring of 4096), written on the event loop, read by the owner. */
+  private static final class HoldLog {
+    private final long[] ring = new long[4096];
+    private long count;
+
+    synchronized void add(long nanos) {
+      ring[(int) (count++ % ring.length)] = nanos;
+    }
+
+    synchronized double median() {
+      long[] copy = Arrays.copyOf(ring, (int) Math.min(count, ring.length));
+      if (copy.length == 0) {
+        return Double.NaN;
+      }
+      Arrays.sort(copy);
+      return copy[copy.length / 2];
+    }
+  }
+
   /** Writes what its channel reads to {@code peer}, {@code delayNanos} later. */
   private static final class Forward extends ChannelInboundHandlerAdapter {
     private final Channel peer;
     private final long delayNanos;
-    private final long[] holds;
-    private final java.util.concurrent.atomic.AtomicLong held;
+    private final HoldLog holds;
 
-    Forward(Channel peer, long delayNanos, long[] holds, java.util.concurrent.atomic.AtomicLong held) {
+    Forward(Channel peer, long delayNanos, HoldLog holds) {
       this.peer = peer;
       this.delayNanos = delayNanos;
       this.holds = holds;
-      this.held = held;
     }
 
-    private void record(long arrived) {
-      long hold = System.nanoTime() - arrived;
-      synchronized (holds) {
-        holds[(int) (held.getAndIncrement() % holds.length)] = hold;
-      }
+    /**
+     * Runs {@code action} the delay from now. Both channels of a pair share one event loop, and
+     * equal delays keep arrival order, so an end of stream follows the bytes before it.
+     */
+    private void later(ChannelHandlerContext ctx, Runnable action) {
+      ctx.executor().schedule(action, delayNanos, TimeUnit.NANOSECONDS);
     }
 
     @Override
@@ -164,19 +161,18 @@ public final class DelayRelay implements AutoCloseable {
         return;
       }
       long arrived = System.nanoTime();
-      if (delayNanos == 0) {
+      Runnable forward = () -> {
         peer.writeAndFlush(msg);
-        record(arrived);
+        holds.add(System.nanoTime() - arrived);
+      };
+      if (delayNanos == 0) {
+        forward.run();
       } else {
-        // Both channels of a pair share one event loop, and equal delays keep arrival order.
-        ctx.executor().schedule(() -> {
-          peer.writeAndFlush(msg);
-          record(arrived);
-        }, delayNanos, TimeUnit.NANOSECONDS);
+        later(ctx, forward);
       }
     }
 
-    /** A side that finished sending (FIN): the other side's output ends after the bytes before it. */
+    /** A side that finished sending (FIN): the other side's output ends after the bytes before. */
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
       if (!(evt instanceof ChannelInputShutdownEvent)) {
@@ -184,7 +180,7 @@ public final class DelayRelay implements AutoCloseable {
         return;
       }
       Channel self = ctx.channel();
-      ctx.executor().schedule(() -> {
+      later(ctx, () -> {
         if (peer instanceof DuplexChannel d && peer.isActive()) {
           d.shutdownOutput().addListener(f -> {
             if (self instanceof DuplexChannel s && s.isInputShutdown() && d.isInputShutdown()) {
@@ -195,16 +191,14 @@ public final class DelayRelay implements AutoCloseable {
         } else {
           peer.close();
         }
-      }, delayNanos, TimeUnit.NANOSECONDS);
+      });
     }
 
+    /** A side that closed: the other side is closed after the bytes before it. */
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-      // After the bytes already scheduled, not before them.
-      ctx.executor().schedule(() -> {
-        peer.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
-            .addListener(ChannelFutureListener.CLOSE);
-      }, delayNanos, TimeUnit.NANOSECONDS);
+      later(ctx, () -> peer.writeAndFlush(Unpooled.EMPTY_BUFFER)
+          .addListener(ChannelFutureListener.CLOSE));
     }
 
     @Override

@@ -64,13 +64,12 @@ final class CpuAffinity {
    * Threads of one process share one mask, so W ranks in one JVM with C CPUs get true iff W <= C.
    */
   static boolean eachRankHasACore(long[] masks) {
-    long[] sorted = masks.clone();
-    for (long m : sorted) {
+    for (long m : masks) {
       if (m == 0) {
         return false;
       }
     }
-    Long[] boxed = Arrays.stream(sorted).boxed().toArray(Long[]::new);
+    Long[] boxed = Arrays.stream(masks).boxed().toArray(Long[]::new);
     Arrays.sort(boxed, (a, b) -> Integer.compare(Long.bitCount(a), Long.bitCount(b)));
     long taken = 0;
     for (long m : boxed) {

@@ -56,13 +56,14 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Waiting: busy-poll for {@code spinNanos} (for all of {@code yieldNanos} when every rank can
  * have a CPU of its own, judged from the CPUs each rank may run on: see {@link CpuAffinity}), then
- * {@link Thread#yield()} until {@code yieldNanos}, then park 50 us at a time. Yielding matters where ranks outnumber
- * cores: the rank being waited for usually gets the core without a timer wake-up in between; with
- * a core per rank it costs a system call per poll and returns at once. Parking bounds what a
- * waiting rank takes from the others when yielding does not hand the core over (the scheduler
- * prefers a yielding thread that has used less than its share of the core). Measured (resnet20,
- * 4 workers on 2 cores, 2026-12-01): a doorbell that let waiters sleep until woken over a Unix
- * socket made no difference beside this, within a noise of +-20% between runs, so it was dropped.
+ * {@link Thread#yield()} until {@code yieldNanos}, then park 50 us at a time. Yielding matters
+ * where ranks outnumber cores: the rank being waited for usually gets the core without a timer
+ * wake-up in between; with a core per rank it costs a system call per poll and returns at once.
+ * Parking bounds what a waiting rank takes from the others when yielding does not hand the core
+ * over (the scheduler prefers a yielding thread that has used less than its share of the core).
+ * Measured (resnet20, 4 workers on 2 cores, 2026-12-01): a doorbell that let waiters sleep until
+ * woken over a Unix socket made no difference beside this, within a noise of +-20% between runs,
+ * so it was dropped.
  *
  * <p>Rounds that move more than {@code directMaxBytes} per rank on ranks that share cores skip the
  * spinning and yielding and park 100 us at a time: the rank waited for has megabytes to copy or

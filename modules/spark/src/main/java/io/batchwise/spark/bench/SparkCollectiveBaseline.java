@@ -35,8 +35,9 @@ import scala.runtime.AbstractFunction1;
  *       {@code floats} elements (1M floats = 4 MB), summed element-wise by {@code treeAggregate}
  *       (default depth 2) into the driver. {@code treeWarmup} untimed calls (the JIT compiles
  *       the sums, as it does for Batchwise's all-reduce, which the benchmark warms up too), then
- *       the median of {@code treeCalls} timed calls. This is a reduce to the driver, not an all-reduce: handing the sum back to
- *       the W tasks would cost a broadcast more, so the baseline is, if anything, flattering.
+ *       the median of {@code treeCalls} timed calls. This is a reduce to the driver, not an
+ *       all-reduce: handing the sum back to the W tasks would cost a broadcast more, so the
+ *       baseline is, if anything, flattering.
  *       Measured twice: with the textbook zero value {@code new float[floats]} ("treeAggregate";
  *       Spark ships the 4 MB zero inside every task's closure) and with an empty zero that the
  *       first element replaces ("treeAggregate-lazy", the faster trick a careful user finds).</li>
@@ -45,10 +46,9 @@ import scala.runtime.AbstractFunction1;
  *
  * <p>Usage: {@code SparkCollectiveBaseline [--workers 2,4] [--channels 64] [--calls 5]
  * [--floats 1048576] [--tree-calls 10] [--tree-warmup 5] [--json FILE]}. Needs Spark's Java 17
- * openings
- * ({@code --add-opens ...}, as {@code spark.java.opens} in modules/spark/pom.xml) and is best run
- * with {@code SPARK_LOCAL_IP=127.0.0.1}. Prints a table and one machine-readable line per figure:
- * {@code ALLGATHER W C median_ms min_ms}, {@code TREEAGG W floats median_ms min_ms} and
+ * openings ({@code --add-opens ...}, as {@code spark.java.opens} in modules/spark/pom.xml) and is
+ * best run with {@code SPARK_LOCAL_IP=127.0.0.1}. Prints a table and one machine-readable line per
+ * figure: {@code ALLGATHER W C median_ms min_ms}, {@code TREEAGG W floats median_ms min_ms} and
  * {@code TREEAGG_LAZY W floats median_ms min_ms}.
  */
 public final class SparkCollectiveBaseline {

@@ -43,10 +43,12 @@ import java.util.Map;
  * workers' collectives on TCP (as across hosts) instead of the shared-memory segment of one host;
  * {@code --repeats R} measures every point R times, the norms alternating, and reports the run of
  * median step time with the spread and the median SyncBN/BN ratio of runs made next to each other
- * (one run decides little on a VM whose speed drifts). Writes {@code scaling-runs.csv}, {@code scaling.json},
- * {@code scaling.md} and {@code scaling-<model>-<mode>.png}; the markdown also takes in the
- * projection ({@code scaling-projection.md}) and the namespace validation
- * ({@code netns-validation.csv}) when they are in the output folder.
+ * (one run decides little on a VM whose speed drifts; repeat r measures every point before
+ * repeat r + 1). Writes {@code scaling-runs.csv}, {@code scaling.json}, {@code scaling.md} and
+ * {@code scaling-<model>-<mode>.png}; the markdown also takes in the projection
+ * ({@code scaling-projection.md}), the namespace validation ({@code netns-validation.csv}) and the
+ * targets of repeated runs ({@code scaling-repeats/scaling-runs.csv}) when they are in the output
+ * folder.
  */
 public final class ScalingBench {
   private ScalingBench() {
@@ -337,8 +339,7 @@ public final class ScalingBench {
 
     /** Median of the paired ratios (mean of the middle two of an even count); NaN without any. */
     double overBnMedian() {
-      int n = overBn.length;
-      return n == 0 ? Double.NaN : n % 2 == 1 ? overBn[n / 2] : (overBn[n / 2 - 1] + overBn[n / 2]) / 2;
+      return overBn.length == 0 ? Double.NaN : median(overBn);
     }
   }
 
@@ -598,7 +599,13 @@ public final class ScalingBench {
   }
 
   private static double median(List<Double> v) {
-    double[] a = v.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    return median(v.stream().mapToDouble(Double::doubleValue).toArray());
+  }
+
+  /** Median of {@code v} (the mean of the middle two of an even count); {@code v} is not changed. */
+  private static double median(double[] v) {
+    double[] a = v.clone();
+    Arrays.sort(a);
     return a.length % 2 == 1 ? a[a.length / 2] : 0.5 * (a[a.length / 2 - 1] + a[a.length / 2]);
   }
 
