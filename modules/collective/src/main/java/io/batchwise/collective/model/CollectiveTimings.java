@@ -25,7 +25,11 @@ import java.util.Map;
  *
  * <p>Each rank joins three groups over the same processes, one per algorithm: all-reduce forced to
  * recursive doubling, all-reduce forced to the ring, and broadcast from rank 0. For every message
- * size, rank 0 reports the median seconds of one call. A broadcast returns on the root long before
+ * size, rank 0 reports the median, over pairs of consecutive calls, of the mean seconds of one call
+ * of the pair. Single calls are not timed alone because the ranks enter a call at different
+ * moments, and that offset flips sign from call to call: between two ranks with one-way delay d,
+ * rank 0's calls then take d+x, d-x, d+x, ... (x anywhere in [0, d)), whose median may be well
+ * under d, while any two consecutive calls take 2d. A broadcast returns on the root long before
  * the leaves have the data, so it is timed as broadcast + an all-reduce of one double (which cannot
  * finish before every rank has its broadcast), minus the median of that one-double all-reduce alone.
  *
@@ -294,7 +298,8 @@ public final class CollectiveTimings {
 
   /** Calls per size: many for small messages, few for large (the same on every rank). */
   static int reps(long bytes) {
-    return (int) Math.max(5, Math.min(200, 8_000_000L / (bytes + 40_000L)));
+    // Pairs of calls: as many calls as the single-call timing made before.
+    return (int) Math.max(5, Math.min(100, 4_000_000L / (bytes + 40_000L)));
   }
 
   private static void child(String[] args) throws IOException {
@@ -346,7 +351,7 @@ public final class CollectiveTimings {
       bcast.broadcast(one, 0);
       bcast.allReduceSum(one);
     }
-    double ack = median(() -> bcast.allReduceSum(one), 400);
+    double ack = median(() -> bcast.allReduceSum(one), 200);
     for (long bytes : sizes) {
       float[] msg = new float[(int) Math.max(1, bytes / 4)];
       int reps = reps(bytes);
@@ -384,6 +389,7 @@ public final class CollectiveTimings {
     System.exit(0);
   }
 
+  /** Median over {@code reps} pairs of consecutive calls of the seconds per call (see the class). */
   private static double median(Runnable call, int reps) {
     for (int i = 0; i < Math.max(2, reps / 5); i++) {
       call.run();
@@ -392,10 +398,11 @@ public final class CollectiveTimings {
     for (int i = 0; i < reps; i++) {
       long t0 = System.nanoTime();
       call.run();
+      call.run();
       t[i] = System.nanoTime() - t0;
     }
     Arrays.sort(t);
-    return t[reps / 2] * 1e-9;
+    return t[reps / 2] * 0.5e-9;
   }
 
   private static List<InetSocketAddress> parse(String list) {

@@ -25,9 +25,12 @@ class CollectiveTimingsTest {
   }
 
   /**
-   * Through relays of 3 ms: an all-reduce of 8 bytes between two ranks cannot finish before the
-   * other rank's message, 3 ms late, has arrived. The broadcast is timed as broadcast + all-reduce
-   * minus the all-reduce alone (about d each), so only about d is certain; half of it is asked.
+   * Through relays of d = 3 ms: two consecutive all-reduces of 8 bytes between two ranks take at
+   * least 2d on rank 0 (its second call needs a message the other rank sent after receiving its
+   * first, d late), so the time per call, timed over pairs, is at least d. (A single call's median
+   * is not: the ranks' offset flips from call to call, and rank 0's calls alternate d+x, d-x; the
+   * CI machine once measured one under 3 ms.) The broadcast is timed as broadcast + all-reduce
+   * minus the all-reduce alone (about 2d and d), so only about d is certain; half of it is asked.
    */
   @Test
   void relaysDelayEveryMessage() throws Exception {
