@@ -65,6 +65,42 @@ public interface Communicator extends AutoCloseable {
 
   CompletableFuture<Void> allReduceSumAsync(DoubleBuffer data);
 
+  /**
+   * An all-reduce in two halves, for a caller with work that does not need the sum: {@link
+   * #startAllReduceSum} offers this rank's data, the caller computes, {@link Reduction#finish}
+   * returns with {@code data} summed. Time a slower rank takes to arrive then passes in the
+   * caller's computation instead of in a wait.
+   *
+   * <p>Rules: between start and finish the caller issues no other collective on this
+   * communicator and does not touch {@code data}; it calls {@code finish} exactly once, also when
+   * its own computation failed (or the group stalls on this rank's missing arrival). Results and
+   * failures are those of {@link #allReduceSum(double[])}.
+   *
+   * <p>The default runs the all-reduce on the communicator's thread ({@link
+   * #allReduceSumAsync(double[])}); an implementation whose blocking all-reduce runs on the
+   * calling thread (shared memory) publishes the data in {@code start} and sums in {@code finish}.
+   */
+  default Reduction startAllReduceSum(double[] data) {
+    CompletableFuture<Void> f = allReduceSumAsync(data);
+    return () -> {
+      try {
+        f.join();
+      } catch (java.util.concurrent.CompletionException e) {
+        if (e.getCause() instanceof RuntimeException re) {
+          throw re;
+        }
+        throw e;
+      }
+    };
+  }
+
+  /** The second half of {@link #startAllReduceSum}. */
+  @FunctionalInterface
+  interface Reduction {
+    /** Returns once the data holds the group's sum; throws what the all-reduce would have. */
+    void finish();
+  }
+
   /** Copies {@code root}'s data into every rank's {@code data} (same length everywhere). */
   void broadcast(double[] data, int root);
 

@@ -122,6 +122,21 @@ class LocalGroupTest {
     }
   }
 
+  /**
+   * Over TCP a split all-reduce runs on the communicator's thread: still bit for bit the blocking
+   * one, with work between the halves and asynchronous collectives before it.
+   */
+  @Test
+  void splitAllReduceEqualsTheBlockingOne() throws Exception {
+    for (int size : new int[] {1, 2, 4}) {
+      try (LocalGroup g = new LocalGroup(size, SECRET, b -> b.smallMessageMaxBytes(128).chunkBytes(128))) {
+        for (Object o : g.run(c -> CommunicatorChecks.splitMatchesBlocking(c, 60))) {
+          assertNull(o, "size " + size);
+        }
+      }
+    }
+  }
+
   @Test
   void connectFromAStaticEndpointListRetriesUntilThePeerListens() throws Exception {
     int[] ports = new int[2];

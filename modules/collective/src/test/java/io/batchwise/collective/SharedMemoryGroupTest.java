@@ -119,6 +119,36 @@ class SharedMemoryGroupTest {
     }
   }
 
+  /**
+   * Split all-reduces (start, the rank's own work, finish) through shared memory: every result is
+   * bit for bit the blocking all-reduce of the same data, whether the vector fits one round (split
+   * on the calling thread) or not (run on the communicator's thread), with ranks delayed at random
+   * between the halves and blocking and asynchronous collectives in between.
+   */
+  @Test
+  void splitAllReduceEqualsTheBlockingOne() throws Exception {
+    for (int size : new int[] {1, 2, 3, 5}) {
+      try (LocalGroup g = new LocalGroup(size, SECRET, b -> shared(b)
+          .sharedMemoryDir(dir.toString()).sharedSlotBytes(256).sharedDirectMaxBytes(128))) {
+        List<Object> out = g.run(c -> CommunicatorChecks.splitMatchesBlocking(c, 200));
+        for (Object o : out) {
+          assertNull(o, "size " + size);
+        }
+      }
+    }
+  }
+
+  /** Misuse is refused with an error that says what: a collective inside an open split, finish twice. */
+  @Test
+  void anOpenSplitAllReduceRefusesOtherCollectives() throws Exception {
+    try (LocalGroup g = new LocalGroup(2, SECRET, b -> shared(b).sharedMemoryDir(dir.toString()))) {
+      List<Object> out = g.run(CommunicatorChecks::splitMisuse);
+      for (Object o : out) {
+        assertNull(o);
+      }
+    }
+  }
+
   @Test
   void theSegmentFileIsGoneOnceTheGroupIsUp() throws Exception {
     try (LocalGroup g = new LocalGroup(3, SECRET, b -> shared(b)

@@ -197,53 +197,102 @@ public final class SharedMemoryCollectives implements AutoCloseable {
   }
 
   private void allReduceRounds(Call c, Vec v) {
+    int k = rounds(v.length(), perRound(v.dtype()));
+    for (int i = 0; i < k; i++) {
+      completeRound(c, v, arriveRound(c, v, i));
+    }
+  }
+
+  /**
+   * The first half of an all-reduce that fits in one round: writes this rank's data and arrives.
+   * Until {@link #finishAllReduce} the caller runs no other collective here.
+   *
+   * @throws IllegalArgumentException if {@code v} needs more than one round ({@link #oneRound})
+   */
+  public Round startAllReduce(Call c, Vec v) {
+    if (!oneRound(v)) {
+      throw new IllegalArgumentException("a split all-reduce must fit one round of "
+          + seg.slotBytes() + " bytes; " + c.describe() + " does not");
+    }
+    enter(c);
+    try {
+      return arriveRound(c, v, 0);
+    } catch (RuntimeException e) {
+      inFlight.decrementAndGet();
+      throw e;
+    }
+  }
+
+  /** The second half: waits for the others, sums, and leaves the sum in {@code v}. */
+  public void finishAllReduce(Call c, Vec v, Round r) {
+    try {
+      completeRound(c, v, r);
+    } finally {
+      inFlight.decrementAndGet();
+    }
+  }
+
+  /** Whether an all-reduce of {@code v} takes one round (so it can be split in two halves). */
+  public boolean oneRound(Vec v) {
+    return rounds(v.length(), perRound(v.dtype())) == 1;
+  }
+
+  /** One round of an all-reduce in progress: its elements [base, base + m), number and parity. */
+  public record Round(int base, int m, long t, int p, boolean whole) {}
+
+  private Round arriveRound(Call c, Vec v, int i) {
     int n = v.length();
     DType dt = v.dtype();
     int per = perRound(dt);
-    int k = rounds(n, per);
-    for (int i = 0; i < k; i++) {
-      int base = (int) Math.min((long) i * per, n);
-      int m = Math.min(per, n - base);
-      long t = ++round;
-      int p = (int) (t & 1);
-      boolean whole = (long) m * dt.bytes <= directMaxBytes;
-      bulk = !dedicatedCores && !whole;
-      if (m > 0) {
-        v.write(slots[p][rank].clear(), base, m);
-      }
-      arrive(c, Op.ALL_REDUCE_SUM, dt, n, WireFormat.ALGORITHM_SHARED_MEMORY, t, p);
-      awaitArrived(c, Op.ALL_REDUCE_SUM, dt, n, WireFormat.ALGORITHM_SHARED_MEMORY, t, p);
-      if (m == 0) {
-        continue;
-      }
-      if (whole) {
-        if (dt == DType.F32) {
-          sum(p, 0, m, resultFloats, 0);
-        } else {
-          sum(p, 0, m, resultDoubles, 0);
-        }
-        result.setIndex(0, m * dt.bytes);
-        v.copy(result, base, m);
-        continue;
-      }
-      int slice = slice(m, dt);
-      int lo = Math.min(m, rank * slice);
-      int hi = Math.min(m, lo + slice);
+    int base = (int) Math.min((long) i * per, n);
+    int m = Math.min(per, n - base);
+    long t = ++round;
+    int p = (int) (t & 1);
+    boolean whole = (long) m * dt.bytes <= directMaxBytes;
+    bulk = !dedicatedCores && !whole;
+    if (m > 0) {
+      v.write(slots[p][rank].clear(), base, m);
+    }
+    arrive(c, Op.ALL_REDUCE_SUM, dt, n, WireFormat.ALGORITHM_SHARED_MEMORY, t, p);
+    return new Round(base, m, t, p, whole);
+  }
+
+  private void completeRound(Call c, Vec v, Round r) {
+    DType dt = v.dtype();
+    int m = r.m();
+    int p = r.p();
+    long t = r.t();
+    awaitArrived(c, Op.ALL_REDUCE_SUM, dt, v.length(), WireFormat.ALGORITHM_SHARED_MEMORY, t, p);
+    if (m == 0) {
+      return;
+    }
+    if (r.whole()) {
       if (dt == DType.F32) {
-        sum(p, lo, hi - lo, floats[p][rank], lo);
+        sum(p, 0, m, resultFloats, 0);
       } else {
-        sum(p, lo, hi - lo, doubles[p][rank], lo);
+        sum(p, 0, m, resultDoubles, 0);
       }
-      seg.setReduced(rank, t);
-      awaitReduced(c, t);
-      for (int j = 0; j < size; j++) {
-        int jl = Math.min(m, j * slice);
-        int jh = Math.min(m, jl + slice);
-        if (jh > jl) {
-          ByteBuf s = slots[p][j];
-          s.setIndex(jl * dt.bytes, jh * dt.bytes);
-          v.copy(s, base + jl, jh - jl);
-        }
+      result.setIndex(0, m * dt.bytes);
+      v.copy(result, r.base(), m);
+      return;
+    }
+    int slice = slice(m, dt);
+    int lo = Math.min(m, rank * slice);
+    int hi = Math.min(m, lo + slice);
+    if (dt == DType.F32) {
+      sum(p, lo, hi - lo, floats[p][rank], lo);
+    } else {
+      sum(p, lo, hi - lo, doubles[p][rank], lo);
+    }
+    seg.setReduced(rank, t);
+    awaitReduced(c, t);
+    for (int j = 0; j < size; j++) {
+      int jl = Math.min(m, j * slice);
+      int jh = Math.min(m, jl + slice);
+      if (jh > jl) {
+        ByteBuf s = slots[p][j];
+        s.setIndex(jl * dt.bytes, jh * dt.bytes);
+        v.copy(s, r.base() + jl, jh - jl);
       }
     }
   }

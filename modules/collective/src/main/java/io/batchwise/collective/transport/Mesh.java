@@ -114,6 +114,8 @@ public final class Mesh implements Communicator, Links, GroupState {
   /** Set when the first collective starts; from then on a lost connection is never replaced. */
   private volatile boolean started;
   private long sequence;
+  /** A split all-reduce ({@link #startAllReduceSum}) was started and not finished. */
+  private volatile boolean splitOpen;
   private CompletableFuture<?> tail = CompletableFuture.completedFuture(null);
   private volatile ExecutorService asyncThread;
   /** The collectives through shared memory, when the whole group agreed on it at set-up. */
@@ -654,24 +656,11 @@ public final class Mesh implements Communicator, Links, GroupState {
   // ---- Communicator ------------------------------------------------------------------------
 
   private void runCollective(Op op, Vec v, int aux) {
-    if (closing) {
-      throw new IllegalStateException("communicator of rank " + rank + " is closed");
+    if (splitOpen) {
+      throw new IllegalStateException("rank " + rank + ": a split all-reduce (collective #" + sequence
+          + ") is still open; finish it before issuing another collective");
     }
-    CollectiveException b = broken;
-    if (b != null) {
-      throw b;
-    }
-    for (int i = 0; i < size; i++) {
-      if (lost.get(i) != 0 && inboxes[i].isEmpty()) {
-        b = new PeerLostException(i, "rank " + rank + " lost its connection to rank " + i
-            + " before collective #" + (sequence + 1));
-        break;
-      }
-    }
-    if (b != null) {
-      throw fail(b);
-    }
-    started = true;
+    beginCollective();
     sequence++;
     if (shared != null) {
       int callAux = op == Op.ALL_REDUCE_SUM ? WireFormat.ALGORITHM_SHARED_MEMORY : aux;
@@ -716,6 +705,62 @@ public final class Mesh implements Communicator, Links, GroupState {
       c.advance();
     });
     awaitOnLoop(c);
+  }
+
+  /**
+   * Shared memory splits a one-round all-reduce on this thread: start writes and arrives, finish
+   * waits and sums. Anything else (TCP, data over one round, async collectives still queued) runs
+   * as the interface's default, on the communicator's thread.
+   */
+  @Override
+  public Reduction startAllReduceSum(double[] data) {
+    Vec v = Vec.of(data);
+    SharedMemoryCollectives shm = shared;
+    synchronized (issueLock) {
+      if (shm != null && !splitOpen && tail.isDone() && shm.oneRound(v)) {
+        beginCollective();
+        sequence++;
+        Call call = new Call(this, Op.ALL_REDUCE_SUM, v.dtype(), sequence, v.length(),
+            WireFormat.ALGORITHM_SHARED_MEMORY, config.chunkBytes(), System.nanoTime() + timeoutNanos);
+        SharedMemoryCollectives.Round round = shm.startAllReduce(call, v);
+        splitOpen = true;
+        boolean[] finished = new boolean[1];
+        return () -> {
+          if (finished[0]) {
+            throw new IllegalStateException("rank " + rank + ": " + call.describe() + " was already finished");
+          }
+          finished[0] = true;
+          try {
+            shm.finishAllReduce(call, v, round);
+          } finally {
+            splitOpen = false;
+          }
+        };
+      }
+    }
+    return Communicator.super.startAllReduceSum(data);
+  }
+
+  /** Checks that a collective may start (not closed, not broken, no peer lost); marks the group started. */
+  private void beginCollective() {
+    if (closing) {
+      throw new IllegalStateException("communicator of rank " + rank + " is closed");
+    }
+    CollectiveException b = broken;
+    if (b != null) {
+      throw b;
+    }
+    for (int i = 0; i < size; i++) {
+      if (lost.get(i) != 0 && inboxes[i].isEmpty()) {
+        b = new PeerLostException(i, "rank " + rank + " lost its connection to rank " + i
+            + " before collective #" + (sequence + 1));
+        break;
+      }
+    }
+    if (b != null) {
+      throw fail(b);
+    }
+    started = true;
   }
 
   /**
