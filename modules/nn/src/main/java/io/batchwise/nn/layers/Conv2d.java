@@ -1,5 +1,6 @@
 package io.batchwise.nn.layers;
 
+import io.batchwise.nn.DeferredGradients;
 import io.batchwise.nn.Mode;
 import io.batchwise.nn.Parameter;
 import io.batchwise.tensor.Tensor;
@@ -30,6 +31,8 @@ public final class Conv2d extends AbstractLayer {
   private Window2d window;
   private final TensorSlot out = slot();
   private final TensorSlot dx = slot();
+  /** Where backward leaves its weight gradient; null: computed in backward. */
+  private DeferredGradients deferred;
 
   public Conv2d(int outChannels, int kernel, int stride, int padding, boolean bias) {
     if (outChannels <= 0 || kernel <= 0 || stride <= 0 || padding < 0) {
@@ -77,8 +80,7 @@ public final class Conv2d extends AbstractLayer {
     return bias;
   }
 
-  @Override
-  public Tensor forward(Tensor x, Mode mode) {
+  private Tensor forwardNow(Tensor x, Mode mode) {
     int n = beginForward(x, mode);
     Tensor y = out.get(device, withBatch(n, outShape));
     if (n == 0) {
@@ -98,6 +100,24 @@ public final class Conv2d extends AbstractLayer {
       ops.addChannelBias(y, n, outChannels, inner, bias.value());
     }
     return y;
+  }
+
+  /**
+   * With a queue, {@link #backward} computes the input gradient and leaves the weight (and bias)
+   * gradient to {@code queue}, to run while a reduction below waits (see {@link
+   * DeferredGradients}); null, the default, computes both in backward.
+   */
+  public void deferWeightGradient(DeferredGradients queue) {
+    this.deferred = queue;
+  }
+
+  @Override
+  public Tensor forward(Tensor x, Mode mode) {
+    if (deferred != null && !deferred.isEmpty()) {
+      throw new IllegalStateException(describe() + ": weight gradients deferred by the last backward "
+          + "were never run (the step must drain its DeferredGradients before the next forward)");
+    }
+    return forwardNow(x, mode);
   }
 
   @Override
@@ -120,15 +140,33 @@ public final class Conv2d extends AbstractLayer {
     Tensor dycnhw = scratch.get(Scratch.CNHW, outChannels, cols);
     ops.nchwToCnhw(dy, n, outChannels, inner, dycnhw);
     Tensor col = scratch.get(Scratch.COL, rows, cols);
-    ops.im2col(input, g, col);
-    // dW [Cout, rows] = dY [Cout, cols] · colᵀ
-    ops.gemm(false, true, outChannels, rows, cols, 1f, dycnhw, 0, col, 0, 0f, weight.grad(), 0);
-    if (hasBias) {
-      ops.channelSum(dy, n, outChannels, inner, 0f, bias.grad());
+    if (deferred == null) {
+      ops.im2col(input, g, col);
+      weightGradient(dy, dycnhw, col, g);
+    } else {
+      // The input gradient first; the weight gradient later, from the same dy and input (both
+      // stay valid until the next forward), recomputing dY in CNHW and im2col in the scratch.
+      Tensor x = input;
+      deferred.defer(() -> {
+        Scratch later = Scratch.of(device);
+        Tensor dyLater = later.get(Scratch.CNHW, outChannels, cols);
+        ops.nchwToCnhw(dy, n, outChannels, inner, dyLater);
+        Tensor colLater = later.get(Scratch.COL, rows, cols);
+        ops.im2col(x, g, colLater);
+        weightGradient(dy, dyLater, colLater, g);
+      });
     }
     // dcol [rows, cols] = Wᵀ · dY, written over col (no longer needed).
     ops.gemm(true, false, rows, cols, outChannels, 1f, weight.value(), 0, dycnhw, 0, 0f, col, 0);
     ops.col2im(col, g, dxT);
     return dxT;
+  }
+
+  /** dW [Cout, rows] = dY [Cout, cols] · colᵀ, and db = Σ dy per channel. */
+  private void weightGradient(Tensor dy, Tensor dycnhw, Tensor col, Window2d g) {
+    ops.gemm(false, true, outChannels, g.colRows(), g.colCols(), 1f, dycnhw, 0, col, 0, 0f, weight.grad(), 0);
+    if (hasBias) {
+      ops.channelSum(dy, g.n(), outChannels, g.oh() * g.ow(), 0f, bias.grad());
+    }
   }
 }

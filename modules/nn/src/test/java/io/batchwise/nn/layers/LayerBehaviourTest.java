@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.batchwise.nn.DeferredGradients;
 import io.batchwise.nn.Mode;
 import io.batchwise.nn.Parameter;
 import io.batchwise.nn.testing.TestDevices;
@@ -76,6 +77,53 @@ class LayerBehaviourTest {
             }
           }
         }
+      }
+    }
+  }
+
+  /**
+   * A convolution bound to a {@link DeferredGradients} queue returns the same input gradient at
+   * once and leaves its weight and bias gradients to the queue: after it runs they are the bits of
+   * an unbound convolution's, even when another convolution of a different shape used the shared
+   * scratch in between. A forward with work still queued is refused by name.
+   */
+  @Test
+  void conv2dDefersItsWeightGradientToTheQueue() {
+    try (Conv2d plain = new Conv2d(4, 3, 2, 1, true); Conv2d deferring = new Conv2d(4, 3, 2, 1, true);
+        Conv2d other = new Conv2d(5, 5, 1, 2, false)) {
+      plain.init(device, new int[] {3, 7, 6}, new Random(1));
+      deferring.init(device, new int[] {3, 7, 6}, new Random(1));
+      other.init(device, new int[] {2, 9, 9}, new Random(2));
+      DeferredGradients queue = new DeferredGradients();
+      deferring.deferWeightGradient(queue);
+      try (Tensor x = device.allocate(2, 3, 7, 6).write(random(2 * 3 * 7 * 6, 3));
+          Tensor dy = device.allocate(2, 4, 4, 3).write(random(2 * 4 * 4 * 3, 4));
+          Tensor x2 = device.allocate(2, 2, 9, 9).write(random(2 * 2 * 9 * 9, 5));
+          Tensor dy2 = device.allocate(2, 5, 9, 9).write(random(2 * 5 * 9 * 9, 6))) {
+        plain.forward(x, Mode.TRAIN);
+        deferring.forward(x, Mode.TRAIN);
+        double[] dxPlain = plain.backward(dy).toDoubleArray();
+        deferring.weight().grad().write(new double[4 * 3 * 9]);
+        double[] dxDeferred = deferring.backward(dy).toDoubleArray();
+        assertArrayEquals(dxPlain, dxDeferred, 0.0, "input gradient");
+        assertEquals(1, queue.size());
+        assertTrue(java.util.Arrays.stream(deferring.weight().grad().toDoubleArray()).allMatch(v -> v == 0),
+            "the weight gradient waits for the queue");
+        IllegalStateException early = assertThrows(IllegalStateException.class,
+            () -> deferring.forward(x, Mode.TRAIN));
+        assertTrue(early.getMessage().contains("never run"), early.getMessage());
+        other.forward(x2, Mode.TRAIN);
+        other.backward(dy2);
+        queue.runAll();
+        assertTrue(queue.isEmpty());
+        assertArrayEquals(plain.weight().grad().toDoubleArray(), deferring.weight().grad().toDoubleArray(), 0.0,
+            "weight gradient");
+        assertArrayEquals(plain.bias().grad().toDoubleArray(), deferring.bias().grad().toDoubleArray(), 0.0,
+            "bias gradient");
+        deferring.deferWeightGradient(null);
+        deferring.forward(x, Mode.TRAIN);
+        deferring.backward(dy);
+        assertTrue(queue.isEmpty(), "an unbound convolution computes at once");
       }
     }
   }

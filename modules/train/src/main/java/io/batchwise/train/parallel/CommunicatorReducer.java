@@ -1,43 +1,81 @@
 package io.batchwise.train.parallel;
 
 import io.batchwise.collective.Communicator;
+import io.batchwise.nn.DeferredGradients;
 import io.batchwise.nn.norm.StatisticsReducer;
 
 /**
  * The {@link StatisticsReducer} of a data-parallel worker: sums SyncBN's per-channel statistics over
- * the whole group with one blocking {@link Communicator#allReduceSum(double[])}, in place.
+ * the whole group with one {@link Communicator} all-reduce, in place.
+ *
+ * <p>With a {@link DeferredGradients} queue that holds work (weight gradients a convolution put off
+ * in backward), a reduction is split: this worker's sums are offered ({@link
+ * Communicator#startAllReduceSum}), the queue runs, and only then does the worker wait for the
+ * others. A worker that arrives early computes instead of waiting.
  *
  * <p>The communicator's reduction order is fixed, so every rank gets bit-identical sums (the
  * contract SyncBN relies on). A call issued while gradient buckets are still in flight runs after
  * them (the communicator keeps issue order), and the time spent waiting for them counts here.
  *
- * <p>Keeps the nanoseconds spent inside {@link #sum} until {@link #takeNanos} reads and clears
- * them. Used only from the worker's training thread (the thread that issues all its collectives).
+ * <p>Keeps the nanoseconds spent inside {@link #sum}, less the deferred work run there, until
+ * {@link #takeNanos} reads and clears them. Used only from the worker's training thread (the
+ * thread that issues all its collectives).
  */
 public final class CommunicatorReducer implements StatisticsReducer {
   private final Communicator communicator;
+  private final DeferredGradients deferred;
   private long nanos;
   private long calls;
 
   public CommunicatorReducer(Communicator communicator) {
+    this(communicator, null);
+  }
+
+  /** @param deferred work to run between offering the sums and waiting for them; may be null */
+  public CommunicatorReducer(Communicator communicator, DeferredGradients deferred) {
     if (communicator == null) {
       throw new IllegalArgumentException("CommunicatorReducer needs a communicator");
     }
     this.communicator = communicator;
+    this.deferred = deferred;
   }
 
   @Override
   public void sum(double[] values) {
     long t = System.nanoTime();
+    long work = 0;
     try {
-      communicator.allReduceSum(values);
+      if (deferred == null || deferred.isEmpty()) {
+        communicator.allReduceSum(values);
+      } else {
+        Communicator.Reduction r = communicator.startAllReduceSum(values);
+        long w = System.nanoTime();
+        RuntimeException failed = null;
+        try {
+          deferred.runAll();
+        } catch (RuntimeException e) {
+          failed = e;
+        }
+        work = System.nanoTime() - w;
+        try {
+          r.finish(); // also after a failure: the others wait for nothing more from this rank
+        } catch (RuntimeException e) {
+          if (failed == null) {
+            throw e;
+          }
+          failed.addSuppressed(e);
+        }
+        if (failed != null) {
+          throw failed;
+        }
+      }
     } finally {
-      nanos += System.nanoTime() - t;
+      nanos += System.nanoTime() - t - work;
       calls++;
     }
   }
 
-  /** Nanoseconds spent in {@link #sum} since the last call; resets the count. */
+  /** Nanoseconds spent waiting in {@link #sum} since the last call; resets the count. */
   public long takeNanos() {
     long n = nanos;
     nanos = 0;

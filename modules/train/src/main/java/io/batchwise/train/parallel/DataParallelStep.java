@@ -2,13 +2,16 @@ package io.batchwise.train.parallel;
 
 import io.batchwise.collective.Communicator;
 import io.batchwise.data.Dataset;
+import io.batchwise.nn.DeferredGradients;
 import io.batchwise.nn.Layer;
 import io.batchwise.nn.Mode;
 import io.batchwise.nn.Parameter;
+import io.batchwise.nn.layers.Conv2d;
 import io.batchwise.nn.layers.Sequential;
 import io.batchwise.nn.loss.Accuracy;
 import io.batchwise.nn.loss.SoftmaxCrossEntropy;
 import io.batchwise.nn.norm.BatchRenorm;
+import io.batchwise.nn.norm.ModelWalk;
 import io.batchwise.nn.norm.NormConversion;
 import io.batchwise.nn.norm.StatisticsReducer;
 import io.batchwise.nn.norm.SyncBatchNorm;
@@ -34,7 +37,17 @@ import java.util.List;
  *       leaves (a {@code Residual} block is one unit), and after each unit's backward its parameter
  *       gradients are final, so every {@link GradientBuckets bucket} that is complete is all-reduced
  *       asynchronously while backward continues with the earlier layers (or, with {@link
- *       BucketIssue#AFTER_SYNCBN}, just after the next SyncBN layer's reduction).</li>
+ *       BucketIssue#AFTER_SYNCBN}, just after the next SyncBN layer's reduction). Optionally
+ *       ({@code deferWeightGradients}), with SyncBN in a group of more than one, convolutions
+ *       return their input gradient and defer their weight gradient ({@link DeferredGradients});
+ *       the next SyncBN reduction runs it between offering its sums and waiting for the other
+ *       workers', so a worker that arrives early computes instead of waiting. A unit's parameters
+ *       count as final once the work it deferred has run; what is left at the end of backward
+ *       runs then. Off by default: measured side by side (`bench/results/overlap.md`, resnet20,
+ *       2 and 4 workers on this 2-core VM) it took SyncBN's waiting down but not the step time,
+ *       because the waiting here is not random arrival jitter but one core running slower than
+ *       the other, or workers sharing cores, where a wait already lends the core to the other
+ *       worker; a lag that is systematic reappears at the next reduction that cannot be split.</li>
  *   <li>Wait for the buckets, write the summed gradients back, and apply the same SGD update on every
  *       replica (same gradients, same learning rate, same kernels: replicas stay bit-identical).</li>
  * </ol>
@@ -57,6 +70,9 @@ public final class DataParallelStep implements AutoCloseable {
   private final Sgd sgd;
   private final CommunicatorReducer reducer;
   private final GradientBuckets buckets;
+  /** Weight gradients the convolutions put off in backward; null when they compute them at once. */
+  private final DeferredGradients deferred;
+  private final List<Conv2d> deferringConvs;
   private final List<Layer> units;
   /** holdAfter[i]: keep ready buckets back after the backward of unit i (see {@link BucketIssue}). */
   private final boolean[] holdAfter;
@@ -86,6 +102,17 @@ public final class DataParallelStep implements AutoCloseable {
   /** As above, with the bucket issue policy. */
   public DataParallelStep(Device device, Layer model, int[] sampleShape, int numClasses, int maxBatch,
       SgdConfig sgdConfig, Communicator communicator, int bucketBytes, BucketIssue issue) {
+    this(device, model, sampleShape, numClasses, maxBatch, sgdConfig, communicator, bucketBytes, issue,
+        false);
+  }
+
+  /**
+   * As above; {@code deferWeightGradients} true lets convolutions defer their weight gradients to
+   * the SyncBN reductions (see the class; the numbers are the same bit for bit either way).
+   */
+  public DataParallelStep(Device device, Layer model, int[] sampleShape, int numClasses, int maxBatch,
+      SgdConfig sgdConfig, Communicator communicator, int bucketBytes, BucketIssue issue,
+      boolean deferWeightGradients) {
     if (maxBatch < 1) {
       throw new IllegalArgumentException("maxBatch must be at least 1, got " + maxBatch);
     }
@@ -99,11 +126,17 @@ public final class DataParallelStep implements AutoCloseable {
     this.sampleSize = s;
     this.numClasses = numClasses;
     this.maxBatch = maxBatch;
-    this.reducer = new CommunicatorReducer(communicator);
+    DeferredGradients queue = new DeferredGradients();
+    this.reducer = new CommunicatorReducer(communicator, queue);
     // A group of one sums nothing: its SyncBN layers keep local statistics (the same numbers,
     // bit for bit), which lets BatchNorm run its one-pass kernels instead of the composition
     // that waits for a reduction between the two passes.
-    NormConversion.bindReducer(model, communicator.size() > 1 ? reducer : StatisticsReducer.LOCAL);
+    int reducing = NormConversion.bindReducer(model, communicator.size() > 1 ? reducer
+        : StatisticsReducer.LOCAL);
+    // Deferring only pays where a reduction waits for other workers.
+    this.deferred = deferWeightGradients && communicator.size() > 1 && reducing > 0 ? queue : null;
+    this.deferringConvs = deferred == null ? List.of() : ModelWalk.leaves(model, Conv2d.class);
+
     this.units = new ArrayList<>();
     collectUnits(model, units);
     this.holdAfter = new boolean[units.size()];
@@ -142,6 +175,9 @@ public final class DataParallelStep implements AutoCloseable {
         device.kind() == Device.Kind.REFERENCE, bucketBytes);
     this.xHost = new float[maxBatch * sampleSize];
     this.yHost = new float[maxBatch];
+    for (Conv2d c : deferringConvs) {
+      c.deferWeightGradient(deferred);
+    }
   }
 
   /** Leaves of nested Sequentials, in forward order; any other layer is one unit. */
@@ -229,10 +265,23 @@ public final class DataParallelStep implements AutoCloseable {
     long t2 = System.nanoTime();
     Tensor g = loss.backward(1.0 / globalBatch);
     buckets.begin();
+    // Units whose backward returned while deferred work was pending: their (or a later unit's)
+    // gradients are not final until it has run. Handed to the buckets in backward order.
+    int held = units.size();
     for (int i = units.size() - 1; i >= 0; i--) {
-      Layer unit = units.get(i);
-      g = unit.backward(g);
-      buckets.ready(unit.parameters(), !holdAfter[i]);
+      g = units.get(i).backward(g);
+      if (deferred == null || deferred.isEmpty()) {
+        for (int j = held - 1; j >= i; j--) {
+          buckets.ready(units.get(j).parameters(), !holdAfter[j]);
+        }
+        held = i;
+      }
+    }
+    if (held > 0) {
+      deferred.runAll();
+      for (int j = held - 1; j >= 0; j--) {
+        buckets.ready(units.get(j).parameters(), !holdAfter[j]);
+      }
     }
     long t3 = System.nanoTime();
     buckets.finish();
@@ -244,8 +293,17 @@ public final class DataParallelStep implements AutoCloseable {
     return new Result(n, globalBatch, lossSum, correct, times);
   }
 
+  /** Whether the convolutions defer their weight gradients to the SyncBN reductions (see the class). */
+  public boolean defersWeightGradients() {
+    return deferred != null;
+  }
+
+  /** Unbinds the convolutions from this step's queue (the model may be used elsewhere), then frees. */
   @Override
   public void close() {
+    for (Conv2d c : deferringConvs) {
+      c.deferWeightGradient(null);
+    }
     closeQuietly(sgd, loss, xBuf, yBuf);
   }
 

@@ -76,10 +76,13 @@ public final class LocalCluster {
    * @param sharding split of each global batch
    * @param timeout collective and set-up timeout
    * @param issue when gradient buckets are issued
+   * @param deferWeightGradients whether convolutions defer weight gradients to the SyncBN
+   *     reductions ({@link DataParallelStep}; the numbers are the same either way)
    */
   public record Spec(int workers, String device, DeviceOptions deviceOptions,
       Function<NormFactory, Sequential> model, String norm, Dataset data, int globalBatch, int steps,
-      double lr, SgdConfig sgd, long seed, int bucketBytes, Sharding sharding, Duration timeout, BucketIssue issue) {
+      double lr, SgdConfig sgd, long seed, int bucketBytes, Sharding sharding, Duration timeout, BucketIssue issue,
+      boolean deferWeightGradients) {
     public Spec {
       if (workers < 1) {
         throw new IllegalArgumentException("workers must be >= 1, got " + workers);
@@ -93,12 +96,15 @@ public final class LocalCluster {
       }
     }
 
-    /** Defaults: lr 0.05, momentum 0.9 without weight decay, seed 1, 1 MiB buckets, even shards, 60 s. */
+    /**
+     * Defaults: lr 0.05, momentum 0.9 without weight decay, seed 1, 1 MiB buckets, even shards, 60 s,
+     * buckets issued eagerly, weight gradients not deferred.
+     */
     public static Spec of(int workers, String device, Function<NormFactory, Sequential> model, String norm,
         Dataset data, int globalBatch, int steps) {
       return new Spec(workers, device, new DeviceOptions(32, 1), model, norm, data, globalBatch, steps,
           0.05, new SgdConfig(0.9, false, 0.0, false), 1L, GradientBuckets.DEFAULT_BUCKET_BYTES,
-          Sharding.EVEN, Duration.ofSeconds(60), BucketIssue.EAGER);
+          Sharding.EVEN, Duration.ofSeconds(60), BucketIssue.EAGER, false);
     }
 
     /** A model of the zoo by name ({@link Models#create}). */
@@ -108,42 +114,47 @@ public final class LocalCluster {
 
     public Spec withWorkers(int w) {
       return new Spec(w, device, deviceOptions, model, norm, data, globalBatch, steps, lr, sgd, seed,
-          bucketBytes, sharding, timeout, issue);
+          bucketBytes, sharding, timeout, issue, deferWeightGradients);
     }
 
     public Spec withNorm(String n) {
       return new Spec(workers, device, deviceOptions, model, n, data, globalBatch, steps, lr, sgd, seed,
-          bucketBytes, sharding, timeout, issue);
+          bucketBytes, sharding, timeout, issue, deferWeightGradients);
     }
 
     public Spec withSharding(Sharding s) {
       return new Spec(workers, device, deviceOptions, model, norm, data, globalBatch, steps, lr, sgd, seed,
-          bucketBytes, s, timeout, issue);
+          bucketBytes, s, timeout, issue, deferWeightGradients);
     }
 
     public Spec withBucketBytes(int b) {
       return new Spec(workers, device, deviceOptions, model, norm, data, globalBatch, steps, lr, sgd, seed,
-          b, sharding, timeout, issue);
+          b, sharding, timeout, issue, deferWeightGradients);
     }
 
     public Spec withDeviceOptions(DeviceOptions o) {
       return new Spec(workers, device, o, model, norm, data, globalBatch, steps, lr, sgd, seed,
-          bucketBytes, sharding, timeout, issue);
+          bucketBytes, sharding, timeout, issue, deferWeightGradients);
     }
 
     public Spec withIssue(BucketIssue i) {
       return new Spec(workers, device, deviceOptions, model, norm, data, globalBatch, steps, lr, sgd, seed,
-          bucketBytes, sharding, timeout, i);
+          bucketBytes, sharding, timeout, i, deferWeightGradients);
     }
 
     public Spec withTimeout(Duration t) {
       return new Spec(workers, device, deviceOptions, model, norm, data, globalBatch, steps, lr, sgd, seed,
-          bucketBytes, sharding, t, issue);
+          bucketBytes, sharding, t, issue, deferWeightGradients);
+    }
+
+    public Spec withDeferWeightGradients(boolean d) {
+      return new Spec(workers, device, deviceOptions, model, norm, data, globalBatch, steps, lr, sgd, seed,
+          bucketBytes, sharding, timeout, issue, d);
     }
 
     public Spec withLr(double v) {
       return new Spec(workers, device, deviceOptions, model, norm, data, globalBatch, steps, v, sgd, seed,
-          bucketBytes, sharding, timeout, issue);
+          bucketBytes, sharding, timeout, issue, deferWeightGradients);
     }
   }
 
@@ -262,7 +273,8 @@ public final class LocalCluster {
       StepTimes total = StepTimes.ZERO;
       int buckets;
       try (DataParallelStep step = new DataParallelStep(device, model, data.sampleShape(), data.numClasses(),
-          spec.globalBatch(), spec.sgd(), comm, spec.bucketBytes(), spec.issue())) {
+          spec.globalBatch(), spec.sgd(), comm, spec.bucketBytes(), spec.issue(),
+          spec.deferWeightGradients())) {
         buckets = step.buckets().count();
         int perEpoch = sampler.batchesPerEpoch();
         int[] order = null;

@@ -154,6 +154,54 @@ class DataParallelEquivalenceTest {
     assertTrue(rel < 1e-4, "3 workers with SyncBN in a residual block differ from one device by " + rel);
   }
 
+  /**
+   * conv → norm → ReLU → residual block with a strided 1×1 convolution on the shortcut → pool →
+   * linear: convolutions in and out of a block, one in a shortcut, and the stem convolution, whose
+   * deferred weight gradient is left for the end of backward.
+   */
+  static final Function<NormFactory, Sequential> SHORTCUT_NET = norm -> new Sequential()
+      .add("conv1", new Conv2d(4, 3, 1, 1, false))
+      .add("bn1", norm.create(4))
+      .add("relu1", new ReLU())
+      .add("block", new Residual(new Sequential()
+          .add("conv1", new Conv2d(8, 3, 2, 1, false))
+          .add("bn1", norm.create(8))
+          .add("relu1", new ReLU())
+          .add("conv2", new Conv2d(8, 3, 1, 1, true))
+          .add("bn2", norm.create(8)), new Sequential()
+          .add("conv", new Conv2d(8, 1, 2, 0, false))
+          .add("bn", norm.create(8)), true))
+      .add("pool", new MaxPool2d(2))
+      .add("flatten", new Flatten())
+      .add("fc", new Linear(10));
+
+  /**
+   * Deferring the convolutions' weight gradients to the SyncBN reductions changes when they are
+   * computed, not what: 2 and 3 workers (shared memory: the reductions split on the calling thread)
+   * end with the bits of the same training without deferral, on the double reference device and on
+   * the float device; every step's loss is the same too.
+   */
+  @Test
+  void deferredWeightGradientsChangeNoBit() throws Exception {
+    for (String device : new String[] {"reference", "java"}) {
+      for (int workers : new int[] {2, 3}) {
+        LocalCluster.Spec on = LocalCluster.Spec.of(workers, device, SHORTCUT_NET, "syncbn", DATA, 24, 5)
+            .withBucketBytes(1024).withDeviceOptions(new io.batchwise.tensor.DeviceOptions(32, 1))
+            .withDeferWeightGradients(true);
+        List<LocalCluster.WorkerResult> deferred = LocalCluster.run(on);
+        List<LocalCluster.WorkerResult> atOnce = LocalCluster.run(on.withDeferWeightGradients(false));
+        Compare.assertBitIdentical(deferred);
+        String what = device + ", " + workers + " workers, deferred vs at once";
+        Compare.assertSameBits(atOnce.get(0).weights(), deferred.get(0).weights(), what + ": weights");
+        Compare.assertSameBits(atOnce.get(0).state(), deferred.get(0).state(), what + ": state");
+        for (int i = 0; i < atOnce.get(0).steps().size(); i++) {
+          assertEquals(atOnce.get(0).steps().get(i).lossSum(), deferred.get(0).steps().get(i).lossSum(),
+              what + ": loss of step " + i);
+        }
+      }
+    }
+  }
+
   @Test
   void oneWorkerEqualsTheSingleMachineStepBitForBit() throws Exception {
     // The same training with io.batchwise.train.TrainStep (whole-model backward, no communicator).

@@ -1,0 +1,80 @@
+package io.batchwise.train.parallel;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.batchwise.collective.Communicator;
+import io.batchwise.nn.DeferredGradients;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** The reducer runs deferred work between offering its sums and waiting, and survives that work failing. */
+class CommunicatorReducerTest {
+
+  @Test
+  void deferredWorkRunsInsideTheReductionAndAFailureStillCompletesIt() throws Exception {
+    List<Communicator> comms = GradientBucketsTest.group(2);
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    AtomicInteger ran = new AtomicInteger();
+    try {
+      List<Future<Object>> fs = new ArrayList<>();
+      for (Communicator c : comms) {
+        fs.add(pool.submit(() -> {
+          DeferredGradients queue = new DeferredGradients();
+          CommunicatorReducer reducer = new CommunicatorReducer(c, queue);
+          List<Object> seen = new ArrayList<>();
+          // 1: work runs, the sum is right.
+          queue.defer(ran::incrementAndGet);
+          double[] a = {c.rank() + 1, 10};
+          reducer.sum(a);
+          seen.add(a);
+          // 2: rank 0's work throws; rank 0 gets that exception, rank 1 its sum (no hang).
+          queue.defer(() -> {
+            if (c.rank() == 0) {
+              throw new IllegalStateException("deferred work failed on purpose");
+            }
+          });
+          double[] b = {c.rank() + 1};
+          try {
+            reducer.sum(b);
+            seen.add(b);
+          } catch (IllegalStateException e) {
+            seen.add(e);
+          }
+          seen.add(queue.isEmpty());
+          // 3: the group still works.
+          double[] d = {c.rank()};
+          reducer.sum(d);
+          seen.add(d);
+          seen.add(reducer.calls());
+          return seen;
+        }));
+      }
+      for (int r = 0; r < 2; r++) {
+        @SuppressWarnings("unchecked")
+        List<Object> seen = (List<Object>) fs.get(r).get();
+        assertArrayEquals(new double[] {3, 20}, (double[]) seen.get(0), 0.0);
+        if (r == 0) {
+          IllegalStateException e = assertInstanceOf(IllegalStateException.class, seen.get(1));
+          assertTrue(e.getMessage().contains("on purpose"), e.getMessage());
+        } else {
+          assertArrayEquals(new double[] {3}, (double[]) seen.get(1), 0.0);
+        }
+        assertEquals(true, seen.get(2), "the queue is emptied also after a failure");
+        assertArrayEquals(new double[] {1}, (double[]) seen.get(3), 0.0);
+        assertEquals(3L, seen.get(4));
+      }
+      assertEquals(2, ran.get());
+    } finally {
+      pool.shutdownNow();
+      comms.forEach(Communicator::close);
+    }
+  }
+}
