@@ -38,9 +38,16 @@ import java.util.Map;
  * <p>Usage: {@code ScalingBench [--models resnet20,lenet-bn] [--workers 1,2,4,8]
  * [--modes weak,strong] [--norms syncbn,bn] [--batch-per-worker 16] [--global-batch 32]
  * [--steps 12] [--warmup 3] [--device opencl] [--memory-mb 256] [--out bench/results]
- * [--pin auto|true|false] [--shared-memory on|off] [--repeats 1]}: {@code --pin} holds worker r to
+ * [--pin auto|true|false] [--shared-memory on|off] [--defer-weight-gradients on|off] [--repeats 1]
+ * [--core-probe on|off]}:
+ * {@code --pin} holds worker r to
  * core r mod cores with taskset (auto: when taskset is there); {@code --shared-memory off} keeps the
  * workers' collectives on TCP (as across hosts) instead of the shared-memory segment of one host;
+ * {@code --defer-weight-gradients on} lets convolutions compute their weight gradients inside the
+ * next SyncBN reduction instead of in their own backward (see {@code DataParallelStep}; off by
+ * default, {@link OverlapBench} compares the two);
+ * {@code --core-probe off} skips the {@link CoreProbe} run before every repeat (on by default:
+ * scaling-cores.csv, summarized in the markdown);
  * {@code --repeats R} measures every point R times, the norms alternating, and reports the run of
  * median step time with the spread and the median SyncBN/BN ratio of runs made next to each other
  * (one run decides little on a VM whose speed drifts; repeat r measures every point before
@@ -71,7 +78,9 @@ public final class ScalingBench {
     o.put("report-only", "false");
     o.put("pin", "auto");
     o.put("shared-memory", "on");
+    o.put("defer-weight-gradients", "off");
     o.put("repeats", "1");
+    o.put("core-probe", "on");
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       if (!a.startsWith("--") || i + 1 >= args.length || !o.containsKey(a.substring(2))) {
@@ -103,6 +112,16 @@ public final class ScalingBench {
       System.exit(2);
     }
     boolean sharedMemory = o.get("shared-memory").equals("on");
+    if (!o.get("core-probe").equals("on") && !o.get("core-probe").equals("off")) {
+      System.err.println("ScalingBench: --core-probe takes on or off, got '" + o.get("core-probe") + "'");
+      System.exit(2);
+    }
+    String defer = o.get("defer-weight-gradients");
+    if (!defer.equals("on") && !defer.equals("off")) {
+      System.err.println("ScalingBench: --defer-weight-gradients takes on or off, got '" + defer + "'");
+      System.exit(2);
+    }
+    boolean deferWeightGradients = defer.equals("on");
     int repeats;
     try {
       repeats = Integer.parseInt(o.get("repeats"));
@@ -157,7 +176,14 @@ public final class ScalingBench {
     // at 2 workers, 16 images each, took 211.5 ms per step in the weak-scaling block and 134.1 ms
     // in the strong-scaling block ten minutes later, the same computation, 2026-12-01 11:41-12:03.)
     Map<String, List<ScalingRun.Measured>> measured = new LinkedHashMap<>(); // model,mode,w,norm
+    Path cores = out.resolve("scaling-cores.csv");
     for (int rep = 1; rep <= repeats; rep++) {
+      if (o.get("core-probe").equals("on")) {
+        // What the cores can do right now (CoreProbe): the context of this repeat's runs.
+        CoreProbe.Speeds speeds = CoreProbe.measure(pin);
+        System.err.println("[scaling] core probe: " + speeds.describe());
+        CoreProbe.append(cores, rep, speeds);
+      }
       for (String model : o.get("models").split(",")) {
         for (String mode : o.get("modes").split(",")) {
           for (int w : workers) {
@@ -181,7 +207,7 @@ public final class ScalingBench {
               // not scheduled for seconds); such a failure says nothing about scaling: try again.
               for (int attempt = 1; m == null; attempt++) {
                 try {
-                  m = ScalingRun.run(p, pin, sharedMemory);
+                  m = ScalingRun.run(p, pin, sharedMemory, deferWeightGradients);
                 } catch (IllegalStateException e) {
                   if (attempt >= 3) {
                     throw e;
@@ -538,6 +564,10 @@ public final class ScalingBench {
         + "communicator, collectives through " + ("off".equals(o.get("shared-memory")) ? "TCP (--shared-memory off)"
         : "shared memory (the default on one host)") + "), not the Spark job; steps " + o.get("steps") + " (first " + o.get("warmup")
         + " not timed), synthetic 1×28×28 data, device " + o.get("device") + ".\n\n");
+    Path probes = out.resolve("scaling-cores.csv");
+    if (Files.isRegularFile(probes)) {
+      sb.append(CoreProbe.summary(probes));
+    }
     appendRunsTable(sb, rows);
     appendRepeatsTable(sb, rows);
     appendTargets(sb, "Targets of issue 6:", rows);

@@ -13,6 +13,7 @@ import io.batchwise.nn.optim.SgdConfig;
 import io.batchwise.tensor.Device;
 import io.batchwise.tensor.DeviceOptions;
 import io.batchwise.tensor.Devices;
+import io.batchwise.train.parallel.BucketIssue;
 import io.batchwise.train.parallel.DataParallelStep;
 import io.batchwise.train.parallel.GradientBuckets;
 import io.batchwise.train.parallel.StepTimes;
@@ -104,12 +105,19 @@ public final class ScalingRun {
     return run(p, pin, true);
   }
 
+  /** {@link #run(Point, boolean, boolean, boolean)} without deferred weight gradients (the default). */
+  public static Measured run(Point p, boolean pin, boolean sharedMemory) throws Exception {
+    return run(p, pin, sharedMemory, false);
+  }
+
   /**
    * Runs one point: starts the worker JVMs, collects their timings, returns the means. With
    * {@code sharedMemory} the workers' collectives go through shared memory (they are on one host),
-   * else over their TCP connections, as across hosts.
+   * else over their TCP connections, as across hosts. {@code deferWeightGradients}: see {@link
+   * DataParallelStep} (false computes every weight gradient in its layer's backward).
    */
-  public static Measured run(Point p, boolean pin, boolean sharedMemory) throws Exception {
+  public static Measured run(Point p, boolean pin, boolean sharedMemory, boolean deferWeightGradients)
+      throws Exception {
     String java = System.getProperty("java.home") + "/bin/java";
     String secret = HexFormat.of().formatHex(CollectiveConfig.newSecret());
     List<Process> procs = new ArrayList<>();
@@ -121,7 +129,7 @@ public final class ScalingRun {
             "-Djava.awt.headless=true", "-cp", System.getProperty("java.class.path"), ScalingRun.class.getName(),
             "--child", String.valueOf(r), secret, p.model(), p.norm(), String.valueOf(p.workers()),
             String.valueOf(p.globalBatch()), String.valueOf(p.steps()), String.valueOf(p.warmup()), p.device(),
-            String.valueOf(p.memoryMb()), String.valueOf(sharedMemory)));
+            String.valueOf(p.memoryMb()), String.valueOf(sharedMemory), String.valueOf(deferWeightGradients)));
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().put("POCL_MAX_PTHREAD_COUNT", "1");
         pb.redirectError(ProcessBuilder.Redirect.INHERIT);
@@ -196,6 +204,7 @@ public final class ScalingRun {
     String device = a[9];
     int memoryMb = Integer.parseInt(a[10]);
     boolean sharedMemory = a.length <= 11 || Boolean.parseBoolean(a[11]);
+    boolean deferWeightGradients = a.length > 12 && Boolean.parseBoolean(a[12]);
     CollectiveConfig cfg = CollectiveConfig.builder().jobId("scaling").secret(secret).rank(rank).size(workers)
         .timeout(Duration.ofSeconds(300)).spinMicros(0).sharedMemory(sharedMemory).build();
     CollectiveServer server = CollectiveServer.bind(cfg, new InetSocketAddress("127.0.0.1", 0));
@@ -215,7 +224,8 @@ public final class ScalingRun {
       int maxLocal = (globalBatch + workers - 1) / workers;
       StepTimes total = StepTimes.ZERO;
       try (DataParallelStep step = new DataParallelStep(dev, net, data.sampleShape(), data.numClasses(), maxLocal,
-          new SgdConfig(0.9, false, 0, false), comm, GradientBuckets.DEFAULT_BUCKET_BYTES)) {
+          new SgdConfig(0.9, false, 0, false), comm, GradientBuckets.DEFAULT_BUCKET_BYTES, BucketIssue.EAGER,
+          deferWeightGradients)) {
         int[] order = null;
         for (int s = 0; s < steps; s++) {
           int b = s % sampler.batchesPerEpoch();
