@@ -84,6 +84,9 @@ public abstract class Device implements AutoCloseable {
   @Override
   public abstract void close();
 
+  /** Whether {@link #close} has been called. */
+  public abstract boolean isClosed();
+
   @Override
   public String toString() {
     return name() + " (" + description() + ")";

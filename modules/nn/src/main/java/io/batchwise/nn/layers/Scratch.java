@@ -30,10 +30,27 @@ public final class Scratch {
     this.device = device;
   }
 
-  /** The workspace of {@code device}, created on first use. */
+  /**
+   * The workspace of {@code device}, created on first use. Workspaces of devices closed since are
+   * dropped here: a workspace holds its device (its tensors do too), so the weak keys alone would
+   * never let a closed device and its arenas be collected.
+   */
   public static Scratch of(Device device) {
     synchronized (BY_DEVICE) {
-      return BY_DEVICE.computeIfAbsent(device, Scratch::new);
+      Scratch s = BY_DEVICE.get(device);
+      if (s == null) {
+        BY_DEVICE.keySet().removeIf(Device::isClosed);
+        s = new Scratch(device);
+        BY_DEVICE.put(device, s);
+      }
+      return s;
+    }
+  }
+
+  /** Devices that have a workspace now (for tests). */
+  static int registered() {
+    synchronized (BY_DEVICE) {
+      return BY_DEVICE.size();
     }
   }
 

@@ -128,6 +128,26 @@ class LayerBehaviourTest {
     }
   }
 
+  /**
+   * A closed device's scratch workspace is dropped when the next one is made (the workspace holds
+   * its device, so weak keys alone kept every closed device and its arenas: a test JVM ran out of
+   * a 6 GB heap that way).
+   */
+  @Test
+  void scratchOfClosedDevicesIsDropped() {
+    Device first = io.batchwise.tensor.Devices.open("java", new io.batchwise.tensor.DeviceOptions(16, 1));
+    Scratch.of(first).get(Scratch.COL, 10);
+    int before = Scratch.registered();
+    first.close();
+    assertTrue(first.isClosed());
+    for (int i = 0; i < 5; i++) {
+      try (Device d = io.batchwise.tensor.Devices.open("java", new io.batchwise.tensor.DeviceOptions(16, 1))) {
+        Scratch.of(d).get(Scratch.COL, 10);
+        assertTrue(Scratch.registered() <= before, "workspaces: " + Scratch.registered() + ", before " + before);
+      }
+    }
+  }
+
   @Test
   void heInitHasTheFanInVariance() {
     try (Conv2d conv = new Conv2d(64, 3, 1, 1, false)) {

@@ -15,7 +15,7 @@ import io.batchwise.tensor.Ops;
 public final class JavaDevice extends FloatArenaDevice {
   private final WorkerPool pool;
   private final JavaOps ops;
-  private boolean closed;
+  private volatile boolean closed;
 
   /**
    * @param options arena sizes
@@ -66,5 +66,10 @@ public final class JavaDevice extends FloatArenaDevice {
       closed = true;
       pool.close();
     }
+  }
+
+  @Override
+  public boolean isClosed() {
+    return closed;
   }
 }

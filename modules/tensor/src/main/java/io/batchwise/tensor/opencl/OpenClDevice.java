@@ -36,7 +36,7 @@ public final class OpenClDevice extends FloatArenaDevice {
   private final List<OpenCL<?>> bound = new ArrayList<>();
   private final ClGemm gemm;
   private final OpenClOps ops;
-  private boolean closed;
+  private volatile boolean closed;
 
   /**
    * Opens an Aparapi OpenCL device: allocates the arenas and compiles every kernel program.
@@ -155,5 +155,10 @@ public final class OpenClDevice extends FloatArenaDevice {
       BoundProgramDisposal.dispose(k);
     }
     bound.clear();
+  }
+
+  @Override
+  public boolean isClosed() {
+    return closed;
   }
 }

@@ -29,7 +29,7 @@ public final class ReferenceDevice extends Device {
   private final ArenaAllocator valueAllocator;
   private final ArenaAllocator doubleAllocator;
   private final ReferenceOps ops;
-  private boolean closed;
+  private volatile boolean closed;
 
   public ReferenceDevice(DeviceOptions options) {
     this.values = new double[options.floatElements()];
@@ -124,5 +124,10 @@ public final class ReferenceDevice extends Device {
   @Override
   public void close() {
     closed = true;
+  }
+
+  @Override
+  public boolean isClosed() {
+    return closed;
   }
 }
