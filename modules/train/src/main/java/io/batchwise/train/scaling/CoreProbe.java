@@ -227,24 +227,24 @@ public final class CoreProbe {
     System.out.println("READY");
     System.out.flush();
     new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
-    long[] t = new long[ITERATIONS];
-    for (int i = 0; i < ITERATIONS; i++) {
+    double product = medianMillis(() -> product(a, b, c), ITERATIONS);
+    double stream = medianMillis(() -> triad(x, y, z), STREAM_ITERATIONS);
+    // The results feed the output, so the work cannot be optimized away.
+    System.out.printf(Locale.ROOT, "MS %.6f %.6f%n", product + (c[N] == -1f ? 1 : 0),
+        stream + (x[STREAM / 2] == -1f ? 1 : 0));
+    System.out.flush();
+  }
+
+  /** Median milliseconds of {@code iterations} timed calls of {@code work}. */
+  private static double medianMillis(Runnable work, int iterations) {
+    long[] t = new long[iterations];
+    for (int i = 0; i < iterations; i++) {
       long t0 = System.nanoTime();
-      product(a, b, c);
+      work.run();
       t[i] = System.nanoTime() - t0;
     }
     Arrays.sort(t);
-    long[] u = new long[STREAM_ITERATIONS];
-    for (int i = 0; i < STREAM_ITERATIONS; i++) {
-      long t0 = System.nanoTime();
-      triad(x, y, z);
-      u[i] = System.nanoTime() - t0;
-    }
-    Arrays.sort(u);
-    // The results feed the output, so the work cannot be optimized away.
-    System.out.printf(Locale.ROOT, "MS %.6f %.6f%n", t[ITERATIONS / 2] / 1e6 + (c[N] == -1f ? 1 : 0),
-        u[STREAM_ITERATIONS / 2] / 1e6 + (x[STREAM / 2] == -1f ? 1 : 0));
-    System.out.flush();
+    return t[iterations / 2] / 1e6;
   }
 
   /** x = y + 1.5 z: three arrays streamed through memory (reads 32 MB, writes 16 MB). */

@@ -70,16 +70,13 @@ public final class OverlapBench {
       points.add(f);
     }
     int repeats = positive(o, "repeats");
-    boolean pin = switch (o.get("pin")) {
-      case "auto" -> ScalingRun.tasksetAvailable();
-      case "true" -> true;
-      case "false" -> false;
-      default -> {
-        System.err.println("OverlapBench: --pin takes auto, true or false, got '" + o.get("pin") + "'");
-        System.exit(2);
-        yield false;
-      }
-    };
+    boolean pin = false;
+    try {
+      pin = ScalingRun.pinOption(o.get("pin"));
+    } catch (IllegalArgumentException e) {
+      System.err.println("OverlapBench: " + e.getMessage());
+      System.exit(2);
+    }
     Path out = Path.of(o.get("out"));
     Files.createDirectories(out);
     List<Run> runs = new ArrayList<>();
@@ -97,7 +94,7 @@ public final class OverlapBench {
             Integer.parseInt(o.get("warmup")), o.get("device"), positive(o, "memory-mb"));
         boolean[] order = rep % 2 == 1 ? new boolean[] {true, false} : new boolean[] {false, true};
         for (boolean deferred : order) {
-          ScalingRun.Measured m = measure(p, pin, deferred);
+          ScalingRun.Measured m = ScalingRun.runWithRetries(p, pin, true, deferred, "[overlap]");
           Run r = new Run(pt[0], w, rep, deferred, m.step(), m.syncBn(), m.computeMax());
           runs.add(r);
           System.err.printf(Locale.ROOT, "[overlap] repeat %d/%d %s %d workers, deferral %s: step %.1f ms, "
@@ -126,20 +123,6 @@ public final class OverlapBench {
     System.err.println("OverlapBench: --" + key + " takes a positive whole number, got '" + o.get(key) + "'");
     System.exit(2);
     return 0;
-  }
-
-  /** A group on this loaded machine can miss the handshake deadline; that says nothing: again. */
-  private static ScalingRun.Measured measure(ScalingRun.Point p, boolean pin, boolean deferred) throws Exception {
-    for (int attempt = 1; ; attempt++) {
-      try {
-        return ScalingRun.run(p, pin, true, deferred);
-      } catch (IllegalStateException e) {
-        if (attempt >= 3) {
-          throw e;
-        }
-        System.err.println("[overlap]   attempt " + attempt + " failed (" + e.getMessage() + "); again");
-      }
-    }
   }
 
   /** Medians per point and variant; ratios pair the on and off runs of the same repeat. */

@@ -95,16 +95,13 @@ public final class ScalingBench {
       System.err.println("ScalingBench: --workers must start with 1 (efficiency is relative to 1 worker)");
       System.exit(2);
     }
-    boolean pin = switch (o.get("pin")) {
-      case "auto" -> ScalingRun.tasksetAvailable();
-      case "true" -> true;
-      case "false" -> false;
-      default -> {
-        System.err.println("ScalingBench: --pin takes auto, true or false, got '" + o.get("pin") + "'");
-        System.exit(2);
-        yield false;
-      }
-    };
+    boolean pin = false;
+    try {
+      pin = ScalingRun.pinOption(o.get("pin"));
+    } catch (IllegalArgumentException e) {
+      System.err.println("ScalingBench: " + e.getMessage());
+      System.exit(2);
+    }
     o.put("pin", String.valueOf(pin));
     if (!o.get("shared-memory").equals("on") && !o.get("shared-memory").equals("off")) {
       System.err.println("ScalingBench: --shared-memory takes on or off, got '"
@@ -203,18 +200,7 @@ public final class ScalingBench {
                 list.add(m);
                 continue;
               }
-              // A group on this loaded machine can miss the communicator's handshake deadline (a JVM
-              // not scheduled for seconds); such a failure says nothing about scaling: try again.
-              for (int attempt = 1; m == null; attempt++) {
-                try {
-                  m = ScalingRun.run(p, pin, sharedMemory, deferWeightGradients);
-                } catch (IllegalStateException e) {
-                  if (attempt >= 3) {
-                    throw e;
-                  }
-                  System.err.println("[scaling]   attempt " + attempt + " failed (" + e.getMessage() + "); again");
-                }
-              }
+              m = ScalingRun.runWithRetries(p, pin, sharedMemory, deferWeightGradients, "[scaling]");
               Files.writeString(points, String.format(Locale.ROOT, "%s,%.9f,%.9f,%.9f,%.9f,%.9f,%.9f%n", key,
                   m.step(), m.compute(), m.computeMax(), m.syncBn(), m.gradientComm(), m.exposedWait()),
                   java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);

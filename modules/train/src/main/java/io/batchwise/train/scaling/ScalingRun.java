@@ -94,6 +94,40 @@ public final class ScalingRun {
     return List.of("taskset", "-c", String.valueOf(worker % Runtime.getRuntime().availableProcessors()));
   }
 
+  /**
+   * The benchmarks' {@code --pin} value: {@code auto} (pin when taskset is there), {@code true}
+   * or {@code false}.
+   *
+   * @throws IllegalArgumentException naming the value otherwise
+   */
+  static boolean pinOption(String value) {
+    return switch (value) {
+      case "auto" -> tasksetAvailable();
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw new IllegalArgumentException("--pin takes auto, true or false, got '" + value + "'");
+    };
+  }
+
+  /**
+   * {@link #run(Point, boolean, boolean, boolean)}, tried up to three times: a group on a loaded
+   * machine can miss the communicator's handshake deadline (a JVM not scheduled for seconds), which
+   * says nothing about scaling. Failures are reported on stderr after {@code logPrefix}.
+   */
+  static Measured runWithRetries(Point p, boolean pin, boolean sharedMemory, boolean deferWeightGradients,
+      String logPrefix) throws Exception {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return run(p, pin, sharedMemory, deferWeightGradients);
+      } catch (IllegalStateException e) {
+        if (attempt >= 3) {
+          throw e;
+        }
+        System.err.println(logPrefix + "   attempt " + attempt + " failed (" + e.getMessage() + "); again");
+      }
+    }
+  }
+
   /** Whether {@code taskset} is on the PATH (Linux). */
   static boolean tasksetAvailable() {
     return io.batchwise.collective.bench.CollectiveBench.tasksetAvailable();

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The scaling benchmark on tiny settings: lenet-bn, 1 and 2 worker processes over real Netty on
+ * The scaling benchmarks on tiny settings: lenet-bn, 1 and 2 worker processes over real Netty on
  * PoCL, 3 steps, each point twice; checks the files and the figures' consistency, not speed.
  */
 class ScalingBenchSmokeTest {
@@ -46,5 +46,22 @@ class ScalingBenchSmokeTest {
     assertTrue(two.split(",")[17].equals("2.0000"), "repeats column: " + two);
     assertTrue(Files.size(out.resolve("scaling-lenet-bn-weak.png")) > 1000);
     assertTrue(Files.readString(out.resolve("scaling.json")).contains("\"runs\""));
+    // The core probe ran before each repeat: a line per core and repeat, summarized in the report.
+    int cores = Runtime.getRuntime().availableProcessors();
+    assertEquals(1 + 2 * cores, Files.readAllLines(out.resolve("scaling-cores.csv")).size());
+    assertTrue(md.contains("Core probe") && md.contains("Stream triad"), md);
+  }
+
+  /** bench overlap on tiny settings: both variants of one point, paired, with the core probe. */
+  @Test
+  void overlapBenchRunsBothVariantsAndPairsThem(@TempDir Path out) throws Exception {
+    OverlapBench.main(new String[] {"--model", "lenet-bn", "--points", "weak:2", "--batch-per-worker", "8",
+        "--steps", "3", "--warmup", "1", "--memory-mb", "64", "--repeats", "1", "--out", out.toString()});
+    List<String> csv = Files.readAllLines(out.resolve("overlap.csv"));
+    assertEquals(3, csv.size(), String.join("\n", csv));
+    assertTrue(csv.get(1).startsWith("weak,2,1,on,") && csv.get(2).startsWith("weak,2,1,off,"), String.join("\n", csv));
+    String md = Files.readString(out.resolve("overlap.md"));
+    assertTrue(md.contains("| weak | 2 |") && md.contains("Core probe"), md);
+    assertTrue(Files.readString(out.resolve("overlap.json")).contains("\"step_ratio_on_off\": "), md);
   }
 }
