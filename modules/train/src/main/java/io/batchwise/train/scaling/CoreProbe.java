@@ -20,9 +20,11 @@ import java.util.concurrent.TimeUnit;
 /**
  * How fast each core of this machine runs the same fixed piece of work, alone and with every core
  * busy: the context a scaling result needs on a virtual machine whose cores are not what they
- * claim. On this 2-vCPU VM (2026-12-01 14:05) a pinned CPU loop took 0.75 s on core 0 and 1.26 s on
- * core 1, and with both cores busy 1.04 s and 1.55 s: the cores differ, and they slow each other
- * down, so W workers on W cores cannot reach W times one worker whatever the communication does.
+ * claim. On this 2-vCPU VM (2026-12-01) a pinned Python loop took 0.75 s on core 0 and 1.26 s on
+ * core 1 at 14:05 (1.04 s and 1.55 s with both busy), 0.74 and 0.79 s twenty minutes later; this
+ * probe found in-cache arithmetic unaffected by the other core, but its 48 MB stream 1.4-2.0x
+ * slower per core with both busy in every repeat of 14:31-14:38 ({@code bench/results/overlap.md}).
+ * W workers on W such cores cannot reach W times one worker whatever the communication does.
  *
  * <p>Work, in plain Java: a 96×96 by 96×96 float matrix product (C2 vectorizes it; about 0.9 M
  * multiply-adds; its data fit in a core's cache), and a stream triad over three arrays of 16 MB
