@@ -102,8 +102,8 @@ public final class DelayRelay implements AutoCloseable {
   /**
    * Median time the latest chunks (up to 4096) were actually held, arrival to write; NaN before
    * any. Longer than the delay asked for, by the timer's late wake-up: relays asked for 200 us held
-   * 337-382 us (the latency_us of the "-relay" rows of bench/results/netns-validation.csv,
-   * 2026-12-01), so a validation uses this figure as the network's latency.
+   * 336-378 us (the latency_us of the "-relay" rows of bench/results/netns-validation.csv,
+   * 2026-12-01 15:32), so a validation uses this figure as the network's latency.
    */
   public double medianHoldNanos() {
     return holds.median();
