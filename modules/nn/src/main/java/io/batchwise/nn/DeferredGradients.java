@@ -28,7 +28,6 @@ import java.util.ArrayDeque;
  */
 public final class DeferredGradients {
   private final ArrayDeque<Runnable> pending = new ArrayDeque<>();
-  private long ran;
 
   /** Puts {@code work} off until the next {@link #runAll}. */
   public void defer(Runnable work) {
@@ -44,11 +43,6 @@ public final class DeferredGradients {
     return pending.size();
   }
 
-  /** Works run since construction. */
-  public long ran() {
-    return ran;
-  }
-
   /**
    * Runs every deferred work, oldest first. If one throws, the rest are dropped (the step that
    * deferred them has failed) and the exception propagates.
@@ -57,7 +51,6 @@ public final class DeferredGradients {
     try {
       for (Runnable r; (r = pending.poll()) != null; ) {
         r.run();
-        ran++;
       }
     } finally {
       pending.clear();

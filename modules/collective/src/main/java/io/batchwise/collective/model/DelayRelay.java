@@ -147,11 +147,16 @@ public final class DelayRelay implements AutoCloseable {
     }
 
     /**
-     * Runs {@code action} the delay from now. Both channels of a pair share one event loop, and
-     * equal delays keep arrival order, so an end of stream follows the bytes before it.
+     * Runs {@code action} the delay from now (at once for no delay). Both channels of a pair share
+     * one event loop, and equal delays keep arrival order, so an end of stream follows the bytes
+     * before it.
      */
     private void later(ChannelHandlerContext ctx, Runnable action) {
-      ctx.executor().schedule(action, delayNanos, TimeUnit.NANOSECONDS);
+      if (delayNanos == 0) {
+        action.run();
+      } else {
+        ctx.executor().schedule(action, delayNanos, TimeUnit.NANOSECONDS);
+      }
     }
 
     @Override
@@ -161,15 +166,10 @@ public final class DelayRelay implements AutoCloseable {
         return;
       }
       long arrived = System.nanoTime();
-      Runnable forward = () -> {
+      later(ctx, () -> {
         peer.writeAndFlush(msg);
         holds.add(System.nanoTime() - arrived);
-      };
-      if (delayNanos == 0) {
-        forward.run();
-      } else {
-        later(ctx, forward);
-      }
+      });
     }
 
     /** A side that finished sending (FIN): the other side's output ends after the bytes before. */

@@ -128,17 +128,16 @@ public final class DataParallelStep implements AutoCloseable {
     this.sampleSize = s;
     this.numClasses = numClasses;
     this.maxBatch = maxBatch;
-    DeferredGradients queue = new DeferredGradients();
+    // Deferring only pays where a reduction waits for other workers.
+    DeferredGradients queue = deferWeightGradients && communicator.size() > 1 ? new DeferredGradients() : null;
     this.reducer = new CommunicatorReducer(communicator, queue);
     // A group of one sums nothing: its SyncBN layers keep local statistics (the same numbers,
     // bit for bit), which lets BatchNorm run its one-pass kernels instead of the composition
     // that waits for a reduction between the two passes.
     int reducing = NormConversion.bindReducer(model, communicator.size() > 1 ? reducer
         : StatisticsReducer.LOCAL);
-    // Deferring only pays where a reduction waits for other workers.
-    this.deferred = deferWeightGradients && communicator.size() > 1 && reducing > 0 ? queue : null;
+    this.deferred = reducing > 0 ? queue : null;
     this.deferringConvs = deferred == null ? List.of() : ModelWalk.leaves(model, Conv2d.class);
-
     this.units = new ArrayList<>();
     collectUnits(model, units);
     this.holdAfter = new boolean[units.size()];
@@ -273,17 +272,13 @@ public final class DataParallelStep implements AutoCloseable {
     for (int i = units.size() - 1; i >= 0; i--) {
       g = units.get(i).backward(g);
       if (deferred == null || deferred.isEmpty()) {
-        for (int j = held - 1; j >= i; j--) {
-          buckets.ready(units.get(j).parameters(), !holdAfter[j]);
-        }
+        ready(i, held);
         held = i;
       }
     }
     if (held > 0) {
       deferred.runAll();
-      for (int j = held - 1; j >= 0; j--) {
-        buckets.ready(units.get(j).parameters(), !holdAfter[j]);
-      }
+      ready(0, held);
     }
     long t3 = System.nanoTime();
     buckets.finish();
@@ -295,9 +290,11 @@ public final class DataParallelStep implements AutoCloseable {
     return new Result(n, globalBatch, lossSum, correct, times);
   }
 
-  /** Whether the convolutions defer their weight gradients to the SyncBN reductions (see the class). */
-  public boolean defersWeightGradients() {
-    return deferred != null;
+  /** Hands the parameters of units [from, to) to the buckets, in backward order (last unit first). */
+  private void ready(int from, int to) {
+    for (int j = to - 1; j >= from; j--) {
+      buckets.ready(units.get(j).parameters(), !holdAfter[j]);
+    }
   }
 
   /** Unbinds the convolutions from this step's queue (the model may be used elsewhere), then frees. */

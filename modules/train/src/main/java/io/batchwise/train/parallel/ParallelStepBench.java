@@ -2,6 +2,7 @@ package io.batchwise.train.parallel;
 
 import io.batchwise.data.SyntheticDataset;
 import io.batchwise.tensor.DeviceOptions;
+import io.batchwise.train.BenchOptions;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -24,14 +25,7 @@ public final class ParallelStepBench {
     Map<String, String> o = new HashMap<>(Map.of("workers", "2", "device", "java", "model", "lenet-bn",
         "norm", "syncbn", "batch", "64", "steps", "8", "warmup", "2", "bucket-kb", "1024",
         "memory-mb", "256", "issue", "eager"));
-    for (int i = 0; i < args.length; i++) {
-      String a = args[i];
-      if (!a.startsWith("--") || i + 1 >= args.length || !o.containsKey(a.substring(2))) {
-        System.err.println("unknown or incomplete option '" + a + "'; options: --" + String.join(" --", o.keySet()));
-        System.exit(2);
-      }
-      o.put(a.substring(2), args[++i]);
-    }
+    BenchOptions.applyOrExit("ParallelStepBench", o, args);
     int workers = Integer.parseInt(o.get("workers"));
     int batch = Integer.parseInt(o.get("batch"));
     int steps = Integer.parseInt(o.get("steps"));

@@ -1,5 +1,6 @@
 package io.batchwise.train.scaling;
 
+import io.batchwise.train.BenchOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,15 +50,7 @@ public final class OverlapBench {
     o.put("memory-mb", "256");
     o.put("pin", "auto");
     o.put("out", "bench/results");
-    for (int i = 0; i < args.length; i++) {
-      String a = args[i];
-      if (!a.startsWith("--") || i + 1 >= args.length || !o.containsKey(a.substring(2))) {
-        System.err.println("OverlapBench: unknown or incomplete option '" + a + "'; options: --"
-            + String.join(" --", o.keySet()));
-        System.exit(2);
-      }
-      o.put(a.substring(2), args[++i]);
-    }
+    BenchOptions.applyOrExit("OverlapBench", o, args);
     List<String[]> points = new ArrayList<>();
     for (String p : o.get("points").split(",")) {
       String[] f = p.split(":");

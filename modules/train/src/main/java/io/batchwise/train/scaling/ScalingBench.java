@@ -1,5 +1,6 @@
 package io.batchwise.train.scaling;
 
+import io.batchwise.train.BenchOptions;
 import io.batchwise.train.Json;
 import io.batchwise.train.report.BarChart;
 import io.batchwise.train.report.LineChart;
@@ -81,15 +82,7 @@ public final class ScalingBench {
     o.put("defer-weight-gradients", "off");
     o.put("repeats", "1");
     o.put("core-probe", "on");
-    for (int i = 0; i < args.length; i++) {
-      String a = args[i];
-      if (!a.startsWith("--") || i + 1 >= args.length || !o.containsKey(a.substring(2))) {
-        System.err.println("ScalingBench: unknown or incomplete option '" + a + "'; options: --"
-            + String.join(" --", o.keySet()));
-        System.exit(2);
-      }
-      o.put(a.substring(2), args[++i]);
-    }
+    BenchOptions.applyOrExit("ScalingBench", o, args);
     int[] workers = Arrays.stream(o.get("workers").split(",")).mapToInt(Integer::parseInt).toArray();
     if (workers[0] != 1) {
       System.err.println("ScalingBench: --workers must start with 1 (efficiency is relative to 1 worker)");

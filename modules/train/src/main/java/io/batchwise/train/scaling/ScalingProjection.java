@@ -2,6 +2,7 @@ package io.batchwise.train.scaling;
 
 import io.batchwise.collective.model.CollectiveModel;
 import io.batchwise.data.SyntheticDataset;
+import io.batchwise.train.BenchOptions;
 import io.batchwise.train.parallel.GradientBuckets;
 import io.batchwise.train.report.LineChart;
 import java.io.IOException;
@@ -45,15 +46,7 @@ public final class ScalingProjection {
     o.put("warmup", "3");
     o.put("bucket-kb", String.valueOf(GradientBuckets.DEFAULT_BUCKET_BYTES >> 10));
     o.put("out", "bench/results");
-    for (int i = 0; i < args.length; i++) {
-      String a = args[i];
-      if (!a.startsWith("--") || i + 1 >= args.length || !o.containsKey(a.substring(2))) {
-        System.err.println("ScalingProjection: unknown or incomplete option '" + a + "'; options: --"
-            + String.join(" --", o.keySet()));
-        System.exit(2);
-      }
-      o.put(a.substring(2), args[++i]);
-    }
+    BenchOptions.applyOrExit("ScalingProjection", o, args);
     if (o.get("collective-model").isEmpty()) {
       System.err.println("ScalingProjection: --collective-model FILE is required (fit one with "
           + "io.batchwise.collective.model.CollectiveTimings --fit-out FILE)");

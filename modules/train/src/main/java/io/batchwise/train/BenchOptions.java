@@ -1,0 +1,40 @@
+package io.batchwise.train;
+
+import java.util.Map;
+
+/**
+ * The {@code --name value} options of the benchmark runners (ScalingBench, ScalingProjection,
+ * OverlapBench, ParallelStepBench): every option has a default, and the command line may only
+ * replace defaults that exist.
+ */
+public final class BenchOptions {
+  private BenchOptions() {
+  }
+
+  /**
+   * Puts each {@code --name value} of {@code args} over the default of that name in {@code options}.
+   *
+   * @throws UsageException naming the first argument that is not a known option with a value, and
+   *     the options there are
+   */
+  public static void apply(Map<String, String> options, String[] args) throws UsageException {
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (!a.startsWith("--") || i + 1 >= args.length || !options.containsKey(a.substring(2))) {
+        throw new UsageException("unknown or incomplete option '" + a + "'; options: --"
+            + String.join(" --", options.keySet()));
+      }
+      options.put(a.substring(2), args[++i]);
+    }
+  }
+
+  /** {@link #apply}, or the message on stderr after {@code program} and exit status 2. */
+  public static void applyOrExit(String program, Map<String, String> options, String[] args) {
+    try {
+      apply(options, args);
+    } catch (UsageException e) {
+      System.err.println(program + ": " + e.getMessage());
+      System.exit(2);
+    }
+  }
+}
