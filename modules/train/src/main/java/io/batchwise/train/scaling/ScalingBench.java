@@ -37,10 +37,13 @@ import java.util.Map;
  * </ul>
  *
  * <p>Usage: {@code ScalingBench [--models resnet20,lenet-bn] [--workers 1,2,4,8]
- * [--modes weak,strong] [--norms syncbn,bn] [--batch-per-worker 16] [--global-batch 32]
+ * [--modes weak,strong] [--norms syncbn,bn,independent,independent-syncbn] [--batch-per-worker 16] [--global-batch 32]
  * [--steps 12] [--warmup 3] [--device opencl] [--memory-mb 256] [--out bench/results]
  * [--pin auto|true|false] [--shared-memory on|off] [--defer-weight-gradients on|off] [--repeats 1]
  * [--core-probe on|off]}:
+ * {@code --norms}: {@code independent} and {@code independent-syncbn} are the controls of weak
+ * scaling, W unconnected 1-worker jobs at once ({@link ScalingRun#INDEPENDENT}, {@link
+ * ScalingRun#INDEPENDENT_SYNCBN}; weak mode only, the first for W ≥ 2; see {@link #ceilings});
  * {@code --pin} holds worker r to
  * core r mod cores with taskset (auto: when taskset is there); {@code --shared-memory off} keeps the
  * workers' collectives on TCP (as across hosts) instead of the shared-memory segment of one host;
@@ -67,7 +70,7 @@ public final class ScalingBench {
     o.put("models", "resnet20,lenet-bn");
     o.put("workers", "1,2,4,8");
     o.put("modes", "weak,strong");
-    o.put("norms", "syncbn,bn");
+    o.put("norms", "syncbn,bn," + ScalingRun.INDEPENDENT + "," + ScalingRun.INDEPENDENT_SYNCBN);
     o.put("batch-per-worker", "16");
     o.put("global-batch", "32");
     o.put("steps", "12");
@@ -178,6 +181,12 @@ public final class ScalingBench {
         for (String mode : o.get("modes").split(",")) {
           for (int w : workers) {
             for (String norm : o.get("norms").split(",")) {
+              if (norm.equals(ScalingRun.INDEPENDENT) && (w == 1 || !mode.equals("weak"))) {
+                continue; // the control is weak scaling's; at 1 worker it is the BN run
+              }
+              if (norm.equals(ScalingRun.INDEPENDENT_SYNCBN) && !mode.equals("weak")) {
+                continue; // at 1 worker it is the baseline of the SyncBN path's cost
+              }
               int global = mode.equals("weak") ? w * Integer.parseInt(o.get("batch-per-worker"))
                   : Integer.parseInt(o.get("global-batch"));
               ScalingRun.Point p = new ScalingRun.Point(model, norm, w, global, Integer.parseInt(o.get("steps")),
@@ -211,7 +220,9 @@ public final class ScalingBench {
       ScalingRun.Measured median = medianRun(list);
       runs.add(median);
       modes.add(f[1]);
-      spread.put(median, Repeats.of(list, f[3].equals("bn") ? null : bnRuns));
+      List<ScalingRun.Measured> alone = f[3].equals(ScalingRun.INDEPENDENT) ? null
+          : measured.get(f[0] + "," + f[1] + "," + f[2] + "," + ScalingRun.INDEPENDENT);
+      spread.put(median, Repeats.of(list, f[3].equals("syncbn") ? bnRuns : null, alone));
     });
     double[] loadAfter = loadAverage();
     double seconds = (System.nanoTime() - t0) * 1e-9;
@@ -275,6 +286,7 @@ public final class ScalingBench {
     json.put("settings", o);
     json.put("runs", rows);
     json.put("targets", targets(rows));
+    json.put("ceilings", ceilings(rows));
     for (String f : List.of("scaling-spark.json", "netns-validation.csv", "netns-model.csv", "collective-model.csv",
         "scaling-projection.csv")) {
       if (Files.isRegularFile(out.resolve(f))) {
@@ -325,21 +337,33 @@ public final class ScalingBench {
   }
 
   /**
-   * How the repeats of one point spread: their count, the fastest and slowest step, and for a norm
-   * other than BN the ratios of its step to the BN run of the same repeat (run next to it).
+   * How the repeats of one point spread: their count, the fastest and slowest step, the sorted
+   * ratios of its step to the BN run of the same repeat (run next to it; SyncBN only), and to the
+   * {@link ScalingRun#INDEPENDENT} run of the same repeat (where there is one).
    */
-  record Repeats(int count, double stepMin, double stepMax, double[] overBn) {
+  record Repeats(int count, double stepMin, double stepMax, double[] overBn, double[] overIndependent) {
     static Repeats of(List<ScalingRun.Measured> runs, List<ScalingRun.Measured> bn) {
+      return of(runs, bn, null);
+    }
+
+    static Repeats of(List<ScalingRun.Measured> runs, List<ScalingRun.Measured> bn,
+        List<ScalingRun.Measured> independent) {
       double[] steps = runs.stream().mapToDouble(ScalingRun.Measured::step).sorted().toArray();
-      double[] ratios = new double[0];
-      if (bn != null && bn.size() == runs.size()) {
-        ratios = new double[runs.size()];
-        for (int i = 0; i < ratios.length; i++) {
-          ratios[i] = runs.get(i).step() / bn.get(i).step();
-        }
-        Arrays.sort(ratios);
+      return new Repeats(steps.length, steps[0], steps[steps.length - 1], paired(runs, bn),
+          paired(runs, independent));
+    }
+
+    /** Sorted step ratios of run i to {@code reference} run i; empty without a full reference. */
+    private static double[] paired(List<ScalingRun.Measured> runs, List<ScalingRun.Measured> reference) {
+      if (reference == null || reference.size() != runs.size()) {
+        return new double[0];
       }
-      return new Repeats(steps.length, steps[0], steps[steps.length - 1], ratios);
+      double[] ratios = new double[runs.size()];
+      for (int i = 0; i < ratios.length; i++) {
+        ratios[i] = runs.get(i).step() / reference.get(i).step();
+      }
+      Arrays.sort(ratios);
+      return ratios;
     }
 
     /** Median of the paired ratios (mean of the middle two of an even count); NaN without any. */
@@ -396,6 +420,9 @@ public final class ScalingBench {
           r.put("step_over_bn_paired_min", rep.overBn()[0]);
           r.put("step_over_bn_paired_max", rep.overBn()[rep.overBn().length - 1]);
         }
+        if (rep.overIndependent().length > 1) {
+          r.put("step_over_independent_paired", median(rep.overIndependent()));
+        }
       }
       rows.add(r);
     }
@@ -411,6 +438,13 @@ public final class ScalingBench {
    */
   static ScalingRun.Measured oneWorkerBaseline(List<ScalingRun.Measured> runs, List<String> modes,
       String model, String norm, String mode) {
+    if (norm.equals(ScalingRun.INDEPENDENT)) {
+      return find(runs, modes, model, "bn", 1, mode); // one independent job is the 1-worker BN run
+    }
+    if (norm.equals(ScalingRun.INDEPENDENT_SYNCBN)) {
+      // Relative to BN's one job too: the efficiency then includes what the SyncBN path costs.
+      return find(runs, modes, model, "bn", 1, mode);
+    }
     ScalingRun.Measured own = find(runs, modes, model, norm, 1, mode);
     if (!norm.equals("syncbn")) {
       return own;
@@ -456,11 +490,77 @@ public final class ScalingBench {
     return t;
   }
 
+  /**
+   * Per model and worker count with an {@link ScalingRun#INDEPENDENT} run (weak scaling): its
+   * efficiency, the ceiling that sharing this machine leaves any data-parallel run, beside the
+   * efficiency of SyncBN, BN and {@link ScalingRun#INDEPENDENT_SYNCBN} (where measured), their share
+   * of the ceiling and, with repeats, the median of their step over the independent run of the same
+   * repeat ({@code <norm>_over_independent_paired}). The gap between the ceiling and 1 is the
+   * machine's; from the ceiling to independent SyncBN-path jobs, SyncBN's kernels; from there to
+   * SyncBN, synchronizing.
+   */
+  static List<Map<String, Object>> ceilings(List<Map<String, Object>> rows) {
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (Map<String, Object> r : rows) {
+      if (!r.get("norm").equals(ScalingRun.INDEPENDENT) || !r.containsKey("efficiency")) {
+        continue;
+      }
+      Map<String, Object> c = new LinkedHashMap<>();
+      c.put("model", r.get("model"));
+      c.put("workers", r.get("workers"));
+      double ceiling = (double) r.get("efficiency");
+      c.put("ceiling", ceiling);
+      for (String norm : List.of("syncbn", "bn", ScalingRun.INDEPENDENT_SYNCBN)) {
+        String key = norm.replace('-', '_');
+        rows.stream().filter(x -> x.get("model").equals(r.get("model")) && x.get("mode").equals("weak")
+            && x.get("norm").equals(norm) && x.get("workers").equals(r.get("workers"))
+            && x.containsKey("efficiency")).findFirst().ifPresent(x -> {
+              c.put(key, x.get("efficiency"));
+              c.put(key + "_of_ceiling", (double) x.get("efficiency") / ceiling);
+              if (x.containsKey("step_over_independent_paired")) {
+                c.put(key + "_over_independent_paired", x.get("step_over_independent_paired"));
+              }
+            });
+      }
+      out.add(c);
+    }
+    return out;
+  }
+
+  /** The ceilings (see {@link #ceilings}) as a table; nothing when no independent runs were made. */
+  private static void appendCeilings(StringBuilder sb, List<Map<String, Object>> rows) {
+    List<Map<String, Object>> cs = ceilings(rows);
+    if (cs.isEmpty()) {
+      return;
+    }
+    sb.append("\nWhat the machine allows (weak scaling): `independent` runs W unconnected 1-worker BN jobs at "
+        + "once, pinned like the workers, so nothing is communicated; its efficiency is the ceiling that "
+        + "sharing this machine leaves any data-parallel run of W workers. `independent-syncbn` runs the "
+        + "same jobs with SyncBN layers on the path they take in a group (two launches per pass, a host "
+        + "round trip) and nothing to reduce. Efficiency of each (median runs), and in brackets the "
+        + "median over repeats of its step / the independent run's step of the same repeat.\n\n"
+        + "| model | W | ceiling (independent) | independent-syncbn | SyncBN | BN | SyncBN / ceiling "
+        + "| BN / ceiling |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (Map<String, Object> c : cs) {
+      sb.append(String.format(Locale.ROOT, "| %s | %d | %.2f | %s | %s | %s | %s | %s |%n", c.get("model"),
+          (int) c.get("workers"), (double) c.get("ceiling"), withPaired(c, "independent_syncbn"),
+          withPaired(c, "syncbn"), withPaired(c, "bn"), f(c.get("syncbn_of_ceiling"), "%.2f"),
+          f(c.get("bn_of_ceiling"), "%.2f")));
+    }
+  }
+
+  /** A ceiling table cell: the efficiency, with the paired step ratio in brackets when there is one. */
+  private static String withPaired(Map<String, Object> c, String key) {
+    Object paired = c.get(key + "_over_independent_paired");
+    return f(c.get(key), "%.2f") + (paired == null ? "" : " (" + f(paired, "%.3f") + ")");
+  }
+
   static String csv(List<Map<String, Object>> rows) {
     List<String> keys = List.of("model", "mode", "norm", "workers", "global_batch", "per_worker_batch", "step_ms",
         "compute_ms", "compute_max_ms", "syncbn_comm_ms", "gradient_comm_ms", "wait_ms", "images_per_s",
         "efficiency", "core_sharing", "communication", "step_over_bn", "repeats", "step_ms_min", "step_ms_max",
-        "step_over_bn_paired", "step_over_bn_paired_min", "step_over_bn_paired_max");
+        "step_over_bn_paired", "step_over_bn_paired_min", "step_over_bn_paired_max",
+        "step_over_independent_paired");
     StringBuilder sb = new StringBuilder(String.join(",", keys)).append('\n');
     for (Map<String, Object> r : rows) {
       List<String> cells = new ArrayList<>();
@@ -549,12 +649,15 @@ public final class ScalingBench {
     }
     appendRunsTable(sb, rows);
     appendRepeatsTable(sb, rows);
+    appendCeilings(sb, rows);
     appendTargets(sb, "Targets of issue 6:", rows);
     Path repeated = out.resolve("scaling-repeats").resolve("scaling-runs.csv");
     if (Files.isRegularFile(repeated)) {
       // The targets' points measured again, several runs each (bench/scaling/scaling.sh step 4c).
+      List<Map<String, Object>> again = readRows(repeated);
       appendTargets(sb, "The same targets on repeated runs (`scaling-repeats/scaling.md`: each point several "
-          + "times, round-robin, the norms alternating; medians):", readRows(repeated));
+          + "times, round-robin, the norms alternating; medians):", again);
+      appendCeilings(sb, again);
     }
     Path notes = out.resolve("scaling-notes.md");
     if (Files.isRegularFile(notes)) {
@@ -625,7 +728,7 @@ public final class ScalingBench {
             "images/s").integerX();
         BarChart bars = null;
         boolean any = false;
-        for (String norm : List.of("syncbn", "bn")) {
+        for (String norm : List.of("syncbn", "bn", ScalingRun.INDEPENDENT, ScalingRun.INDEPENDENT_SYNCBN)) {
           List<Map<String, Object>> sel = rows.stream().filter(r -> r.get("model").equals(model)
               && r.get("mode").equals(mode) && r.get("norm").equals(norm)).toList();
           if (sel.isEmpty()) {

@@ -8,6 +8,7 @@ import io.batchwise.data.Dataset;
 import io.batchwise.data.SyntheticDataset;
 import io.batchwise.nn.layers.Sequential;
 import io.batchwise.nn.models.Models;
+import io.batchwise.nn.norm.NormConversion;
 import io.batchwise.nn.norm.NormFactory;
 import io.batchwise.nn.optim.SgdConfig;
 import io.batchwise.tensor.Device;
@@ -52,8 +53,27 @@ public final class ScalingRun {
   }
 
   /**
+   * The "norm" of the control point: {@code workers} unconnected 1-worker jobs with per-worker BN,
+   * started together, each pinned like a worker and training on {@code globalBatch / workers}
+   * samples per step. Nothing is communicated, so their step time against one job alone is what
+   * sharing this machine costs any data-parallel run with that many workers: the ceiling of its
+   * weak-scaling efficiency here.
+   */
+  public static final String INDEPENDENT = "independent";
+
+  /**
+   * {@link #INDEPENDENT} jobs with SyncBN layers that take the path they take in a group (moments,
+   * host arithmetic, affine map: two launches per pass and a host round trip), bound to a reducer
+   * with nothing to add: SyncBN's own compute without its communication. Between this and
+   * {@link #INDEPENDENT} lies what SyncBN's kernels cost; between this and SyncBN what
+   * synchronizing costs.
+   */
+  public static final String INDEPENDENT_SYNCBN = "independent-syncbn";
+
+  /**
    * What to run: {@code workers} processes, model and normalization ({@code syncbn} or {@code bn},
-   * per-worker), {@code globalBatch} samples per step split evenly over the workers.
+   * per-worker, or {@link #INDEPENDENT}), {@code globalBatch} samples per step split evenly over
+   * the workers.
    */
   public record Point(String model, String norm, int workers, int globalBatch, int steps, int warmup,
       String device, int memoryMb) {
@@ -63,6 +83,15 @@ public final class ScalingRun {
             + "steps > warmup >= 0; got workers " + workers + ", global batch " + globalBatch + ", steps "
             + steps + ", warm-up " + warmup);
       }
+      if (norm.startsWith(INDEPENDENT) && globalBatch % workers != 0) {
+        throw new IllegalArgumentException(norm + " jobs need a global batch that the workers split "
+            + "evenly; got " + globalBatch + " over " + workers);
+      }
+    }
+
+    /** Whether the workers are unconnected jobs ({@link #INDEPENDENT}, {@link #INDEPENDENT_SYNCBN}). */
+    public boolean independent() {
+      return norm.equals(INDEPENDENT) || norm.equals(INDEPENDENT_SYNCBN);
     }
   }
 
@@ -148,7 +177,10 @@ public final class ScalingRun {
    * Runs one point: starts the worker JVMs, collects their timings, returns the means. With
    * {@code sharedMemory} the workers' collectives go through shared memory (they are on one host),
    * else over their TCP connections, as across hosts. {@code deferWeightGradients}: see {@link
-   * DataParallelStep} (false computes every weight gradient in its layer's backward).
+   * DataParallelStep} (false computes every weight gradient in its layer's backward). An {@link
+   * #INDEPENDENT} point starts the same processes as groups of one (rank 0 of 1, BN, its share
+   * of the global batch), released together when all have started; an {@link #INDEPENDENT_SYNCBN}
+   * point the same with SyncBN layers on their group path.
    */
   public static Measured run(Point p, boolean pin, boolean sharedMemory, boolean deferWeightGradients)
       throws Exception {
@@ -157,12 +189,14 @@ public final class ScalingRun {
     List<Process> procs = new ArrayList<>();
     List<BufferedReader> outs = new ArrayList<>();
     try {
+      boolean alone = p.independent();
       for (int r = 0; r < p.workers(); r++) {
         List<String> command = new ArrayList<>(affinity(r, pin));
         command.addAll(List.of(java, "-Xmx768m", "-XX:ActiveProcessorCount=1", "-XX:+UseG1GC",
             "-Djava.awt.headless=true", "-cp", System.getProperty("java.class.path"), ScalingRun.class.getName(),
-            "--child", String.valueOf(r), secret, p.model(), p.norm(), String.valueOf(p.workers()),
-            String.valueOf(p.globalBatch()), String.valueOf(p.steps()), String.valueOf(p.warmup()), p.device(),
+            "--child", String.valueOf(alone ? 0 : r), secret, p.model(), p.norm().equals(INDEPENDENT) ? "bn" : p.norm(),
+            String.valueOf(alone ? 1 : p.workers()), String.valueOf(alone ? p.globalBatch() / p.workers()
+                : p.globalBatch()), String.valueOf(p.steps()), String.valueOf(p.warmup()), p.device(),
             String.valueOf(p.memoryMb()), String.valueOf(sharedMemory), String.valueOf(deferWeightGradients)));
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().put("POCL_MAX_PTHREAD_COUNT", "1");
@@ -171,18 +205,20 @@ public final class ScalingRun {
         procs.add(proc);
         outs.add(new BufferedReader(new InputStreamReader(proc.getInputStream(), StandardCharsets.UTF_8)));
       }
-      StringBuilder endpoints = new StringBuilder();
+      List<String> own = new ArrayList<>();
       for (int r = 0; r < p.workers(); r++) {
         String l = outs.get(r).readLine();
         if (l == null || !l.startsWith("PORT ")) {
           throw new IllegalStateException("worker " + r + " did not start (first line: " + l + "); see its"
               + " error output above");
         }
-        endpoints.append(r > 0 ? "," : "").append("127.0.0.1:").append(l.substring(5).trim());
+        own.add("127.0.0.1:" + l.substring(5).trim());
       }
-      for (Process proc : procs) {
-        PrintWriter w = new PrintWriter(proc.getOutputStream(), true, StandardCharsets.UTF_8);
-        w.println(endpoints);
+      // Every worker waits for this line before it trains, so all start together; an independent
+      // job's group is itself alone.
+      for (int r = 0; r < p.workers(); r++) {
+        PrintWriter w = new PrintWriter(procs.get(r).getOutputStream(), true, StandardCharsets.UTF_8);
+        w.println(alone ? own.get(r) : String.join(",", own));
       }
       double[] sums = new double[7];
       double computeMax = 0;
@@ -231,6 +267,7 @@ public final class ScalingRun {
     byte[] secret = HexFormat.of().parseHex(a[2]);
     String model = a[3];
     String norm = a[4];
+    boolean syncBnPathAlone = norm.equals(INDEPENDENT_SYNCBN);
     int workers = Integer.parseInt(a[5]);
     int globalBatch = Integer.parseInt(a[6]);
     int steps = Integer.parseInt(a[7]);
@@ -253,13 +290,18 @@ public final class ScalingRun {
     BatchSampler sampler = new BatchSampler(data.size(), globalBatch, true, true, 1);
     try (Communicator comm = server.join(endpoints);
         Device dev = Devices.open(device, new DeviceOptions(memoryMb, 8));
-        Sequential net = Models.create(model, NormFactory.byName(norm))) {
+        Sequential net = Models.create(model, NormFactory.byName(syncBnPathAlone ? "syncbn" : norm))) {
       net.init(dev, data.sampleShape().clone(), new Random(1));
       int maxLocal = (globalBatch + workers - 1) / workers;
       StepTimes total = StepTimes.ZERO;
       try (DataParallelStep step = new DataParallelStep(dev, net, data.sampleShape(), data.numClasses(), maxLocal,
           new SgdConfig(0.9, false, 0, false), comm, GradientBuckets.DEFAULT_BUCKET_BYTES, BucketIssue.EAGER,
           deferWeightGradients)) {
+        if (syncBnPathAlone) {
+          // A group of one binds LOCAL, which lets BatchNorm run its one-pass kernels; any other
+          // reducer keeps the group path. This one has nothing to add.
+          NormConversion.bindReducer(net, sums -> { });
+        }
         int[] order = null;
         for (int s = 0; s < steps; s++) {
           int b = s % sampler.batchesPerEpoch();

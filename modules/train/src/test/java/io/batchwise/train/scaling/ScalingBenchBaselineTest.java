@@ -2,12 +2,16 @@ package io.batchwise.train.scaling;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** SyncBN's efficiency is measured against the faster of the two 1-worker runs. */
+/**
+ * SyncBN's efficiency is measured against the faster of the two 1-worker runs; independent jobs
+ * against BN's, and they set the ceiling the norms are compared with.
+ */
 class ScalingBenchBaselineTest {
 
   private static ScalingRun.Measured run(String norm, int workers, double imagesPerSecond) {
@@ -34,5 +38,35 @@ class ScalingBenchBaselineTest {
     List<ScalingRun.Measured> other = List.of(fastSync, bn);
     assertSame(fastSync, ScalingBench.oneWorkerBaseline(other, modes.subList(0, 2), "resnet20", "syncbn",
         "weak"));
+  }
+
+  @Test
+  void independentJobsAreMeasuredAgainstOneBnJobAndSetTheCeiling() {
+    ScalingRun.Measured bn1 = run("bn", 1, 100);
+    List<ScalingRun.Measured> runs = List.of(run("syncbn", 1, 90), bn1, run("syncbn", 2, 160), run("bn", 2, 170),
+        run(ScalingRun.INDEPENDENT, 2, 180), run(ScalingRun.INDEPENDENT_SYNCBN, 2, 175));
+    List<String> modes = List.of("weak", "weak", "weak", "weak", "weak", "weak");
+    assertSame(bn1, ScalingBench.oneWorkerBaseline(runs, modes, "resnet20", ScalingRun.INDEPENDENT, "weak"));
+    List<Map<String, Object>> rows = ScalingBench.rows(runs, modes);
+    assertEquals(0.90, (double) rows.get(4).get("efficiency"), 1e-12);
+
+    List<Map<String, Object>> ceilings = ScalingBench.ceilings(rows);
+    assertEquals(1, ceilings.size(), ceilings.toString());
+    Map<String, Object> c = ceilings.get(0);
+    assertEquals(2, c.get("workers"));
+    assertEquals(0.90, (double) c.get("ceiling"), 1e-12);
+    assertEquals(0.80, (double) c.get("syncbn"), 1e-12);
+    assertEquals(0.80 / 0.90, (double) c.get("syncbn_of_ceiling"), 1e-12);
+    assertEquals(0.85 / 0.90, (double) c.get("bn_of_ceiling"), 1e-12);
+    assertEquals(0.875, (double) c.get("independent_syncbn"), 1e-12);
+    // The ceiling is not a target: the targets still read SyncBN's own efficiency.
+    assertEquals(0.80, (double) ScalingBench.targets(rows).get(0).get("measured"), 1e-12);
+  }
+
+  @Test
+  void independentJobsNeedAnEvenSplit() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> new ScalingRun.Point("resnet20", ScalingRun.INDEPENDENT, 3, 32, 12, 3, "opencl", 256));
+    assertEquals(true, e.getMessage().contains("32 over 3"), e.getMessage());
   }
 }

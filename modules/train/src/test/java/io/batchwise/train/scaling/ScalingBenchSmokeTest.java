@@ -17,10 +17,12 @@ class ScalingBenchSmokeTest {
   @Test
   void runsOneAndTwoWorkerProcessesAndWritesTheReport(@TempDir Path out) throws Exception {
     ScalingBench.main(new String[] {"--models", "lenet-bn", "--workers", "1,2", "--modes", "weak",
-        "--norms", "syncbn,bn", "--batch-per-worker", "8", "--steps", "3", "--warmup", "1",
+        "--norms", "syncbn,bn,independent,independent-syncbn", "--batch-per-worker", "8", "--steps", "3", "--warmup", "1",
         "--memory-mb", "64", "--repeats", "2", "--out", out.toString()});
     List<String> csv = Files.readAllLines(out.resolve("scaling-runs.csv"));
-    assertEquals(5, csv.size(), String.join("\n", csv));
+    // 1 and 2 workers with SyncBN, BN and independent SyncBN-path jobs, and 2 independent BN jobs
+    // (none at 1 worker: that is BN's run).
+    assertEquals(8, csv.size(), String.join("\n", csv));
     for (String row : csv.subList(1, csv.size())) {
       String[] f = row.split(",");
       double step = Double.parseDouble(f[6]);
@@ -30,18 +32,28 @@ class ScalingBenchSmokeTest {
       assertTrue(step > 0 && compute > 0 && compute <= step + 1e-9, row);
       // step = compute + SyncBN comm + wait, by construction of the breakdown.
       assertEquals(step, compute + sync + wait, 1e-3 * step + 1e-3, row);
-      if (f[2].equals("bn")) {
-        assertEquals(0, sync, 1e-9, "per-worker BN never reduces statistics: " + row);
+      if (!f[2].equals("syncbn")) {
+        assertEquals(0, sync, 1e-9, "only SyncBN in a group reduces statistics: " + row);
       }
     }
     String two = csv.stream().filter(r -> r.startsWith("lenet-bn,weak,syncbn,2,")).findFirst().orElseThrow();
     assertTrue(Double.parseDouble(two.split(",")[9]) > 0, "2 workers with SyncBN spend time in its reductions: " + two);
     String md = Files.readString(out.resolve("scaling.md"));
     assertTrue(md.contains("This machine has"), md);
-    // Two repeats of 4 points, each run kept with its repeat number; the report has the spread.
+    String alone = csv.stream().filter(r -> r.startsWith("lenet-bn,weak,independent,2,16,")).findFirst()
+        .orElseThrow();
+    assertTrue(Double.parseDouble(alone.split(",")[13]) > 0, "independent jobs have an efficiency: " + alone);
+    assertTrue(md.contains("What the machine allows") && md.contains("| lenet-bn | 2 |"), md);
+    assertTrue(csv.stream().anyMatch(r -> r.startsWith("lenet-bn,weak,independent-syncbn,1,8,")), String.join("\n", csv));
+    // With repeats, the controls are paired with the independent run of the same repeat.
+    int pairedColumn = java.util.Arrays.asList(csv.get(0).split(",")).indexOf("step_over_independent_paired");
+    assertTrue(pairedColumn > 0 && Double.parseDouble(two.split(",", -1)[pairedColumn]) > 0,
+        "SyncBN at 2 workers has its ratio to the independent jobs: " + two);
+    assertTrue(Files.readString(out.resolve("scaling.json")).contains("\"ceilings\""));
+    // Two repeats of 7 points, each run kept with its repeat number; the report has the spread.
     List<String> points = Files.readAllLines(out.resolve("scaling-points.csv"));
-    assertEquals(8, points.size(), String.join("\n", points));
-    assertEquals(4, points.stream().filter(l -> l.split(",")[5].equals("2")).count(), String.join("\n", points));
+    assertEquals(14, points.size(), String.join("\n", points));
+    assertEquals(7, points.stream().filter(l -> l.split(",")[5].equals("2")).count(), String.join("\n", points));
     assertTrue(md.contains("SyncBN/BN paired"), md);
     assertTrue(two.split(",")[17].equals("2.0000"), "repeats column: " + two);
     assertTrue(Files.size(out.resolve("scaling-lenet-bn-weak.png")) > 1000);
