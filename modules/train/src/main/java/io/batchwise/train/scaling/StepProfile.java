@@ -44,9 +44,28 @@ import java.util.Random;
  * @param events the step from upload to the end of backward, in order
  * @param tailSeconds writing the summed gradients back and the optimizer step
  * @param bucketBytes each bucket's bytes, in issue order
+ * @param segmentSamples every measured step's compute segments in seconds ({@code [step][segment]},
+ *     the segments of {@code events} in order; the events hold their medians); empty for a profile
+ *     not measured here
+ * @param segmentCpuSamples the process CPU time of the same segments (all its threads), or empty
+ *     where the JVM does not report process CPU time
  */
 public record StepProfile(String model, int batch, String device, List<Event> events, double tailSeconds,
-    long[] bucketBytes) {
+    long[] bucketBytes, double[][] segmentSamples, double[][] segmentCpuSamples) {
+
+  /** A profile without per-step samples (built by hand, or read back from its medians). */
+  public StepProfile(String model, int batch, String device, List<Event> events, double tailSeconds,
+      long[] bucketBytes) {
+    this(model, batch, device, events, tailSeconds, bucketBytes, new double[0][], new double[0][]);
+  }
+
+  private static final java.lang.management.OperatingSystemMXBean OS =
+      java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+
+  /** Process CPU nanoseconds so far (every thread: the training thread and PoCL's), or -1. */
+  private static double processCpuNanos() {
+    return OS instanceof com.sun.management.OperatingSystemMXBean os ? os.getProcessCpuTime() : -1;
+  }
 
   /** What happens next in the step. */
   public enum Kind { COMPUTE, SYNCBN_FORWARD, SYNCBN_BACKWARD, BUCKET }
@@ -60,6 +79,40 @@ public record StepProfile(String model, int batch, String device, List<Event> ev
   /** Compute seconds of the whole step on one worker (no communication). */
   public double computeSeconds() {
     return events.stream().filter(e -> e.kind() == Kind.COMPUTE).mapToDouble(Event::seconds).sum() + tailSeconds;
+  }
+
+  /**
+   * {@link #segmentSamples} with the compute between two SyncBN reductions summed into one segment
+   * per step: a gradient bucket issue or the end of forward does not make workers wait for each
+   * other, a SyncBN reduction does. {@code [step][reductions + 1]} seconds.
+   */
+  public double[][] segmentsBetweenReductions() {
+    return betweenReductions(segmentSamples);
+  }
+
+  /** {@link #segmentCpuSamples} summed as {@link #segmentsBetweenReductions} sums the wall times. */
+  public double[][] cpuBetweenReductions() {
+    return betweenReductions(segmentCpuSamples);
+  }
+
+  private double[][] betweenReductions(double[][] samples) {
+    double[][] out = new double[samples.length][];
+    for (int r = 0; r < out.length; r++) {
+      List<Double> merged = new ArrayList<>();
+      double acc = 0;
+      int seg = 0;
+      for (Event e : events) {
+        if (e.kind() == Kind.COMPUTE) {
+          acc += samples[r][seg++];
+        } else if (e.kind() == Kind.SYNCBN_FORWARD || e.kind() == Kind.SYNCBN_BACKWARD) {
+          merged.add(acc);
+          acc = 0;
+        }
+      }
+      merged.add(acc);
+      out[r] = merged.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+    return out;
   }
 
   /** Number of SyncBN reductions per step (forward and backward). */
@@ -95,8 +148,8 @@ public record StepProfile(String model, int batch, String device, List<Event> ev
       model.init(dev, sampleShape.clone(), new Random(1));
       List<Layer> units = new ArrayList<>();
       collectUnits(model, units);
-      List<double[]> marks = new ArrayList<>(); // {nanoTime, kind ordinal, bytes}
-      NormConversion.bindReducer(model, values -> marks.add(new double[] {System.nanoTime(),
+      List<double[]> marks = new ArrayList<>(); // {nanoTime, process CPU nanos, kind ordinal, bytes}
+      NormConversion.bindReducer(model, values -> marks.add(new double[] {System.nanoTime(), processCpuNanos(),
           values.length % 2 == 1 ? Kind.SYNCBN_FORWARD.ordinal() : Kind.SYNCBN_BACKWARD.ordinal(),
           values.length * 8.0}));
       try (Sgd sgd = new Sgd(model.parameters(), new SgdConfig(0.9, false, 0, false))) {
@@ -116,6 +169,7 @@ public record StepProfile(String model, int batch, String device, List<Event> ev
               idx[i] = (s * batch + i) % data.size();
             }
             long t0 = System.nanoTime();
+            double c0 = processCpuNanos();
             data.copyImages(idx, 0, batch, xHost, 0);
             data.copyLabels(idx, 0, batch, yHost, 0);
             x.write(0, xHost, 0, batch * sampleSize);
@@ -126,32 +180,35 @@ public record StepProfile(String model, int batch, String device, List<Event> ev
             }
             loss.forward(h, y);
             h.toFloatArray();
-            marks.add(new double[] {System.nanoTime(), Kind.COMPUTE.ordinal(), 0});
+            marks.add(new double[] {System.nanoTime(), processCpuNanos(), Kind.COMPUTE.ordinal(), 0});
             Tensor g = loss.backward(1.0 / batch);
             plan.begin();
             for (int i = units.size() - 1; i >= 0; i--) {
               g = units.get(i).backward(g);
               for (long b : plan.ready(units.get(i).parameters())) {
-                marks.add(new double[] {System.nanoTime(), Kind.BUCKET.ordinal(), b});
+                marks.add(new double[] {System.nanoTime(), processCpuNanos(), Kind.BUCKET.ordinal(), b});
               }
             }
             long t3 = System.nanoTime();
+            double c3 = processCpuNanos();
             plan.writeBack();
             sgd.step(0.01);
             long t4 = System.nanoTime();
             if (s >= warmup) {
               List<double[]> segs = new ArrayList<>();
               double prev = t0;
+              double prevCpu = c0;
               List<Event> seq = new ArrayList<>();
               for (double[] m : marks) {
-                segs.add(new double[] {(m[0] - prev) * 1e-9});
+                segs.add(new double[] {(m[0] - prev) * 1e-9, (m[1] - prevCpu) * 1e-9});
                 seq.add(new Event(Kind.COMPUTE, 0, 0));
-                if (m[1] != Kind.COMPUTE.ordinal()) {
-                  seq.add(new Event(Kind.values()[(int) m[1]], 0, (long) m[2]));
+                if (m[2] != Kind.COMPUTE.ordinal()) {
+                  seq.add(new Event(Kind.values()[(int) m[2]], 0, (long) m[3]));
                 }
                 prev = m[0];
+                prevCpu = m[1];
               }
-              segs.add(new double[] {(t3 - prev) * 1e-9});
+              segs.add(new double[] {(t3 - prev) * 1e-9, (c3 - prevCpu) * 1e-9});
               seq.add(new Event(Kind.COMPUTE, 0, 0));
               if (shape == null) {
                 shape = seq;
@@ -180,7 +237,17 @@ public record StepProfile(String model, int batch, String device, List<Event> ev
         events.add(e);
       }
     }
-    return new StepProfile(modelName, batch, device, List.copyOf(events), median(tails), bucketBytes);
+    double[][] samples = new double[runs.size()][];
+    boolean cpuKnown = processCpuNanos() >= 0;
+    double[][] cpu = new double[cpuKnown ? runs.size() : 0][];
+    for (int r = 0; r < samples.length; r++) {
+      samples[r] = runs.get(r).stream().mapToDouble(x -> x[0]).toArray();
+      if (cpuKnown) {
+        cpu[r] = runs.get(r).stream().mapToDouble(x -> x[1]).toArray();
+      }
+    }
+    return new StepProfile(modelName, batch, device, List.copyOf(events), median(tails), bucketBytes, samples,
+        cpu);
   }
 
   private static double median(double[] v) {
