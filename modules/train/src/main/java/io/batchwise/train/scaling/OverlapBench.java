@@ -87,7 +87,8 @@ public final class OverlapBench {
             Integer.parseInt(o.get("warmup")), o.get("device"), positive(o, "memory-mb"));
         boolean[] order = rep % 2 == 1 ? new boolean[] {true, false} : new boolean[] {false, true};
         for (boolean deferred : order) {
-          ScalingRun.Measured m = ScalingRun.runWithRetries(p, pin, true, deferred, "[overlap]");
+          ScalingRun.Measured m = ScalingRun.runWithRetries(p,
+              ScalingRun.Settings.defaults(pin).withDeferWeightGradients(deferred), "[overlap]");
           Run r = new Run(pt[0], w, rep, deferred, m.step(), m.syncBn(), m.computeMax());
           runs.add(r);
           System.err.printf(Locale.ROOT, "[overlap] repeat %d/%d %s %d workers, deferral %s: step %.1f ms, "

@@ -40,7 +40,9 @@ import java.util.Map;
  * [--modes weak,strong] [--norms syncbn,bn,independent,independent-syncbn] [--batch-per-worker 16] [--global-batch 32]
  * [--steps 12] [--warmup 3] [--device opencl] [--memory-mb 256] [--out bench/results]
  * [--pin auto|true|false] [--shared-memory on|off] [--defer-weight-gradients on|off] [--repeats 1]
- * [--core-probe on|off]}:
+ * [--core-probe on|off] [--yield-micros 2000] [--bucket-kb 1024]}:
+ * {@code --yield-micros} is how long a worker waiting in a shared-memory collective polls before it
+ * parks (spinning, with a core per worker), {@code --bucket-kb} the gradient bucket size;
  * {@code --norms}: {@code independent} and {@code independent-syncbn} are the controls of weak
  * scaling, W unconnected 1-worker jobs at once ({@link ScalingRun#INDEPENDENT}, {@link
  * ScalingRun#INDEPENDENT_SYNCBN}; weak mode only, the first for W ≥ 2; see {@link #ceilings});
@@ -85,6 +87,8 @@ public final class ScalingBench {
     o.put("defer-weight-gradients", "off");
     o.put("repeats", "1");
     o.put("core-probe", "on");
+    o.put("yield-micros", String.valueOf(io.batchwise.collective.CollectiveConfig.DEFAULT_YIELD_MICROS));
+    o.put("bucket-kb", String.valueOf(io.batchwise.train.parallel.GradientBuckets.DEFAULT_BUCKET_BYTES >> 10));
     BenchOptions.applyOrExit("ScalingBench", o, args);
     int[] workers = Arrays.stream(o.get("workers").split(",")).mapToInt(Integer::parseInt).toArray();
     if (workers[0] != 1) {
@@ -115,6 +119,17 @@ public final class ScalingBench {
       System.exit(2);
     }
     boolean deferWeightGradients = defer.equals("on");
+    ScalingRun.Settings settings;
+    try {
+      settings = ScalingRun.Settings.defaults(pin).withSharedMemory(sharedMemory)
+          .withDeferWeightGradients(deferWeightGradients).withYieldMicros(Integer.parseInt(o.get("yield-micros")))
+          .withBucketBytes(Math.multiplyExact(Integer.parseInt(o.get("bucket-kb")), 1024));
+    } catch (IllegalArgumentException | ArithmeticException e) {
+      System.err.println("ScalingBench: --yield-micros takes a whole number >= 0 and --bucket-kb one >= 1 (got '"
+          + o.get("yield-micros") + "' and '" + o.get("bucket-kb") + "')");
+      System.exit(2);
+      return;
+    }
     int repeats;
     try {
       repeats = Integer.parseInt(o.get("repeats"));
@@ -202,7 +217,7 @@ public final class ScalingBench {
                 list.add(m);
                 continue;
               }
-              m = ScalingRun.runWithRetries(p, pin, sharedMemory, deferWeightGradients, "[scaling]");
+              m = ScalingRun.runWithRetries(p, settings, "[scaling]");
               Files.writeString(points, String.format(Locale.ROOT, "%s,%.9f,%.9f,%.9f,%.9f,%.9f,%.9f%n", key,
                   m.step(), m.compute(), m.computeMax(), m.syncBn(), m.gradientComm(), m.exposedWait()),
                   java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
@@ -642,7 +657,9 @@ public final class ScalingBench {
     sb.append("Runner: one worker process per worker on 127.0.0.1 (real `DataParallelStep`, real "
         + "communicator, collectives through " + ("off".equals(o.get("shared-memory")) ? "TCP (--shared-memory off)"
         : "shared memory (the default on one host)") + "), not the Spark job; steps " + o.get("steps") + " (first " + o.get("warmup")
-        + " not timed), synthetic 1×28×28 data, device " + o.get("device") + ".\n\n");
+        + " not timed), synthetic 1×28×28 data, device " + o.get("device") + "."
+        + (o.containsKey("yield-micros") ? " Waiting ranks poll for " + o.get("yield-micros") + " µs before parking; "
+            + "gradient buckets of " + o.get("bucket-kb") + " KiB." : "") + "\n\n");
     Path probes = out.resolve("scaling-cores.csv");
     if (Files.isRegularFile(probes)) {
       sb.append(CoreProbe.summary(probes));

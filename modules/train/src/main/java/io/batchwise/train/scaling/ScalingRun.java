@@ -139,15 +139,57 @@ public final class ScalingRun {
   }
 
   /**
-   * {@link #run(Point, boolean, boolean, boolean)}, tried up to three times: a group on a loaded
-   * machine can miss the communicator's handshake deadline (a JVM not scheduled for seconds), which
-   * says nothing about scaling. Failures are reported on stderr after {@code logPrefix}.
+   * How the workers of a point run, beyond the point itself.
+   *
+   * @param pin hold worker r to core r mod cores ({@link #affinity})
+   * @param sharedMemory collectives through the shared-memory segment of one host (else TCP)
+   * @param deferWeightGradients see {@link DataParallelStep} (false: every weight gradient in its
+   *     layer's backward)
+   * @param yieldMicros {@link CollectiveConfig#yieldMicros()}: how long a waiting rank polls before
+   *     parking (with a core per rank it spins all that time)
+   * @param bucketBytes gradient bucket size ({@link GradientBuckets})
    */
-  static Measured runWithRetries(Point p, boolean pin, boolean sharedMemory, boolean deferWeightGradients,
-      String logPrefix) throws Exception {
+  public record Settings(boolean pin, boolean sharedMemory, boolean deferWeightGradients, int yieldMicros,
+      int bucketBytes) {
+    public Settings {
+      if (yieldMicros < 0 || bucketBytes < 1) {
+        throw new IllegalArgumentException("need yieldMicros >= 0 and bucketBytes >= 1, got " + yieldMicros
+            + " and " + bucketBytes);
+      }
+    }
+
+    /** The defaults: shared memory, no deferral, the communicator's wait and the default buckets. */
+    public static Settings defaults(boolean pin) {
+      return new Settings(pin, true, false, CollectiveConfig.DEFAULT_YIELD_MICROS,
+          GradientBuckets.DEFAULT_BUCKET_BYTES);
+    }
+
+    public Settings withSharedMemory(boolean v) {
+      return new Settings(pin, v, deferWeightGradients, yieldMicros, bucketBytes);
+    }
+
+    public Settings withDeferWeightGradients(boolean v) {
+      return new Settings(pin, sharedMemory, v, yieldMicros, bucketBytes);
+    }
+
+    public Settings withYieldMicros(int v) {
+      return new Settings(pin, sharedMemory, deferWeightGradients, v, bucketBytes);
+    }
+
+    public Settings withBucketBytes(int v) {
+      return new Settings(pin, sharedMemory, deferWeightGradients, yieldMicros, v);
+    }
+  }
+
+  /**
+   * {@link #run(Point, Settings)}, tried up to three times: a group on a loaded machine can miss
+   * the communicator's handshake deadline (a JVM not scheduled for seconds), which says nothing
+   * about scaling. Failures are reported on stderr after {@code logPrefix}.
+   */
+  static Measured runWithRetries(Point p, Settings settings, String logPrefix) throws Exception {
     for (int attempt = 1; ; attempt++) {
       try {
-        return run(p, pin, sharedMemory, deferWeightGradients);
+        return run(p, settings);
       } catch (IllegalStateException e) {
         if (attempt >= 3) {
           throw e;
@@ -163,27 +205,20 @@ public final class ScalingRun {
   }
 
 
-  /** {@link #run(Point, boolean, boolean)} with shared memory allowed (the default). */
+  /** {@link #run(Point, Settings)} with the default settings. */
   public static Measured run(Point p, boolean pin) throws Exception {
-    return run(p, pin, true);
-  }
-
-  /** {@link #run(Point, boolean, boolean, boolean)} without deferred weight gradients (the default). */
-  public static Measured run(Point p, boolean pin, boolean sharedMemory) throws Exception {
-    return run(p, pin, sharedMemory, false);
+    return run(p, Settings.defaults(pin));
   }
 
   /**
    * Runs one point: starts the worker JVMs, collects their timings, returns the means. With
-   * {@code sharedMemory} the workers' collectives go through shared memory (they are on one host),
-   * else over their TCP connections, as across hosts. {@code deferWeightGradients}: see {@link
-   * DataParallelStep} (false computes every weight gradient in its layer's backward). An {@link
+   * {@code settings.sharedMemory()} the workers' collectives go through shared memory (they are on
+   * one host), else over their TCP connections, as across hosts. An {@link
    * #INDEPENDENT} point starts the same processes as groups of one (rank 0 of 1, BN, its share
    * of the global batch), released together when all have started; an {@link #INDEPENDENT_SYNCBN}
    * point the same with SyncBN layers on their group path.
    */
-  public static Measured run(Point p, boolean pin, boolean sharedMemory, boolean deferWeightGradients)
-      throws Exception {
+  public static Measured run(Point p, Settings settings) throws Exception {
     String java = System.getProperty("java.home") + "/bin/java";
     String secret = HexFormat.of().formatHex(CollectiveConfig.newSecret());
     List<Process> procs = new ArrayList<>();
@@ -191,13 +226,15 @@ public final class ScalingRun {
     try {
       boolean alone = p.independent();
       for (int r = 0; r < p.workers(); r++) {
-        List<String> command = new ArrayList<>(affinity(r, pin));
+        List<String> command = new ArrayList<>(affinity(r, settings.pin()));
         command.addAll(List.of(java, "-Xmx768m", "-XX:ActiveProcessorCount=1", "-XX:+UseG1GC",
             "-Djava.awt.headless=true", "-cp", System.getProperty("java.class.path"), ScalingRun.class.getName(),
             "--child", String.valueOf(alone ? 0 : r), secret, p.model(), p.norm().equals(INDEPENDENT) ? "bn" : p.norm(),
             String.valueOf(alone ? 1 : p.workers()), String.valueOf(alone ? p.globalBatch() / p.workers()
                 : p.globalBatch()), String.valueOf(p.steps()), String.valueOf(p.warmup()), p.device(),
-            String.valueOf(p.memoryMb()), String.valueOf(sharedMemory), String.valueOf(deferWeightGradients)));
+            String.valueOf(p.memoryMb()), String.valueOf(settings.sharedMemory()),
+            String.valueOf(settings.deferWeightGradients()), String.valueOf(settings.yieldMicros()),
+            String.valueOf(settings.bucketBytes())));
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().put("POCL_MAX_PTHREAD_COUNT", "1");
         pb.redirectError(ProcessBuilder.Redirect.INHERIT);
@@ -276,8 +313,10 @@ public final class ScalingRun {
     int memoryMb = Integer.parseInt(a[10]);
     boolean sharedMemory = a.length <= 11 || Boolean.parseBoolean(a[11]);
     boolean deferWeightGradients = a.length > 12 && Boolean.parseBoolean(a[12]);
+    int yieldMicros = a.length > 13 ? Integer.parseInt(a[13]) : CollectiveConfig.DEFAULT_YIELD_MICROS;
+    int bucketBytes = a.length > 14 ? Integer.parseInt(a[14]) : GradientBuckets.DEFAULT_BUCKET_BYTES;
     CollectiveConfig cfg = CollectiveConfig.builder().jobId("scaling").secret(secret).rank(rank).size(workers)
-        .timeout(Duration.ofSeconds(300)).spinMicros(0).sharedMemory(sharedMemory).build();
+        .timeout(Duration.ofSeconds(300)).spinMicros(0).yieldMicros(yieldMicros).sharedMemory(sharedMemory).build();
     CollectiveServer server = CollectiveServer.bind(cfg, new InetSocketAddress("127.0.0.1", 0));
     System.out.println("PORT " + server.localAddress().getPort());
     System.out.flush();
@@ -295,7 +334,7 @@ public final class ScalingRun {
       int maxLocal = (globalBatch + workers - 1) / workers;
       StepTimes total = StepTimes.ZERO;
       try (DataParallelStep step = new DataParallelStep(dev, net, data.sampleShape(), data.numClasses(), maxLocal,
-          new SgdConfig(0.9, false, 0, false), comm, GradientBuckets.DEFAULT_BUCKET_BYTES, BucketIssue.EAGER,
+          new SgdConfig(0.9, false, 0, false), comm, bucketBytes, BucketIssue.EAGER,
           deferWeightGradients)) {
         if (syncBnPathAlone) {
           // A group of one binds LOCAL, which lets BatchNorm run its one-pass kernels; any other

@@ -6,7 +6,15 @@
  *       the real runs — W worker processes (one JVM each, one core each: PoCL capped to one thread)
  *       running {@link io.batchwise.train.parallel.DataParallelStep} over the Netty communicator, weak
  *       and strong scaling, SyncBN and per-worker BN, with the step-time breakdown, efficiency, and
- *       the cost of sharing this machine's cores separated from the cost of communication.</li>
+ *       the cost of sharing this machine's cores separated from the cost of communication, and the
+ *       controls of weak scaling (unconnected jobs at once: {@code independent},
+ *       {@code independent-syncbn}); {@link io.batchwise.train.scaling.ScalingRun.Settings} holds
+ *       the workers' settings (pinning, transport, deferral, waiting, bucket size).</li>
+ *   <li>{@link io.batchwise.train.scaling.StepJitter} / {@link io.batchwise.train.scaling.LockStepJitter}:
+ *       one worker's own step-to-step noise, and what it costs W workers that meet at every
+ *       SyncBN reduction or once per step.</li>
+ *   <li>{@link io.batchwise.train.scaling.OverlapBench} and {@link io.batchwise.train.scaling.CoreProbe}:
+ *       deferred weight gradients on against off; what each core can do alone and together.</li>
  *   <li>{@link io.batchwise.train.scaling.StepProfile}: one worker's step as a timeline of compute
  *       segments, SyncBN reductions and gradient-bucket issues, measured.</li>
  *   <li>{@link io.batchwise.train.scaling.StepSimulator}: that timeline replayed on N nodes against

@@ -69,4 +69,17 @@ class ScalingBenchBaselineTest {
         () -> new ScalingRun.Point("resnet20", ScalingRun.INDEPENDENT, 3, 32, 12, 3, "opencl", 256));
     assertEquals(true, e.getMessage().contains("32 over 3"), e.getMessage());
   }
+
+  @Test
+  void runSettingsDefaultToTheTrainerAndRefuseNonsense() {
+    ScalingRun.Settings d = ScalingRun.Settings.defaults(false);
+    assertEquals(io.batchwise.collective.CollectiveConfig.DEFAULT_YIELD_MICROS, d.yieldMicros());
+    assertEquals(io.batchwise.train.parallel.GradientBuckets.DEFAULT_BUCKET_BYTES, d.bucketBytes());
+    assertEquals(true, d.sharedMemory());
+    assertEquals(false, d.deferWeightGradients());
+    assertEquals(50, d.withYieldMicros(50).yieldMicros());
+    assertEquals(4096, d.withBucketBytes(4096).withSharedMemory(false).bucketBytes());
+    assertThrows(IllegalArgumentException.class, () -> d.withYieldMicros(-1));
+    assertThrows(IllegalArgumentException.class, () -> d.withBucketBytes(0));
+  }
 }

@@ -18,7 +18,8 @@ class ScalingBenchSmokeTest {
   void runsOneAndTwoWorkerProcessesAndWritesTheReport(@TempDir Path out) throws Exception {
     ScalingBench.main(new String[] {"--models", "lenet-bn", "--workers", "1,2", "--modes", "weak",
         "--norms", "syncbn,bn,independent,independent-syncbn", "--batch-per-worker", "8", "--steps", "3", "--warmup", "1",
-        "--memory-mb", "64", "--repeats", "2", "--out", out.toString()});
+        "--memory-mb", "64", "--repeats", "2", "--yield-micros", "500", "--bucket-kb", "16",
+        "--out", out.toString()});
     List<String> csv = Files.readAllLines(out.resolve("scaling-runs.csv"));
     // 1 and 2 workers with SyncBN, BN and independent SyncBN-path jobs, and 2 independent BN jobs
     // (none at 1 worker: that is BN's run).
@@ -40,6 +41,8 @@ class ScalingBenchSmokeTest {
     assertTrue(Double.parseDouble(two.split(",")[9]) > 0, "2 workers with SyncBN spend time in its reductions: " + two);
     String md = Files.readString(out.resolve("scaling.md"));
     assertTrue(md.contains("This machine has"), md);
+    // The workers ran with the settings asked for (a child that could not parse them would fail).
+    assertTrue(md.contains("poll for 500 µs") && md.contains("buckets of 16 KiB"), md);
     String alone = csv.stream().filter(r -> r.startsWith("lenet-bn,weak,independent,2,16,")).findFirst()
         .orElseThrow();
     assertTrue(Double.parseDouble(alone.split(",")[13]) > 0, "independent jobs have an efficiency: " + alone);
