@@ -58,6 +58,7 @@ for (( r = 1; r <= ROUNDS; r++ )); do
     jrun io.batchwise.train.scaling.ScalingBench --models "$MODEL" --workers "1,$W" --modes weak --norms syncbn \
       --core-probe off --steps "$STEPS" --warmup "$WARMUP" "${extra[@]}" --out "$dir" >"$dir.log" 2>&1 \
       || die "run failed; see $dir.log"
+    rm -f "$dir"/*.png # plots of two points each; the summary below is the result
     awk -F, -v r="$r" -v s="${s:-defaults}" -v w="$W" '
       $4 == w { sw = $7 * 1000; sync = $10 * 1000 } $4 == 1 { s1 = $7 * 1000 }
       END { printf "%d,%s,%.2f,%.2f,%.2f\n", r, s, sw, s1, sync }' "$dir/scaling-points.csv" >>"$CSV"
