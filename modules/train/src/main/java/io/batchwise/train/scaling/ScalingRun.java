@@ -72,8 +72,8 @@ public final class ScalingRun {
 
   /**
    * What to run: {@code workers} processes, model and normalization ({@code syncbn} or {@code bn},
-   * per-worker, or {@link #INDEPENDENT}), {@code globalBatch} samples per step split evenly over
-   * the workers.
+   * per-worker, or a control: {@link #INDEPENDENT}, {@link #INDEPENDENT_SYNCBN}), {@code globalBatch}
+   * samples per step split evenly over the workers.
    */
   public record Point(String model, String norm, int workers, int globalBatch, int steps, int warmup,
       String device, int memoryMb) {
