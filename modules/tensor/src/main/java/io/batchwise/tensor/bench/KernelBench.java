@@ -416,18 +416,34 @@ public final class KernelBench {
     }
   }
 
-  /** Median and p90 of a launch of the trivial {@code nop} kernel (1 work-item) and of fill(1). */
+  /**
+   * Median and p90 of a launch of the trivial {@code nop} kernel (1 work-item) and of fill(1); and
+   * of a launch after the host thread spun for a while without launching, as a SyncBN worker does
+   * while it waits for the others' statistics (PoCL's worker thread goes to sleep when idle, and the
+   * next launch wakes it: 2026-12-01 17:43, one core, median 23 us back to back, 62-64 us after 100 us
+   * or more; bench/results/kernels-one-core.txt).
+   */
   private static void launchOverhead(OpenClOps ops) {
-    measureLaunch("nop kernel, 1 work-item", () -> ops.nop(1));
-    measureLaunch("nop kernel, 4096 work-items", () -> ops.nop(4096));
+    measureLaunch("nop kernel, 1 work-item", () -> ops.nop(1), 0);
+    measureLaunch("nop kernel, 4096 work-items", () -> ops.nop(4096), 0);
+    for (long idleMicros : new long[] {100, 300, 1000}) {
+      measureLaunch("nop kernel, 1 work-item, after " + idleMicros + " us without launches", () -> ops.nop(1),
+          idleMicros);
+    }
   }
 
-  private static void measureLaunch(String what, Runnable launch) {
+  /** Times {@code launch}, each time after spinning {@code idleMicros} on this thread first. */
+  private static void measureLaunch(String what, Runnable launch, long idleMicros) {
     for (int i = 0; i < 100; i++) {
       launch.run();
     }
     List<Long> samples = new ArrayList<>();
-    for (int i = 0; i < 1000; i++) {
+    int count = idleMicros == 0 ? 1000 : 300;
+    for (int i = 0; i < count; i++) {
+      long until = System.nanoTime() + idleMicros * 1000;
+      while (System.nanoTime() < until) {
+        Thread.onSpinWait();
+      }
       long t0 = System.nanoTime();
       launch.run();
       samples.add(System.nanoTime() - t0);
