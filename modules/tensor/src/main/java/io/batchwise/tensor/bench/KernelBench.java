@@ -420,7 +420,7 @@ public final class KernelBench {
    * Median and p90 of a launch of the trivial {@code nop} kernel (1 work-item) and of fill(1); and
    * of a launch after the host thread spun for a while without launching, as a SyncBN worker does
    * while it waits for the others' statistics (PoCL's worker thread goes to sleep when idle, and the
-   * next launch wakes it: 2026-12-01 17:38-17:43, one core, four runs, median 62-64 us after 100 us
+   * next launch wakes it: 2026-12-01 17:42-17:43, one core, four runs, median 62-64 us after 100 us
    * or more against 23-52 us back to back, whose times are two-valued, about 23 and 60 us;
    * bench/results/kernels-one-core.txt).
    */
