@@ -24,8 +24,9 @@ import java.util.concurrent.TimeUnit;
  * (per-worker BN's gradient buckets), beside the stalls in the measured steps.
  *
  * <p>Usage: {@code StepJitter [--model resnet20] [--batch 16] [--steps 60] [--warmup 10]
- * [--workers 2,4,8] [--device opencl] [--pin auto|true|false] [--draws 4000] [--seed 1]
- * [--stall-ms 0.5] [--out bench/results]}. Writes {@code step-jitter.md}, {@code step-jitter.json}
+ * [--workers 2,4,8] [--device opencl] [--pin auto|true|false] [--core 0] [--draws 4000] [--seed 1]
+ * [--stall-ms 0.5] [--out bench/results]}; {@code --core} is the core the worker is pinned to (the
+ * cores of a VM need not be equally fast: measure each). Writes {@code step-jitter.md}, {@code step-jitter.json}
  * and the raw segment times {@code step-jitter-samples.csv} (a row per measured step).
  */
 public final class StepJitter {
@@ -45,6 +46,7 @@ public final class StepJitter {
     o.put("workers", "2,4,8");
     o.put("device", "opencl");
     o.put("pin", "auto");
+    o.put("core", "0");
     o.put("draws", "4000");
     o.put("seed", "1");
     o.put("stall-ms", "0.5");
@@ -56,6 +58,11 @@ public final class StepJitter {
       pin = ScalingRun.pinOption(o.get("pin"));
       o.put("pin", String.valueOf(pin));
       workers = java.util.Arrays.stream(o.get("workers").split(",")).mapToInt(Integer::parseInt).toArray();
+      int core = Integer.parseInt(o.get("core"));
+      if (core < 0 || core >= Runtime.getRuntime().availableProcessors()) {
+        throw new IllegalArgumentException("--core takes a core of this machine, 0 to "
+            + (Runtime.getRuntime().availableProcessors() - 1) + ", got " + core);
+      }
     } catch (IllegalArgumentException e) {
       System.err.println("StepJitter: " + e.getMessage());
       System.exit(2);
@@ -117,7 +124,8 @@ public final class StepJitter {
     sb.append(String.format(Locale.ROOT, "%s, %s at batch %s on %s, one worker held to one core, %d steps "
         + "measured after %s (%s); %d compute segments per step (between SyncBN reductions).%n%n",
         start, o.get("model"), o.get("batch"), o.get("device"), s.steps(), o.get("warmup"),
-        "true".equals(o.get("pin")) ? "pinned with taskset" : "not pinned", s.segments()));
+        "true".equals(o.get("pin")) ? "pinned to core " + o.get("core") + " with taskset" : "not pinned",
+        s.segments()));
     sb.append(String.format(Locale.ROOT, "Mean step %.2f ms against %.2f ms for the sum of the segments' "
         + "medians: %.2f ms of noise per step, %.2f ms of it in %.1f stalls per step (a segment more than %.1f "
         + "ms over its median; median stall %.2f ms).%n%n", s.meanStep() * 1e3, s.sumOfMedians() * 1e3,
@@ -144,11 +152,11 @@ public final class StepJitter {
   }
 
   /**
-   * Runs the measurement in a child JVM held to core 0 and reads back its segment times and their
+   * Runs the measurement in a child JVM held to one core and reads back its segment times and their
    * process CPU times ({@code [0]} and {@code [1]}; the second empty without CPU times).
    */
   private static double[][][] measure(Map<String, String> o, boolean pin) throws Exception {
-    List<String> command = new ArrayList<>(ScalingRun.affinity(0, pin));
+    List<String> command = new ArrayList<>(ScalingRun.affinity(Integer.parseInt(o.get("core")), pin));
     command.addAll(List.of(System.getProperty("java.home") + "/bin/java", "-Xmx768m", "-XX:ActiveProcessorCount=1",
         "-XX:+UseG1GC", "-Djava.awt.headless=true", "-cp", System.getProperty("java.class.path"),
         StepJitter.class.getName(), "--child", o.get("model"), o.get("batch"), o.get("steps"), o.get("warmup"),

@@ -94,8 +94,9 @@ class LockStepJitterTest {
   /** bench jitter on tiny settings: one pinned worker, lenet-bn; the files and their consistency. */
   @Test
   void stepJitterMeasuresOneWorkerAndWritesTheReport(@TempDir Path out) throws Exception {
+    String last = String.valueOf(Runtime.getRuntime().availableProcessors() - 1);
     StepJitter.main(new String[] {"--model", "lenet-bn", "--batch", "8", "--steps", "6", "--warmup", "2",
-        "--workers", "2,4", "--draws", "500", "--out", out.toString()});
+        "--workers", "2,4", "--draws", "500", "--core", last, "--out", out.toString()});
     List<String> samples = Files.readAllLines(out.resolve("step-jitter-samples.csv"));
     assertEquals(7, samples.size(), String.join("\n", samples));
     // lenet-bn has 2 BatchNorm layers: 4 reductions per step, 5 segments between them.
@@ -106,5 +107,6 @@ class LockStepJitterTest {
     assertTrue(json.contains("\"lock_step_extra_ms\"") && json.contains("\"stalls_per_step\""), json);
     // A worker held to one core keeps it busy: process CPU time close to wall time.
     assertTrue(md.contains("Process CPU time over wall time"), md);
+    assertTrue(!ScalingRun.tasksetAvailable() || md.contains("pinned to core " + last + " with taskset"), md);
   }
 }
