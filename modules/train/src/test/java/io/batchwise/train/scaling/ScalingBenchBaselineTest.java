@@ -59,6 +59,16 @@ class ScalingBenchBaselineTest {
     assertEquals(0.80 / 0.90, (double) c.get("syncbn_of_ceiling"), 1e-12);
     assertEquals(0.85 / 0.90, (double) c.get("bn_of_ceiling"), 1e-12);
     assertEquals(0.875, (double) c.get("independent_syncbn"), 1e-12);
+    // Jobs of equal speed: waiting for the slowest costs nothing.
+    assertEquals(0.90, (double) c.get("lock_step_ceiling"), 1e-12);
+
+    // Two independent jobs at 160 and 200 ms (mean 180): the lock-step ceiling is 1-worker / 200.
+    ScalingRun.Point two = new ScalingRun.Point("resnet20", ScalingRun.INDEPENDENT, 2, 32, 12, 3, "opencl", 256);
+    ScalingRun.Measured uneven = new ScalingRun.Measured(two, 0.180, 0.180, 0.200, 0, 0, 0, 32 / 0.180);
+    List<Map<String, Object>> r2 = ScalingBench.rows(List.of(run("bn", 1, 100), uneven), List.of("weak", "weak"));
+    Map<String, Object> c2 = ScalingBench.ceilings(r2).get(0);
+    assertEquals(0.16 / 0.180, (double) c2.get("ceiling"), 1e-12);
+    assertEquals(0.16 / 0.200, (double) c2.get("lock_step_ceiling"), 1e-12);
     // The ceiling is not a target: the targets still read SyncBN's own efficiency.
     assertEquals(0.80, (double) ScalingBench.targets(rows).get(0).get("measured"), 1e-12);
   }
