@@ -72,21 +72,23 @@ public final class LockStepJitter {
     if (workers < 1 || draws < 1) {
       throw new IllegalArgumentException("need workers >= 1 and draws >= 1, got " + workers + " and " + draws);
     }
+    double[] totals = new double[samples.length];
+    for (int i = 0; i < totals.length; i++) {
+      totals[i] = sum(samples[i]);
+    }
     SplittableRandom random = new SplittableRandom(seed);
     double own = 0;
     double lock = 0;
     double once = 0;
     double[][] ranks = new double[workers][];
     for (int d = 0; d < draws; d++) {
-      for (int r = 0; r < workers; r++) {
-        ranks[r] = samples[random.nextInt(samples.length)];
-      }
-      double totals = 0;
+      double drawn = 0;
       double slowestTotal = 0;
-      for (double[] steps : ranks) {
-        double t = sum(steps);
-        totals += t;
-        slowestTotal = Math.max(slowestTotal, t);
+      for (int r = 0; r < workers; r++) {
+        int i = random.nextInt(samples.length);
+        ranks[r] = samples[i];
+        drawn += totals[i];
+        slowestTotal = Math.max(slowestTotal, totals[i]);
       }
       double locked = 0;
       for (int j = 0; j < segments; j++) {
@@ -96,7 +98,7 @@ public final class LockStepJitter {
         }
         locked += slowest;
       }
-      own += totals / workers;
+      own += drawn / workers;
       once += slowestTotal;
       lock += locked;
     }

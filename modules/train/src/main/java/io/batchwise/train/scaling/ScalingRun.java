@@ -199,6 +199,22 @@ public final class ScalingRun {
     }
   }
 
+  /**
+   * A JVM running {@code main} with {@code args}, held to one core as every measured worker is: on
+   * core {@code worker} mod cores when {@code pin} ({@link #affinity}), PoCL capped to one thread,
+   * one JVM processor, G1 (which never moves the device arenas); its error output is this JVM's.
+   */
+  static ProcessBuilder oneCoreWorker(int worker, boolean pin, Class<?> main, List<String> args) {
+    List<String> command = new ArrayList<>(affinity(worker, pin));
+    command.addAll(List.of(System.getProperty("java.home") + "/bin/java", "-Xmx768m", "-XX:ActiveProcessorCount=1",
+        "-XX:+UseG1GC", "-Djava.awt.headless=true", "-cp", System.getProperty("java.class.path"), main.getName()));
+    command.addAll(args);
+    ProcessBuilder pb = new ProcessBuilder(command);
+    pb.environment().put("POCL_MAX_PTHREAD_COUNT", "1");
+    pb.redirectError(ProcessBuilder.Redirect.INHERIT);
+    return pb;
+  }
+
   /** Whether {@code taskset} is on the PATH (Linux). */
   static boolean tasksetAvailable() {
     return io.batchwise.collective.bench.CollectiveBench.tasksetAvailable();
@@ -219,25 +235,19 @@ public final class ScalingRun {
    * point the same with SyncBN layers on their group path.
    */
   public static Measured run(Point p, Settings settings) throws Exception {
-    String java = System.getProperty("java.home") + "/bin/java";
     String secret = HexFormat.of().formatHex(CollectiveConfig.newSecret());
     List<Process> procs = new ArrayList<>();
     List<BufferedReader> outs = new ArrayList<>();
     try {
       boolean alone = p.independent();
       for (int r = 0; r < p.workers(); r++) {
-        List<String> command = new ArrayList<>(affinity(r, settings.pin()));
-        command.addAll(List.of(java, "-Xmx768m", "-XX:ActiveProcessorCount=1", "-XX:+UseG1GC",
-            "-Djava.awt.headless=true", "-cp", System.getProperty("java.class.path"), ScalingRun.class.getName(),
+        ProcessBuilder pb = oneCoreWorker(r, settings.pin(), ScalingRun.class, List.of(
             "--child", String.valueOf(alone ? 0 : r), secret, p.model(), p.norm().equals(INDEPENDENT) ? "bn" : p.norm(),
             String.valueOf(alone ? 1 : p.workers()), String.valueOf(alone ? p.globalBatch() / p.workers()
                 : p.globalBatch()), String.valueOf(p.steps()), String.valueOf(p.warmup()), p.device(),
             String.valueOf(p.memoryMb()), String.valueOf(settings.sharedMemory()),
             String.valueOf(settings.deferWeightGradients()), String.valueOf(settings.yieldMicros()),
             String.valueOf(settings.bucketBytes())));
-        ProcessBuilder pb = new ProcessBuilder(command);
-        pb.environment().put("POCL_MAX_PTHREAD_COUNT", "1");
-        pb.redirectError(ProcessBuilder.Redirect.INHERIT);
         Process proc = pb.start();
         procs.add(proc);
         outs.add(new BufferedReader(new InputStreamReader(proc.getInputStream(), StandardCharsets.UTF_8)));

@@ -26,8 +26,9 @@ import java.util.concurrent.TimeUnit;
  * <p>Usage: {@code StepJitter [--model resnet20] [--batch 16] [--steps 60] [--warmup 10]
  * [--workers 2,4,8] [--device opencl] [--pin auto|true|false] [--core 0] [--draws 4000] [--seed 1]
  * [--stall-ms 0.5] [--out bench/results]}; {@code --core} is the core the worker is pinned to (the
- * cores of a VM need not be equally fast: measure each). Writes {@code step-jitter.md}, {@code step-jitter.json}
- * and the raw segment times {@code step-jitter-samples.csv} (a row per measured step).
+ * cores of a VM need not be equally fast: measure each). Writes {@code step-jitter.md},
+ * {@code step-jitter.json} and the raw segment times {@code step-jitter-samples.csv} (a row per
+ * measured step).
  */
 public final class StepJitter {
   private StepJitter() {
@@ -54,10 +55,26 @@ public final class StepJitter {
     BenchOptions.applyOrExit("StepJitter", o, args);
     boolean pin;
     int[] workers;
+    int draws;
+    long seed;
+    double stallSeconds;
     try {
       pin = ScalingRun.pinOption(o.get("pin"));
       o.put("pin", String.valueOf(pin));
       workers = java.util.Arrays.stream(o.get("workers").split(",")).mapToInt(Integer::parseInt).toArray();
+      if (java.util.Arrays.stream(workers).anyMatch(w -> w < 1)) {
+        throw new IllegalArgumentException("--workers takes counts >= 1, got " + o.get("workers"));
+      }
+      draws = Integer.parseInt(o.get("draws"));
+      seed = Long.parseLong(o.get("seed"));
+      stallSeconds = Double.parseDouble(o.get("stall-ms")) * 1e-3;
+      if (draws < 1 || !(stallSeconds >= 0)) {
+        throw new IllegalArgumentException("--draws takes a count >= 1 and --stall-ms a time >= 0, got "
+            + o.get("draws") + " and " + o.get("stall-ms"));
+      }
+      for (String k : List.of("batch", "steps", "warmup")) {
+        Integer.parseInt(o.get(k)); // the measuring JVM parses them too; a typo fails here, not there
+      }
       int core = Integer.parseInt(o.get("core"));
       if (core < 0 || core >= Runtime.getRuntime().availableProcessors()) {
         throw new IllegalArgumentException("--core takes a core of this machine, 0 to "
@@ -73,10 +90,7 @@ public final class StepJitter {
     Instant start = Instant.now();
     double[][][] measured = measure(o, pin);
     double[][] samples = measured[0];
-    int draws = Integer.parseInt(o.get("draws"));
-    long seed = Long.parseLong(o.get("seed"));
-    LockStepJitter.Stalls stalls = LockStepJitter.stalls(samples, measured[1],
-        Double.parseDouble(o.get("stall-ms")) * 1e-3);
+    LockStepJitter.Stalls stalls = LockStepJitter.stalls(samples, measured[1], stallSeconds);
     List<LockStepJitter.Cost> costs = new ArrayList<>();
     for (int w : workers) {
       costs.add(LockStepJitter.cost(samples, w, draws, seed));
@@ -156,15 +170,8 @@ public final class StepJitter {
    * process CPU times ({@code [0]} and {@code [1]}; the second empty without CPU times).
    */
   private static double[][][] measure(Map<String, String> o, boolean pin) throws Exception {
-    List<String> command = new ArrayList<>(ScalingRun.affinity(Integer.parseInt(o.get("core")), pin));
-    command.addAll(List.of(System.getProperty("java.home") + "/bin/java", "-Xmx768m", "-XX:ActiveProcessorCount=1",
-        "-XX:+UseG1GC", "-Djava.awt.headless=true", "-cp", System.getProperty("java.class.path"),
-        StepJitter.class.getName(), "--child", o.get("model"), o.get("batch"), o.get("steps"), o.get("warmup"),
-        o.get("device")));
-    ProcessBuilder pb = new ProcessBuilder(command);
-    pb.environment().put("POCL_MAX_PTHREAD_COUNT", "1");
-    pb.redirectError(ProcessBuilder.Redirect.INHERIT);
-    Process p = pb.start();
+    Process p = ScalingRun.oneCoreWorker(Integer.parseInt(o.get("core")), pin, StepJitter.class, List.of("--child",
+        o.get("model"), o.get("batch"), o.get("steps"), o.get("warmup"), o.get("device"))).start();
     List<double[]> steps = new ArrayList<>();
     List<double[]> cpu = new ArrayList<>();
     try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
