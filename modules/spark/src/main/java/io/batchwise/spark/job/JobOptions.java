@@ -32,12 +32,16 @@ import java.util.Set;
  *     memory ({@link io.batchwise.collective.CollectiveConfig#sharedMemory()})
  * @param slotWait how long the driver waits for executors to offer W task slots
  * @param master the Spark master for embedded mode (null: spark-submit's, else local[W])
+ * @param balanceShards split each global batch over the workers by their measured speeds
+ *     ({@link io.batchwise.train.parallel.ShardBalancer}) instead of evenly; only with norms whose
+ *     result does not depend on the split (checked here)
  * @param fault an injected failure for tests (null: none)
  * @param help {@code --help} was given
  */
 public record JobOptions(TrainConfig config, int preciseBnSamples, String checkpointDir,
     boolean resume, int maxAttempts, Duration collectiveTimeout, Duration handshakeTimeout,
-    boolean sharedMemory, Duration slotWait, String master, FaultPlan fault, boolean help) {
+    boolean sharedMemory, Duration slotWait, String master, boolean balanceShards, FaultPlan fault,
+    boolean help) {
 
   /** The job's defaults: the acceptance run (lenet-bn, SyncBN, Fashion-MNIST, 2 × 32, 2 epochs). */
   public static final TrainConfig BASE = TrainConfig.DEFAULTS.toBuilder().norm("syncbn").workers(2)
@@ -79,6 +83,10 @@ public record JobOptions(TrainConfig config, int preciseBnSamples, String checkp
     add("--shared-memory", "on|off", "on", "workers on one host run their collectives through "
         + "a shared-memory segment in /dev/shm instead of their TCP connections (the group "
         + "falls back to TCP by itself when they are not on one host)");
+    add("--balance-shards", null, "off", "split each global batch by the workers' measured speed "
+        + "(a faster worker takes more samples; the result is the same up to rounding, not bit for "
+        + "bit from run to run); needs a norm whose statistics span the global batch or each sample "
+        + "(syncbn, brn, gn, ln, in, frozenbn, none)");
     add("--slot-wait-s", "S", "" + DEFAULT_SLOT_WAIT_S, "how long to wait for executors offering "
         + "one task slot per worker");
     add("--master", "URL", "spark-submit's, else local[W]", "Spark master when not run by "
@@ -133,7 +141,7 @@ public record JobOptions(TrainConfig config, int preciseBnSamples, String checkp
           Duration.ofSeconds(DEFAULT_COLLECTIVE_TIMEOUT_S),
           Duration.ofSeconds(DEFAULT_HANDSHAKE_TIMEOUT_S), true,
           Duration.ofSeconds(DEFAULT_SLOT_WAIT_S),
-          null, null, true);
+          null, false, null, true);
     }
     TrainConfig config = parsed.config();
     if (TrainConfig.isTableSpec(config.data())) {
@@ -189,6 +197,12 @@ public record JobOptions(TrainConfig config, int preciseBnSamples, String checkp
         throw new UsageException("--fail-once-at: " + e.getMessage());
       }
     }
+    boolean balance = job.containsKey("--balance-shards");
+    if (balance && Catalog.usesBatchStatistics(config.norm()) && !SYNCHRONIZED.contains(config.norm())) {
+      throw new UsageException("--balance-shards cannot be used with norm '" + config.norm() + "': it "
+          + "normalizes each worker's shard with the shard's own statistics, so moving samples between "
+          + "workers would change what it computes; use --norm syncbn (statistics of the global batch)");
+    }
     boolean resume = job.containsKey("--resume");
     if (resume && ckpt == null && config.runDir() == null) {
       throw new UsageException("--resume needs the run to continue: give its --run-dir or "
@@ -196,7 +210,7 @@ public record JobOptions(TrainConfig config, int preciseBnSamples, String checkp
     }
     return new JobOptions(config, precise, ckpt, resume, attempts, Duration.ofSeconds(timeout),
         Duration.ofSeconds(handshake), shm.equals("on"), Duration.ofSeconds(slotWait), master,
-        fault, false);
+        balance, fault, false);
   }
 
   /**

@@ -47,7 +47,7 @@ final class StageWork {
           : ExecutorResources.data(c);
       try (ExecutorResources.DeviceLease lease = ExecutorResources.device(c)) {
         RankWorker worker = new RankWorker(group.communicator(), lease.device(), c, data,
-            CheckpointStorages.forLocation(checkpointDir));
+            CheckpointStorages.forLocation(checkpointDir), o.balanceShards());
         R r = unit.run(worker, o);
         lease.succeeded();
         return r;

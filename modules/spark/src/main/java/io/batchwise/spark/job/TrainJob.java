@@ -34,6 +34,7 @@ import java.io.Serializable;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -414,6 +415,9 @@ public final class TrainJob {
           extra.put("gradient_comm_seconds", sec.get("gradient_comm"));
           extra.put("wait_seconds", sec.get("wait"));
           extra.put("optimizer_seconds", sec.get("optimizer"));
+          List<Long> rankSamples = reports.stream()
+              .sorted(Comparator.comparingInt(EpochReport::rank)).map(EpochReport::localSamples).toList();
+          extra.put("rank_samples", rankSamples);
           folder.append(m, extra);
           epochs.add(m);
           extras.add(extra);
@@ -421,6 +425,9 @@ public final class TrainJob {
                   + "  comm %.0f%%  %.1f s%s", e + 1, c.epochs(), m.trainLoss(),
               100 * m.trainAccuracy(), 100 * m.testAccuracy(), m.imagesPerSecond(), 100 * share,
               stageSeconds, tries[0] > 1 ? "  (attempt " + tries[0] + ")" : "");
+          if (o.balanceShards()) {
+            console.printf("  balanced shards: samples per rank %s", rankSamples);
+          }
         }
         if (last == null) {
           throw new StageFailed("no checkpoint to evaluate");
@@ -653,6 +660,7 @@ public final class TrainJob {
       config.put("collective_timeout_s", Long.toString(o.collectiveTimeout().toSeconds()));
       config.put("handshake_timeout_s", Long.toString(o.handshakeTimeout().toSeconds()));
       config.put("shared_memory", o.sharedMemory() ? "on" : "off");
+      config.put("balance_shards", o.balanceShards() ? "on" : "off");
       s.put("config", config);
       return s;
     }

@@ -107,6 +107,22 @@ class TrainJobTest {
   }
 
   @Test
+  void balancedShardsTrainEverySampleAndReportTheSplit() throws IOException {
+    Path runDir = dir.resolve("balanced");
+    Run r = run(small(runDir, "--epochs", "1", "--balance-shards", "--precise-bn-samples", "0"));
+    assertEquals(0, r.code(), r.all());
+    assertTrue(r.out().contains("balanced shards: samples per rank ["), r.out());
+    String s = summary(runDir).replaceAll("\\s", "");
+    assertTrue(s.contains("\"balance_shards\":\"on\""), s);
+    String row = metricRows(runDir).get(0).replaceAll("\\s", "");
+    int at = row.indexOf("\"rank_samples\":[");
+    assertTrue(at >= 0, row);
+    String[] counts = row.substring(at + 16, row.indexOf(']', at)).split(",");
+    assertEquals(2, counts.length, row);
+    assertEquals(256, Long.parseLong(counts[0]) + Long.parseLong(counts[1]), "every sample once: " + row);
+  }
+
+  @Test
   void aFailedEpochIsRetriedFromTheCheckpoint() throws IOException {
     Path runDir = dir.resolve("fault");
     // Rank 1 throws before step 3 of epoch 2 in that epoch's first attempt.
@@ -194,6 +210,12 @@ class TrainJobTest {
     assertEquals(TrainJob.USAGE, handshake.code());
     assertTrue(handshake.err().contains("--handshake-timeout-s"), handshake.err());
 
+    assertFalse(JobOptions.parse(new String[0]).balanceShards());
+    assertTrue(JobOptions.parse(new String[] {"--balance-shards"}).balanceShards());
+    Run balanceBn = run(small(runDir, "--norm", "bn", "--balance-shards"));
+    assertEquals(TrainJob.USAGE, balanceBn.code(), balanceBn.all());
+    assertTrue(balanceBn.err().contains("--balance-shards cannot be used with norm 'bn'"), balanceBn.err());
+
     Run both = run("--batch-size", "64", "--per-worker-batch", "32");
     assertEquals(TrainJob.USAGE, both.code());
     assertTrue(both.err().contains("not both"), both.err());
@@ -203,7 +225,7 @@ class TrainJobTest {
     assertTrue(unknown.err().contains("did you mean --epochs?"), unknown.err());
 
     assertFalse(Files.exists(runDir.resolve(RunFolder.SUMMARY)));
-    for (Run x : List.of(missing, model, norm, tiny, both, unknown)) {
+    for (Run x : List.of(missing, model, norm, tiny, balanceBn, both, unknown)) {
       assertFalse(x.err().contains("\tat "), "no stack trace: " + x.err());
     }
   }

@@ -25,6 +25,7 @@ import io.batchwise.train.Trainer;
 import io.batchwise.train.parallel.CommunicatorReducer;
 import io.batchwise.train.parallel.DataParallelStep;
 import io.batchwise.train.parallel.GradientBuckets;
+import io.batchwise.train.parallel.ShardBalancer;
 import io.batchwise.train.parallel.StepTimes;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -43,7 +44,9 @@ import java.util.Random;
  * drop-last {@link BatchSampler} of batch {@code config.batchSize()} seeded by {@code config.seed()},
  * exactly as the single-worker {@link Trainer} draws it; this rank trains on
  * {@link BatchSampler#shard} of it. With SyncBN, W workers therefore compute what one worker with
- * the global batch computes (up to the order of floating-point sums).
+ * the global batch computes (up to the order of floating-point sums). With balanced shards
+ * ({@link ShardBalancer}) the slices follow the workers' measured speeds instead of being even:
+ * the same samples, the same result up to rounding.
  */
 public final class RankWorker {
   /** Salt of the PreciseBN pass's sample order, so it differs from every training epoch's. */
@@ -58,9 +61,22 @@ public final class RankWorker {
   private final int rank;
   private final int workers;
   private final int[] sampleShape;
+  private final boolean balanceShards;
 
+  /** A rank that splits every global batch evenly. */
   public RankWorker(Communicator comm, Device device, TrainConfig config, TrainTestSplit data,
       CheckpointStorage storage) {
+    this(comm, device, config, data, storage, false);
+  }
+
+  /**
+   * @param balanceShards split each training batch by the ranks' measured speeds ({@link
+   *     ShardBalancer}); every rank must pass the same value, and the model must not depend on
+   *     the split ({@link ShardBalancer#requireSplitIndependent}, checked in {@link #trainEpoch})
+   */
+  public RankWorker(Communicator comm, Device device, TrainConfig config, TrainTestSplit data,
+      CheckpointStorage storage, boolean balanceShards) {
+    this.balanceShards = balanceShards && comm.size() > 1;
     this.comm = comm;
     this.device = device;
     this.config = config;
@@ -160,7 +176,8 @@ public final class RankWorker {
           + " samples, fewer than one global batch of " + config.batchSize());
     }
     LearningRateSchedule schedule = schedule(config, train.size());
-    int maxLocal = maxLocalBatch(config.batchSize(), workers);
+    int maxLocal = balanceShards ? ShardBalancer.capFor(config.batchSize(), workers)
+        : maxLocalBatch(config.batchSize(), workers);
     try (Sequential model = newReplica();
         DataParallelStep step = new DataParallelStep(device, model, sampleShape,
             train.numClasses(), maxLocal, sgdConfig(config), comm,
@@ -169,6 +186,11 @@ public final class RankWorker {
       if (loadFrom != null) {
         read(loadFrom, epoch, globalStep).restore(model.parameters(), model.state(),
             step.optimizer().state());
+      }
+      ShardBalancer balancer = null;
+      if (balanceShards) {
+        ShardBalancer.requireSplitIndependent(model);
+        balancer = new ShardBalancer(workers, maxLocal);
       }
       int[] order = sampler.order(epoch);
       double lossSum = 0;
@@ -180,11 +202,14 @@ public final class RankWorker {
       for (int b = 0; b < perEpoch; b++) {
         lr = schedule.lr(globalStep);
         int[] global = sampler.globalBatch(order, b);
-        int[] mine = BatchSampler.shard(global, rank, workers);
+        int[] sizes = balancer == null ? null : balancer.sizes(global.length);
+        int[] mine = balancer == null ? BatchSampler.shard(global, rank, workers)
+            : ShardBalancer.shard(global, sizes, rank);
         if (fault != null) {
           fault.check(epoch, b, rank, attempt);
         }
         DataParallelStep.Result r = step.run(train, mine, global.length, lr);
+        StepTimes stepTimes = balancer == null ? r.times() : balancer.exchange(comm, sizes, r.times());
         globalStep++;
         if (!Double.isFinite(r.lossSum())) {
           throw Trainer.DivergedException.at(r.lossSum(), epoch + 1, b + 1, lr);
@@ -192,7 +217,7 @@ public final class RankWorker {
         lossSum += r.lossSum();
         correct += r.correct();
         samples += r.samples();
-        times = times.plus(r.times());
+        times = times.plus(stepTimes);
         listener.stepDone(b + 1, perEpoch, r.lossSum(), r.samples());
       }
       long trainNanos = System.nanoTime() - t0;

@@ -18,6 +18,10 @@
  *       backward, no overlap; same sums).</li>
  *   <li>{@link io.batchwise.train.parallel.BucketIssue}: issue buckets at once, or hold them past an
  *       imminent SyncBN reduction.</li>
+ *   <li>{@link io.batchwise.train.parallel.ShardBalancer}: shard sizes of each global batch in
+ *       proportion to the workers' measured speeds, for models whose result does not depend on
+ *       the split (SyncBN); every rank computes the same split from one all-reduce of step
+ *       times.</li>
  *   <li>{@link io.batchwise.train.parallel.StepTimes}: what a step measured, per phase.</li>
  *   <li>{@link io.batchwise.train.parallel.LocalCluster}: W worker threads, each with its own
  *       device, model replica and communicator.</li>

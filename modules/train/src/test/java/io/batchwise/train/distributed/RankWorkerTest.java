@@ -182,4 +182,96 @@ class RankWorkerTest {
         e.getMessage());
     assertEquals(List.of(1L), new CheckpointDirectory(STORAGE, ckpt).epochs());
   }
+  /** A view of {@link #TRAIN} that takes 2 ms per sample to read: a slow worker. */
+  static final class SlowReads implements io.batchwise.data.Dataset {
+    @Override
+    public String name() {
+      return "slow " + TRAIN.name();
+    }
+
+    @Override
+    public int size() {
+      return TRAIN.size();
+    }
+
+    @Override
+    public int[] sampleShape() {
+      return TRAIN.sampleShape();
+    }
+
+    @Override
+    public int numClasses() {
+      return TRAIN.numClasses();
+    }
+
+    @Override
+    public int label(int index) {
+      return TRAIN.label(index);
+    }
+
+    @Override
+    public void copyImages(int[] indices, int from, int count, float[] dst, int dstOffset) {
+      try {
+        Thread.sleep(2L * count);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      TRAIN.copyImages(indices, from, count, dst, dstOffset);
+    }
+  }
+
+  @Test
+  void balancedShardsGiveTheSlowRankFewerSamplesAndTrainTheSameModel() throws Exception {
+    TrainConfig c = config(2, 1);
+    TrainTestSplit slow = new TrainTestSplit(new SlowReads(), DATA.test());
+    String evenDir = dir.resolve("even").toString();
+    String balancedDir = dir.resolve("balanced").toString();
+    List<EpochReport> even = LocalCluster.runRanks(2, TIMEOUT, (rank, comm) -> {
+      try (Device d = open()) {
+        return new RankWorker(comm, d, c, rank == 1 ? slow : DATA, STORAGE)
+            .trainEpoch(0, 1, null, evenDir, null, StepListener.NONE);
+      }
+    });
+    List<EpochReport> balanced = LocalCluster.runRanks(2, TIMEOUT, (rank, comm) -> {
+      try (Device d = open()) {
+        return new RankWorker(comm, d, c, rank == 1 ? slow : DATA, STORAGE, true)
+            .trainEpoch(0, 1, null, balancedDir, null, StepListener.NONE);
+      }
+    });
+    assertEquals(128, even.get(1).localSamples(), "even: half of 8 steps x 32");
+    long fast = balanced.get(0).localSamples();
+    long slowRank = balanced.get(1).localSamples();
+    assertEquals(256, fast + slowRank, "every sample trained once");
+    // Step 1 is even (nothing measured yet); from step 2 on rank 1, slower by 32 ms a step, takes less.
+    assertTrue(slowRank < 128 - 4, "the slow rank took " + slowRank + " of 256 samples");
+    assertEquals(balanced.get(0).parameterChecksum(), balanced.get(1).parameterChecksum(),
+        "replicas agree bit for bit");
+    EpochReport e = even.get(0);
+    EpochReport b = balanced.get(0);
+    assertEquals(e.trainLossSum(), b.trainLossSum(), 1e-4 * Math.abs(e.trainLossSum()), "same loss");
+    assertEquals(e.testLossSum(), b.testLossSum(), 1e-4 * Math.abs(e.testLossSum()), "same test loss");
+    Checkpoint ce = Checkpoint.read(STORAGE, e.checkpoint());
+    Checkpoint cb = Checkpoint.read(STORAGE, b.checkpoint());
+    for (Map.Entry<String, SavedTensor> p : ce.parameters().entrySet()) {
+      float[] x = p.getValue().floats();
+      float[] y = cb.parameters().get(p.getKey()).floats();
+      for (int i = 0; i < x.length; i++) {
+        assertEquals(x[i], y[i], 1e-4 * Math.max(1, Math.abs(x[i])), p.getKey() + "[" + i + "]");
+      }
+    }
+  }
+
+  @Test
+  void balancedShardsRefusePerWorkerBatchNorm() throws Exception {
+    TrainConfig c = config(2, 1).toBuilder().norm("bn").build();
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> LocalCluster.runRanks(2, TIMEOUT, (rank, comm) -> {
+          try (Device d = open()) {
+            return new RankWorker(comm, d, c, DATA, STORAGE, true)
+                .trainEpoch(0, 1, null, null, null, StepListener.NONE);
+          }
+        }));
+    String why = e.getMessage() + " / " + e.getCause();
+    assertTrue(why.contains("balanced shards need"), why);
+  }
 }
