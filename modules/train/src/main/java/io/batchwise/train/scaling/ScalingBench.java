@@ -40,7 +40,9 @@ import java.util.Map;
  * [--modes weak,strong] [--norms syncbn,bn,independent,independent-syncbn] [--batch-per-worker 16] [--global-batch 32]
  * [--steps 12] [--warmup 3] [--device opencl] [--memory-mb 256] [--out bench/results]
  * [--pin auto|true|false] [--shared-memory on|off] [--defer-weight-gradients on|off] [--repeats 1]
- * [--core-probe on|off] [--yield-micros 2000] [--bucket-kb 1024]}:
+ * [--core-probe on|off] [--yield-micros 2000] [--bucket-kb 1024] [--balance-shards on|off]}:
+ * {@code --balance-shards on} splits each global batch of the SyncBN points by the workers' measured
+ * speeds ({@code ShardBalancer}; per-worker BN points stay even, their result would change);
  * {@code --yield-micros} is how long a worker waiting in a shared-memory collective polls before it
  * parks (spinning, with a core per worker), {@code --bucket-kb} the gradient bucket size;
  * {@code --norms}: {@code independent} and {@code independent-syncbn} are the controls of weak
@@ -57,7 +59,9 @@ import java.util.Map;
  * {@code --repeats R} measures every point R times, the norms alternating, and reports the run of
  * median step time with the spread and the median SyncBN/BN ratio of runs made next to each other
  * (one run decides little on a VM whose speed drifts; repeat r measures every point before
- * repeat r + 1). Writes {@code scaling-runs.csv}, {@code scaling.json}, {@code scaling.md} and
+ * repeat r + 1). Writes {@code scaling-runs.csv}, {@code scaling-steps.csv} (every measured step
+ * of every rank of every run: samples, step, compute, SyncBN and wait times), {@code scaling.json},
+ * {@code scaling.md} and
  * {@code scaling-<model>-<mode>.png}; the markdown also takes in the projection
  * ({@code scaling-projection.md}), the namespace validation ({@code netns-validation.csv}) and the
  * targets of repeated runs ({@code scaling-repeats/scaling-runs.csv}) when they are in the output
@@ -89,6 +93,7 @@ public final class ScalingBench {
     o.put("core-probe", "on");
     o.put("yield-micros", String.valueOf(io.batchwise.collective.CollectiveConfig.DEFAULT_YIELD_MICROS));
     o.put("bucket-kb", String.valueOf(io.batchwise.train.parallel.GradientBuckets.DEFAULT_BUCKET_BYTES >> 10));
+    o.put("balance-shards", "off");
     BenchOptions.applyOrExit("ScalingBench", o, args);
     int[] workers = Arrays.stream(o.get("workers").split(",")).mapToInt(Integer::parseInt).toArray();
     if (workers[0] != 1) {
@@ -119,11 +124,17 @@ public final class ScalingBench {
       System.exit(2);
     }
     boolean deferWeightGradients = defer.equals("on");
+    String balance = o.get("balance-shards");
+    if (!balance.equals("on") && !balance.equals("off")) {
+      System.err.println("ScalingBench: --balance-shards takes on or off, got '" + balance + "'");
+      System.exit(2);
+    }
     ScalingRun.Settings settings;
     try {
       settings = ScalingRun.Settings.defaults(pin).withSharedMemory(sharedMemory)
           .withDeferWeightGradients(deferWeightGradients).withYieldMicros(Integer.parseInt(o.get("yield-micros")))
-          .withBucketBytes(Math.multiplyExact(Integer.parseInt(o.get("bucket-kb")), 1024));
+          .withBucketBytes(Math.multiplyExact(Integer.parseInt(o.get("bucket-kb")), 1024))
+          .withBalanceShards(balance.equals("on"));
     } catch (IllegalArgumentException | ArithmeticException e) {
       System.err.println("ScalingBench: --yield-micros takes a whole number >= 0 and --bucket-kb one >= 1 (got '"
           + o.get("yield-micros") + "' and '" + o.get("bucket-kb") + "')");
@@ -217,7 +228,16 @@ public final class ScalingBench {
                 list.add(m);
                 continue;
               }
-              m = ScalingRun.runWithRetries(p, settings, "[scaling]");
+              List<String> stepRows = new ArrayList<>();
+              m = ScalingRun.runWithRetries(p, settings, "[scaling]", stepRows);
+              Path stepsCsv = out.resolve("scaling-steps.csv");
+              StringBuilder sr = new StringBuilder(Files.exists(stepsCsv) ? ""
+                  : "model,mode,norm,workers,global_batch,repeat," + ScalingRun.STEP_COLUMNS + "\n");
+              for (String row : stepRows) {
+                sr.append(key).append(',').append(row).append('\n');
+              }
+              Files.writeString(stepsCsv, sr.toString(), java.nio.file.StandardOpenOption.CREATE,
+                  java.nio.file.StandardOpenOption.APPEND);
               Files.writeString(points, String.format(Locale.ROOT, "%s,%.9f,%.9f,%.9f,%.9f,%.9f,%.9f%n", key,
                   m.step(), m.compute(), m.computeMax(), m.syncBn(), m.gradientComm(), m.exposedWait()),
                   java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
@@ -669,7 +689,9 @@ public final class ScalingBench {
         : "shared memory (the default on one host)") + "), not the Spark job; steps " + o.get("steps") + " (first " + o.get("warmup")
         + " not timed), synthetic 1×28×28 data, device " + o.get("device") + "."
         + (o.containsKey("yield-micros") ? " Waiting ranks poll for " + o.get("yield-micros") + " µs before parking; "
-            + "gradient buckets of " + o.get("bucket-kb") + " KiB." : "") + "\n\n");
+            + "gradient buckets of " + o.get("bucket-kb") + " KiB." : "")
+        + ("on".equals(o.get("balance-shards")) ? " SyncBN points split each global batch by the workers' measured "
+            + "speeds (`--balance-shards on`, `ShardBalancer`); per-worker BN points split it evenly." : "") + "\n\n");
     Path probes = out.resolve("scaling-cores.csv");
     if (Files.isRegularFile(probes)) {
       sb.append(CoreProbe.summary(probes));

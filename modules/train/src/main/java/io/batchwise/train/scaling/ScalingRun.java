@@ -16,6 +16,7 @@ import io.batchwise.tensor.DeviceOptions;
 import io.batchwise.tensor.Devices;
 import io.batchwise.train.parallel.BucketIssue;
 import io.batchwise.train.parallel.DataParallelStep;
+import io.batchwise.train.parallel.ShardBalancer;
 import io.batchwise.train.parallel.GradientBuckets;
 import io.batchwise.train.parallel.StepTimes;
 import java.io.BufferedReader;
@@ -148,9 +149,12 @@ public final class ScalingRun {
    * @param yieldMicros {@link CollectiveConfig#yieldMicros()}: how long a waiting rank polls before
    *     parking (with a core per rank it spins all that time)
    * @param bucketBytes gradient bucket size ({@link GradientBuckets})
+   * @param balanceShards split each global batch by the workers' measured speeds ({@link
+   *     ShardBalancer}) instead of evenly; only for points whose result does not depend on the split
+   *     (SyncBN), and meaningless for the independent controls (each is a group of one)
    */
   public record Settings(boolean pin, boolean sharedMemory, boolean deferWeightGradients, int yieldMicros,
-      int bucketBytes) {
+      int bucketBytes, boolean balanceShards) {
     public Settings {
       if (yieldMicros < 0 || bucketBytes < 1) {
         throw new IllegalArgumentException("need yieldMicros >= 0 and bucketBytes >= 1, got " + yieldMicros
@@ -161,23 +165,27 @@ public final class ScalingRun {
     /** The defaults: shared memory, no deferral, the communicator's wait and the default buckets. */
     public static Settings defaults(boolean pin) {
       return new Settings(pin, true, false, CollectiveConfig.DEFAULT_YIELD_MICROS,
-          GradientBuckets.DEFAULT_BUCKET_BYTES);
+          GradientBuckets.DEFAULT_BUCKET_BYTES, false);
     }
 
     public Settings withSharedMemory(boolean v) {
-      return new Settings(pin, v, deferWeightGradients, yieldMicros, bucketBytes);
+      return new Settings(pin, v, deferWeightGradients, yieldMicros, bucketBytes, balanceShards);
     }
 
     public Settings withDeferWeightGradients(boolean v) {
-      return new Settings(pin, sharedMemory, v, yieldMicros, bucketBytes);
+      return new Settings(pin, sharedMemory, v, yieldMicros, bucketBytes, balanceShards);
     }
 
     public Settings withYieldMicros(int v) {
-      return new Settings(pin, sharedMemory, deferWeightGradients, v, bucketBytes);
+      return new Settings(pin, sharedMemory, deferWeightGradients, v, bucketBytes, balanceShards);
     }
 
     public Settings withBucketBytes(int v) {
-      return new Settings(pin, sharedMemory, deferWeightGradients, yieldMicros, v);
+      return new Settings(pin, sharedMemory, deferWeightGradients, yieldMicros, v, balanceShards);
+    }
+
+    public Settings withBalanceShards(boolean v) {
+      return new Settings(pin, sharedMemory, deferWeightGradients, yieldMicros, bucketBytes, v);
     }
   }
 
@@ -187,9 +195,18 @@ public final class ScalingRun {
    * about scaling. Failures are reported on stderr after {@code logPrefix}.
    */
   static Measured runWithRetries(Point p, Settings settings, String logPrefix) throws Exception {
+    return runWithRetries(p, settings, logPrefix, new ArrayList<>());
+  }
+
+  /** As above, adding the successful attempt's {@link #STEP_COLUMNS} rows to {@code steps}. */
+  static Measured runWithRetries(Point p, Settings settings, String logPrefix, List<String> steps)
+      throws Exception {
     for (int attempt = 1; ; attempt++) {
       try {
-        return run(p, settings);
+        List<String> mine = new ArrayList<>();
+        Measured m = run(p, settings, mine);
+        steps.addAll(mine);
+        return m;
       } catch (IllegalStateException e) {
         if (attempt >= 3) {
           throw e;
@@ -235,6 +252,18 @@ public final class ScalingRun {
    * point the same with SyncBN layers on their group path.
    */
   public static Measured run(Point p, Settings settings) throws Exception {
+    return run(p, settings, new ArrayList<>());
+  }
+
+  /**
+   * The columns of the per-step rows {@link #run(Point, Settings, List)} collects: every measured
+   * step of every rank, its samples and times in ms (compute: the step minus SyncBN reductions
+   * minus the exposed wait for buckets).
+   */
+  public static final String STEP_COLUMNS = "rank,step,samples,step_ms,compute_ms,syncbn_ms,wait_ms";
+
+  /** {@link #run(Point, Settings)}, adding one {@link #STEP_COLUMNS} row per rank and measured step to {@code steps}. */
+  public static Measured run(Point p, Settings settings, List<String> steps) throws Exception {
     String secret = HexFormat.of().formatHex(CollectiveConfig.newSecret());
     List<Process> procs = new ArrayList<>();
     List<BufferedReader> outs = new ArrayList<>();
@@ -247,7 +276,7 @@ public final class ScalingRun {
                 : p.globalBatch()), String.valueOf(p.steps()), String.valueOf(p.warmup()), p.device(),
             String.valueOf(p.memoryMb()), String.valueOf(settings.sharedMemory()),
             String.valueOf(settings.deferWeightGradients()), String.valueOf(settings.yieldMicros()),
-            String.valueOf(settings.bucketBytes())));
+            String.valueOf(settings.bucketBytes()), String.valueOf(settings.balanceShards() && !alone && p.norm().equals("syncbn"))));
         Process proc = pb.start();
         procs.add(proc);
         outs.add(new BufferedReader(new InputStreamReader(proc.getInputStream(), StandardCharsets.UTF_8)));
@@ -272,7 +301,9 @@ public final class ScalingRun {
       for (int r = 0; r < p.workers(); r++) {
         String l;
         while ((l = outs.get(r).readLine()) != null && !l.startsWith("MEAN ")) {
-          // progress lines are ignored
+          if (l.startsWith("STEP ")) {
+            steps.add(r + "," + l.substring(5).trim().replace(' ', ','));
+          }
         }
         if (l == null) {
           throw new IllegalStateException("worker " + r + " ended without its timings; see its error output above");
@@ -325,6 +356,7 @@ public final class ScalingRun {
     boolean deferWeightGradients = a.length > 12 && Boolean.parseBoolean(a[12]);
     int yieldMicros = a.length > 13 ? Integer.parseInt(a[13]) : CollectiveConfig.DEFAULT_YIELD_MICROS;
     int bucketBytes = a.length > 14 ? Integer.parseInt(a[14]) : GradientBuckets.DEFAULT_BUCKET_BYTES;
+    boolean balance = a.length > 15 && Boolean.parseBoolean(a[15]) && workers > 1;
     CollectiveConfig cfg = CollectiveConfig.builder().jobId("scaling").secret(secret).rank(rank).size(workers)
         .timeout(Duration.ofSeconds(300)).spinMicros(0).yieldMicros(yieldMicros).sharedMemory(sharedMemory).build();
     CollectiveServer server = CollectiveServer.bind(cfg, new InetSocketAddress("127.0.0.1", 0));
@@ -341,8 +373,14 @@ public final class ScalingRun {
         Device dev = Devices.open(device, new DeviceOptions(memoryMb, 8));
         Sequential net = Models.create(model, NormFactory.byName(syncBnPathAlone ? "syncbn" : norm))) {
       net.init(dev, data.sampleShape().clone(), new Random(1));
-      int maxLocal = (globalBatch + workers - 1) / workers;
+      int maxLocal = balance ? ShardBalancer.capFor(globalBatch, workers) : (globalBatch + workers - 1) / workers;
+      ShardBalancer balancer = null;
+      if (balance) {
+        ShardBalancer.requireSplitIndependent(net);
+        balancer = new ShardBalancer(workers, maxLocal);
+      }
       StepTimes total = StepTimes.ZERO;
+      long mineMeasured = 0;
       try (DataParallelStep step = new DataParallelStep(dev, net, data.sampleShape(), data.numClasses(), maxLocal,
           new SgdConfig(0.9, false, 0, false), comm, bucketBytes, BucketIssue.EAGER,
           deferWeightGradients)) {
@@ -357,14 +395,26 @@ public final class ScalingRun {
           if (b == 0) {
             order = sampler.order(s / sampler.batchesPerEpoch());
           }
-          int[] mine = BatchSampler.shard(sampler.globalBatch(order, b), rank, workers);
+          int[] global = sampler.globalBatch(order, b);
+          int[] sizes = balancer == null ? null : balancer.sizes(global.length);
+          int[] mine = balancer == null ? BatchSampler.shard(global, rank, workers)
+              : ShardBalancer.shard(global, sizes, rank);
           DataParallelStep.Result r = step.run(data, mine, globalBatch, 0.01);
+          StepTimes times = balancer == null ? r.times() : balancer.exchange(comm, sizes, r.times());
           if (s >= warmup) {
-            total = total.plus(r.times());
+            total = total.plus(times);
+            mineMeasured += mine.length;
+            System.out.printf(Locale.ROOT, "STEP %d %d %.4f %.4f %.4f %.4f%n", s, mine.length,
+                times.totalNanos() * 1e-6, ShardBalancer.computeNanos(times) * 1e-6, times.syncBnNanos() * 1e-6,
+                times.waitNanos() * 1e-6);
           }
         }
       }
       double n = (steps - warmup) * 1e9;
+      if (balancer != null) {
+        System.err.printf(Locale.ROOT, "scaling worker %d of %d: %.2f samples per measured step (balanced shards)%n",
+            rank, workers, mineMeasured / (double) (steps - warmup));
+      }
       System.out.printf(Locale.ROOT, "MEAN %.9f %.9f %.9f %.9f %.9f %.9f %.9f%n", total.totalNanos() / n,
           total.syncBnNanos() / n, total.gradientCommNanos() / n, total.waitNanos() / n,
           (total.uploadNanos()) / n, (total.forwardNanos() + total.backwardNanos()) / n,

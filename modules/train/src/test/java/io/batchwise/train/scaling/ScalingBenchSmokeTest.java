@@ -65,6 +65,31 @@ class ScalingBenchSmokeTest {
     int cores = Runtime.getRuntime().availableProcessors();
     assertEquals(1 + 2 * cores, Files.readAllLines(out.resolve("scaling-cores.csv")).size());
     assertTrue(md.contains("Core probe") && md.contains("Stream triad"), md);
+    // Every measured step of every rank: 2 repeats x (3 one-process runs + 4 two-process runs) x 2 steps.
+    List<String> steps = Files.readAllLines(out.resolve("scaling-steps.csv"));
+    assertEquals("model,mode,norm,workers,global_batch,repeat," + ScalingRun.STEP_COLUMNS, steps.get(0));
+    assertEquals(1 + 2 * (3 + 4 * 2) * 2, steps.size(), String.join("\n", steps));
+  }
+
+  /**
+   * Balanced shards on 3 workers (two share a core here): every step's shards add up to the global
+   * batch, and the report says the shards were balanced.
+   */
+  @Test
+  void balancedShardsCoverEveryGlobalBatch(@TempDir Path out) throws Exception {
+    ScalingBench.main(new String[] {"--models", "lenet-bn", "--workers", "1,3", "--modes", "weak",
+        "--norms", "syncbn", "--batch-per-worker", "8", "--steps", "8", "--warmup", "1", "--memory-mb", "64",
+        "--core-probe", "off", "--balance-shards", "on", "--out", out.toString()});
+    assertTrue(Files.readString(out.resolve("scaling.md")).contains("`--balance-shards on`"));
+    java.util.Map<String, Integer> perStep = new java.util.TreeMap<>();
+    for (String row : Files.readAllLines(out.resolve("scaling-steps.csv")).subList(1, 1 + 7 + 3 * 7)) {
+      String[] f = row.split(",");
+      if (f[3].equals("3")) {
+        perStep.merge(f[7], Integer.parseInt(f[8]), Integer::sum);
+      }
+    }
+    assertEquals(7, perStep.size(), perStep.toString());
+    perStep.forEach((step, samples) -> assertEquals(24, samples, "step " + step + ": " + perStep));
   }
 
   /** bench overlap on tiny settings: both variants of one point, paired, with the core probe. */
