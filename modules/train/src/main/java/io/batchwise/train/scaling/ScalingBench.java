@@ -699,6 +699,10 @@ public final class ScalingBench {
     appendRunsTable(sb, rows);
     appendRepeatsTable(sb, rows);
     appendCeilings(sb, rows);
+    Path stepRows = out.resolve("scaling-steps.csv");
+    if (Files.isRegularFile(stepRows)) {
+      sb.append(RankDrift.summary(stepRows));
+    }
     appendTargets(sb, "Targets of issue 6:", rows);
     Path repeated = out.resolve("scaling-repeats").resolve("scaling-runs.csv");
     if (Files.isRegularFile(repeated)) {

@@ -1,0 +1,153 @@
+package io.batchwise.train.scaling;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * How far the workers of one run differ in speed, and whether the difference lasts, from
+ * {@code scaling-steps.csv} ({@link ScalingRun#STEP_COLUMNS}): per step and rank, d = ln(rank's
+ * compute per sample / mean over the ranks of that step). Per rank: the mean of d (a lasting
+ * offset: a slower or busier core), its standard deviation (noise), and the lag-1 autocorrelation
+ * of d (memory: near 0, the next step's difference cannot be told from the last ones). Per run the
+ * report gives the largest |mean|, the median standard deviation and the median autocorrelation,
+ * and per point the medians of those over its runs.
+ *
+ * <p>Why: a lasting offset is what balanced shards ({@code ShardBalancer}) remove; noise without
+ * memory is what no split can, and what workers meeting at every SyncBN reduction pay.
+ */
+final class RankDrift {
+  private RankDrift() {
+  }
+
+  /** One run's figures: largest |mean| of d, median sd of d, median lag-1 autocorrelation, steps. */
+  record Run(String key, int workers, double maxOffset, double noise, double memory, int steps) {}
+
+  /** The runs of {@code csv} with at least 2 workers and 3 measured steps, in file order. */
+  static List<Run> read(Path csv) throws IOException {
+    List<String> lines = Files.readAllLines(csv);
+    if (lines.isEmpty()) {
+      return List.of();
+    }
+    List<String> header = Arrays.asList(lines.get(0).split(","));
+    int cRank = header.indexOf("rank");
+    int cStep = header.indexOf("step");
+    int cSamples = header.indexOf("samples");
+    int cCompute = header.indexOf("compute_ms");
+    if (cRank < 0 || cStep < 0 || cSamples < 0 || cCompute < 0) {
+      throw new IOException(csv + " lacks a rank, step, samples or compute_ms column");
+    }
+    // run key (the columns before rank) -> step -> rank -> compute per sample
+    Map<String, TreeMap<Integer, Map<Integer, Double>>> runs = new LinkedHashMap<>();
+    for (String line : lines.subList(1, lines.size())) {
+      String[] f = line.split(",");
+      int samples = Integer.parseInt(f[cSamples]);
+      if (samples <= 0) {
+        continue;
+      }
+      String key = String.join(",", Arrays.copyOf(f, cRank));
+      runs.computeIfAbsent(key, k -> new TreeMap<>()).computeIfAbsent(Integer.parseInt(f[cStep]),
+          k -> new TreeMap<>()).put(Integer.parseInt(f[cRank]), Double.parseDouble(f[cCompute]) / samples);
+    }
+    List<Run> out = new ArrayList<>();
+    runs.forEach((key, steps) -> {
+      Run r = of(key, steps);
+      if (r != null) {
+        out.add(r);
+      }
+    });
+    return out;
+  }
+
+  /** The figures of one run (null with fewer than 2 ranks or 3 complete steps). */
+  static Run of(String key, TreeMap<Integer, Map<Integer, Double>> steps) {
+    int w = steps.values().stream().mapToInt(Map::size).max().orElse(0);
+    if (w < 2) {
+      return null;
+    }
+    List<double[]> d = new ArrayList<>(); // per complete step, d of each rank
+    for (Map<Integer, Double> s : steps.values()) {
+      if (s.size() != w) {
+        continue;
+      }
+      double mean = 0;
+      for (double v : s.values()) {
+        mean += v;
+      }
+      mean /= w;
+      double[] row = new double[w];
+      int r = 0;
+      for (double v : s.values()) {
+        row[r++] = Math.log(v / mean);
+      }
+      d.add(row);
+    }
+    int n = d.size();
+    if (n < 3) {
+      return null;
+    }
+    double maxOffset = 0;
+    double[] sd = new double[w];
+    double[] ac = new double[w];
+    for (int r = 0; r < w; r++) {
+      double mean = 0;
+      for (double[] row : d) {
+        mean += row[r];
+      }
+      mean /= n;
+      double var = 0;
+      double cov = 0;
+      for (int i = 0; i < n; i++) {
+        double x = d.get(i)[r] - mean;
+        var += x * x;
+        if (i + 1 < n) {
+          cov += x * (d.get(i + 1)[r] - mean);
+        }
+      }
+      maxOffset = Math.max(maxOffset, Math.abs(mean));
+      sd[r] = Math.sqrt(var / n);
+      ac[r] = var > 0 ? cov / var : 0;
+    }
+    return new Run(key, w, maxOffset, median(sd), median(ac), n);
+  }
+
+  private static double median(double[] v) {
+    double[] s = v.clone();
+    Arrays.sort(s);
+    int k = s.length;
+    return k % 2 == 1 ? s[k / 2] : 0.5 * (s[k / 2 - 1] + s[k / 2]);
+  }
+
+  /** A markdown section over the runs of {@code csv} (empty when it has none with 2+ workers). */
+  static String summary(Path csv) throws IOException {
+    List<Run> runs = read(csv);
+    if (runs.isEmpty()) {
+      return "";
+    }
+    // One row per point: the medians over its repeats (the key's last column).
+    Map<String, List<Run>> byPoint = new LinkedHashMap<>();
+    for (Run r : runs) {
+      byPoint.computeIfAbsent(r.key().substring(0, Math.max(0, r.key().lastIndexOf(','))), k -> new ArrayList<>())
+          .add(r);
+    }
+    StringBuilder sb = new StringBuilder("Workers' speed, step by step (`scaling-steps.csv`): d = ln(a rank's "
+        + "compute per sample / the mean of that step's ranks). A lasting offset (|mean d|) is a slower or "
+        + "busier worker, which balanced shards (`--balance-shards on`) take out; noise (sd of d) without "
+        + "memory (lag-1 autocorrelation near 0) is what workers meeting at every SyncBN reduction pay "
+        + "and no split removes. Medians over the runs of each point.\n\n"
+        + "| point (model, mode, norm, W, global batch) | runs | largest offset | noise (sd) "
+        + "| memory (lag-1 autocorrelation) |\n|---|---:|---:|---:|---:|\n");
+    byPoint.forEach((point, list) -> sb.append(String.format(Locale.ROOT, "| %s | %d | %.3f | %.3f | %.2f |%n",
+        point, list.size(), median(list.stream().mapToDouble(Run::maxOffset).toArray()),
+        median(list.stream().mapToDouble(Run::noise).toArray()),
+        median(list.stream().mapToDouble(Run::memory).toArray()))));
+    return sb.append('\n').toString();
+  }
+}
