@@ -59,7 +59,7 @@ import java.util.Arrays;
  *
  * <p>Why the margin: noise that does not last cannot be balanced. Two workers of resnet20 on the
  * 2-core VM (SyncBN, even shards, 3 runs of 80 steps, 2026-12-01) differed from step to step by
- * 4-6% (standard deviation of the log ratio of their per-sample compute) around a mean of 0.5-2.5%,
+ * 4-6% (standard deviation of the log ratio of their per-sample compute) around a mean of 0.1-2.5%,
  * with lag-1 autocorrelation -0.02 to 0.20: the median of the last five steps predicted the next
  * ratio no better than "equal". Moving samples on such noise made steps slower (side by side,
  * 6 rounds: 1.087× the even split's median step, without the margin). A worker that stays slower,
