@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * The folder of one training run:
@@ -94,7 +95,11 @@ public final class RunFolder {
     append(m, Map.of());
   }
 
-  /** Appends one epoch with values of the extra columns (in their order) to both metrics files. */
+  /**
+   * Appends one epoch with values of the extra columns (in their order) to both metrics files. A
+   * list value is a JSON array in the JSONL file and its elements joined by {@code ;} in the CSV
+   * file (one field).
+   */
   public void append(EpochMetrics m, Map<String, Object> extra) {
     try {
       Map<String, Object> all = new LinkedHashMap<>(m.toMap());
@@ -106,7 +111,8 @@ public final class RunFolder {
         if (row.length() > 0) {
           row.append(',');
         }
-        row.append(v instanceof Double d ? csvNumber(d) : String.valueOf(v));
+        row.append(v instanceof Double d ? csvNumber(d) : v instanceof List<?> l
+            ? l.stream().map(String::valueOf).collect(Collectors.joining(";")) : String.valueOf(v));
       }
       Files.writeString(dir.resolve(METRICS_CSV), row.append('\n').toString(),
           StandardCharsets.UTF_8, StandardOpenOption.APPEND);

@@ -85,7 +85,7 @@ public final class TrainJob {
   /** Columns the job adds to the metrics files after {@link EpochMetrics#COLUMNS}. */
   static final List<String> EXTRA_COLUMNS = List.of("attempts", "comm_share", "stage_seconds",
       "forward_seconds", "backward_seconds", "syncbn_comm_seconds", "gradient_comm_seconds",
-      "wait_seconds", "optimizer_seconds");
+      "wait_seconds", "optimizer_seconds", "rank_samples");
 
   private TrainJob() {
   }

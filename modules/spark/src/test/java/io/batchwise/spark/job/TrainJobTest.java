@@ -120,6 +120,12 @@ class TrainJobTest {
     String[] counts = row.substring(at + 16, row.indexOf(']', at)).split(",");
     assertEquals(2, counts.length, row);
     assertEquals(256, Long.parseLong(counts[0]) + Long.parseLong(counts[1]), "every sample once: " + row);
+    // The CSV keeps one field per column: the per-rank counts are joined by ';'.
+    List<String> csv = Files.readAllLines(runDir.resolve(RunFolder.METRICS_CSV));
+    List<String> header = List.of(csv.get(0).split(","));
+    String[] fields = csv.get(1).split(",", -1);
+    assertEquals(header.size(), fields.length, csv.toString());
+    assertEquals(counts[0] + ";" + counts[1], fields[header.indexOf("rank_samples")], csv.toString());
   }
 
   @Test
