@@ -16,8 +16,8 @@ import io.batchwise.tensor.DeviceOptions;
 import io.batchwise.tensor.Devices;
 import io.batchwise.train.parallel.BucketIssue;
 import io.batchwise.train.parallel.DataParallelStep;
-import io.batchwise.train.parallel.ShardBalancer;
 import io.batchwise.train.parallel.GradientBuckets;
+import io.batchwise.train.parallel.ShardBalancer;
 import io.batchwise.train.parallel.StepTimes;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -262,7 +262,10 @@ public final class ScalingRun {
    */
   public static final String STEP_COLUMNS = "rank,step,samples,step_ms,compute_ms,syncbn_ms,wait_ms";
 
-  /** {@link #run(Point, Settings)}, adding one {@link #STEP_COLUMNS} row per rank and measured step to {@code steps}. */
+  /**
+   * {@link #run(Point, Settings)}, adding one {@link #STEP_COLUMNS} row per rank and measured step
+   * to {@code steps}.
+   */
   public static Measured run(Point p, Settings settings, List<String> steps) throws Exception {
     String secret = HexFormat.of().formatHex(CollectiveConfig.newSecret());
     List<Process> procs = new ArrayList<>();
@@ -276,7 +279,8 @@ public final class ScalingRun {
                 : p.globalBatch()), String.valueOf(p.steps()), String.valueOf(p.warmup()), p.device(),
             String.valueOf(p.memoryMb()), String.valueOf(settings.sharedMemory()),
             String.valueOf(settings.deferWeightGradients()), String.valueOf(settings.yieldMicros()),
-            String.valueOf(settings.bucketBytes()), String.valueOf(settings.balanceShards() && !alone && p.norm().equals("syncbn"))));
+            String.valueOf(settings.bucketBytes()),
+            String.valueOf(settings.balanceShards() && !alone && p.norm().equals("syncbn"))));
         Process proc = pb.start();
         procs.add(proc);
         outs.add(new BufferedReader(new InputStreamReader(proc.getInputStream(), StandardCharsets.UTF_8)));
@@ -381,6 +385,9 @@ public final class ScalingRun {
       }
       StepTimes total = StepTimes.ZERO;
       long mineMeasured = 0;
+      // Printed after the last step: the parent reads one worker's output at a time, so a worker
+      // writing while it trains could fill its pipe and stall the group.
+      StringBuilder stepLines = new StringBuilder();
       try (DataParallelStep step = new DataParallelStep(dev, net, data.sampleShape(), data.numClasses(), maxLocal,
           new SgdConfig(0.9, false, 0, false), comm, bucketBytes, BucketIssue.EAGER,
           deferWeightGradients)) {
@@ -404,13 +411,14 @@ public final class ScalingRun {
           if (s >= warmup) {
             total = total.plus(times);
             mineMeasured += mine.length;
-            System.out.printf(Locale.ROOT, "STEP %d %d %.4f %.4f %.4f %.4f%n", s, mine.length,
+            stepLines.append(String.format(Locale.ROOT, "STEP %d %d %.4f %.4f %.4f %.4f%n", s, mine.length,
                 times.totalNanos() * 1e-6, ShardBalancer.computeNanos(times) * 1e-6, times.syncBnNanos() * 1e-6,
-                times.waitNanos() * 1e-6);
+                times.waitNanos() * 1e-6));
           }
         }
       }
       double n = (steps - warmup) * 1e9;
+      System.out.print(stepLines);
       if (balancer != null) {
         System.err.printf(Locale.ROOT, "scaling worker %d of %d: %.2f samples per measured step (balanced shards)%n",
             rank, workers, mineMeasured / (double) (steps - warmup));
