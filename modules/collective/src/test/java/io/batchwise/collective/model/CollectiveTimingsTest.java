@@ -14,8 +14,11 @@ class CollectiveTimingsTest {
     assertEquals(6, s.size());
     for (AlphaBetaFit.Sample x : s) {
       assertEquals(2, x.ranks());
-      // Loopback on a shared machine: between a microsecond and a second.
-      assertTrue(x.seconds() > 1e-7 && x.seconds() < 1, x.toString());
+      // Loopback on a shared machine: under a second. The broadcast is a difference of two timings
+      // (broadcast + all-reduce, minus the all-reduce), floored at 1e-7 s: at 8 bytes it can sit
+      // on the floor (CI measured exactly 1e-7 once); the all-reduces are timed directly.
+      double floor = x.algorithm() == Algorithm.BINOMIAL_BROADCAST ? 1e-7 : 1e-6;
+      assertTrue(x.seconds() >= floor && x.seconds() < 1, x.toString());
     }
     double rd8 = s.stream().filter(x -> x.algorithm() == Algorithm.RECURSIVE_DOUBLING && x.bytes() == 8)
         .findFirst().orElseThrow().seconds();
