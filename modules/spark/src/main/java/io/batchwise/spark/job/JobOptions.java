@@ -198,7 +198,7 @@ public record JobOptions(TrainConfig config, int preciseBnSamples, String checkp
       }
     }
     boolean balance = job.containsKey("--balance-shards");
-    if (balance && Catalog.usesBatchStatistics(config.norm()) && !SYNCHRONIZED.contains(config.norm())) {
+    if (balance && !balancesWith(config.norm())) {
       throw new UsageException("--balance-shards cannot be used with norm '" + config.norm() + "': it "
           + "normalizes each worker's shard with the shard's own statistics, so moving samples between "
           + "workers would change what it computes; use --norm syncbn (statistics of the global batch)");
@@ -211,6 +211,14 @@ public record JobOptions(TrainConfig config, int preciseBnSamples, String checkp
     return new JobOptions(config, precise, ckpt, resume, attempts, Duration.ofSeconds(timeout),
         Duration.ofSeconds(handshake), shm.equals("on"), Duration.ofSeconds(slotWait), master,
         balance, fault, false);
+  }
+
+  /**
+   * Whether {@code --balance-shards} applies to {@code norm}: its statistics span the global batch
+   * (syncbn, brn) or each sample (gn, ln, in, frozenbn, none), so the split does not change the result.
+   */
+  static boolean balancesWith(String norm) {
+    return !Catalog.usesBatchStatistics(norm) || SYNCHRONIZED.contains(norm);
   }
 
   /**

@@ -27,6 +27,7 @@ import io.batchwise.train.distributed.EpochReport;
 import io.batchwise.train.distributed.EvalReport;
 import io.batchwise.train.distributed.PreciseBnReport;
 import io.batchwise.train.distributed.RankWorker;
+import io.batchwise.train.parallel.ShardBalancer;
 import io.batchwise.train.parallel.StepTimes;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -83,6 +84,9 @@ public final class TrainJob {
 
   static final String PREFIX = "batchwise train: ";
   /** Columns the job adds to the metrics files after {@link EpochMetrics#COLUMNS}. */
+  /** Slowest over fastest worker's compute per sample in an epoch above which the job suggests balancing. */
+  static final double IMBALANCE_HINT_RATIO = 1.10;
+
   static final List<String> EXTRA_COLUMNS = List.of("attempts", "comm_share", "stage_seconds",
       "forward_seconds", "backward_seconds", "syncbn_comm_seconds", "gradient_comm_seconds",
       "wait_seconds", "optimizer_seconds", "rank_samples");
@@ -294,10 +298,44 @@ public final class TrainJob {
     }
   }
 
+  /**
+   * A hint when the ranks of an epoch computed at lastingly different speeds (compute per sample,
+   * the slowest over the fastest, above {@link #IMBALANCE_HINT_RATIO}) and balanced shards would
+   * apply to {@code norm}; null otherwise. Workers that wait for each other go at the slowest
+   * one's pace; {@code --balance-shards} gives the faster ones more samples.
+   */
+  static String imbalanceHint(List<EpochReport> reports, String norm) {
+    if (reports.size() < 2 || !JobOptions.balancesWith(norm)) {
+      return null;
+    }
+    double fastest = Double.MAX_VALUE;
+    double slowest = 0;
+    int slowRank = -1;
+    for (EpochReport r : reports) {
+      if (r.localSamples() <= 0) {
+        return null;
+      }
+      double perSample = (double) ShardBalancer.computeNanos(r.times()) / r.localSamples();
+      fastest = Math.min(fastest, perSample);
+      if (perSample > slowest) {
+        slowest = perSample;
+        slowRank = r.rank();
+      }
+    }
+    if (!(fastest > 0) || slowest / fastest < IMBALANCE_HINT_RATIO) {
+      return null;
+    }
+    return String.format(Locale.ROOT, "note: rank %d computed %.0f%% slower per sample than the fastest "
+        + "worker, and the others waited for it; --balance-shards would give faster workers more of "
+        + "each global batch", slowRank, 100 * (slowest / fastest - 1));
+  }
+
   /** The driver's state for one run. */
   private static final class Driver {
     private final SparkContext sc;
     private final JobOptions o;
+    /** Whether the imbalance hint was printed (once per run). */
+    private boolean hinted;
     private final TrainConfig c;
     private final TrainTestSplit data;
     /** What every stage's tasks get: the arguments, the broadcast table (or null), the checkpoints. */
@@ -427,6 +465,12 @@ public final class TrainJob {
               stageSeconds, tries[0] > 1 ? "  (attempt " + tries[0] + ")" : "");
           if (o.balanceShards()) {
             console.printf("  balanced shards: samples per rank %s", rankSamples);
+          } else if (!hinted) {
+            String hint = imbalanceHint(reports, c.norm());
+            if (hint != null) {
+              console.printf("  %s", hint);
+              hinted = true;
+            }
           }
         }
         if (last == null) {

@@ -128,6 +128,26 @@ class TrainJobTest {
     assertEquals(counts[0] + ";" + counts[1], fields[header.indexOf("rank_samples")], csv.toString());
   }
 
+  /** An epoch report of a rank that computed {@code samples} samples in {@code computeMs}. */
+  private static io.batchwise.train.distributed.EpochReport report(int rank, long samples, long computeMs) {
+    io.batchwise.train.parallel.StepTimes t = new io.batchwise.train.parallel.StepTimes(0, computeMs * 1_000_000,
+        0, 0, 0, 0, 0);
+    return new io.batchwise.train.distributed.EpochReport(rank, 1, 8, 8, 0.1, 0, 0, 256, 0, 0, 64, samples, t,
+        0, 0, null, 0, "java");
+  }
+
+  @Test
+  void aLastinglySlowerWorkerGetsAHintTowardsBalancedShards() {
+    String hint = TrainJob.imbalanceHint(List.of(report(0, 128, 1000), report(1, 128, 1250)), "syncbn");
+    assertTrue(hint != null && hint.contains("rank 1 computed 25% slower") && hint.contains("--balance-shards"),
+        String.valueOf(hint));
+    // Within 10%: no hint; per-worker BN cannot balance; compute per sample, not per rank, counts.
+    assertEquals(null, TrainJob.imbalanceHint(List.of(report(0, 128, 1000), report(1, 128, 1080)), "syncbn"));
+    assertEquals(null, TrainJob.imbalanceHint(List.of(report(0, 128, 1000), report(1, 128, 1250)), "bn"));
+    assertEquals(null, TrainJob.imbalanceHint(List.of(report(0, 160, 1250), report(1, 96, 750)), "syncbn"));
+    assertTrue(TrainJob.imbalanceHint(List.of(report(0, 128, 1000), report(1, 128, 1250)), "gn") != null);
+  }
+
   @Test
   void aFailedEpochIsRetriedFromTheCheckpoint() throws IOException {
     Path runDir = dir.resolve("fault");
