@@ -84,8 +84,8 @@ public record JobOptions(TrainConfig config, int preciseBnSamples, String checkp
         + "a shared-memory segment in /dev/shm instead of their TCP connections (the group "
         + "falls back to TCP by itself when they are not on one host)");
     add("--balance-shards", null, "off", "split each global batch by the workers' measured speed "
-        + "(a faster worker takes more samples; the result is the same up to rounding, not bit for "
-        + "bit from run to run); needs a norm whose statistics span the global batch or each sample "
+        + "(a faster worker takes more samples; the same computation up to the order of floating-point "
+        + "sums, so runs are not bit-identical); needs a norm whose statistics span the global batch or each sample "
         + "(syncbn, brn, gn, ln, in, frozenbn, none)");
     add("--slot-wait-s", "S", "" + DEFAULT_SLOT_WAIT_S, "how long to wait for executors offering "
         + "one task slot per worker");

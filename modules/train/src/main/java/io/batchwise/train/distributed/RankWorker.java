@@ -46,7 +46,7 @@ import java.util.Random;
  * {@link BatchSampler#shard} of it. With SyncBN, W workers therefore compute what one worker with
  * the global batch computes (up to the order of floating-point sums). With balanced shards
  * ({@link ShardBalancer}) the slices follow the workers' measured speeds instead of being even:
- * the same samples, the same result up to rounding.
+ * the same samples, the same computation up to the order of floating-point sums.
  */
 public final class RankWorker {
   /** Salt of the PreciseBN pass's sample order, so it differs from every training epoch's. */

@@ -25,8 +25,9 @@ import java.util.Arrays;
  * nothing but the order of floating-point sums; the same holds for per-sample norms (GroupNorm,
  * LayerNorm, InstanceNorm, FrozenBN, none). Per-worker BatchNorm (and Ghost BN) would normalize
  * different sub-batches: {@link #requireSplitIndependent} refuses those. The price: the split
- * depends on timing, so two runs of the same job agree only up to rounding, not bit for bit
- * (replicas within one run still agree bit for bit: they apply the same summed gradients).
+ * depends on timing, so two runs of the same job are not bit-identical, and their difference
+ * grows over many steps as with any change of summation order (replicas within one run still agree
+ * bit for bit: they apply the same summed gradients).
  *
  * <p>Lifecycle, per step, on every rank: {@link #sizes} gives the shard sizes of this step's global
  * batch (the same on every rank), {@link #shard} this rank's contiguous slice of it; after the step
