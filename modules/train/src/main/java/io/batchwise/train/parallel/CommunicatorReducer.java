@@ -18,7 +18,8 @@ import io.batchwise.nn.norm.StatisticsReducer;
  * them (the communicator keeps issue order), and the time spent waiting for them counts here.
  *
  * <p>Keeps the nanoseconds spent inside {@link #sum}, less the deferred work run there, until
- * {@link #takeNanos} reads and clears them. Used only from the worker's training thread (the
+ * {@link #takeNanos} reads and clears them, and the clock at entry and exit of every call until
+ * {@link #takeTimeline} reads and clears those (the compute between reductions, per rank). Used only from the worker's training thread (the
  * thread that issues all its collectives).
  */
 public final class CommunicatorReducer implements StatisticsReducer {
@@ -26,6 +27,9 @@ public final class CommunicatorReducer implements StatisticsReducer {
   private final DeferredGradients deferred;
   private long nanos;
   private long calls;
+  /** Entry and exit nanoTime of each call since the last {@link #takeTimeline}, in pairs. */
+  private long[] timeline = new long[128];
+  private int marks;
 
   public CommunicatorReducer(Communicator communicator) {
     this(communicator, null);
@@ -70,9 +74,25 @@ public final class CommunicatorReducer implements StatisticsReducer {
         }
       }
     } finally {
-      nanos += System.nanoTime() - t - work;
+      long end = System.nanoTime();
+      nanos += end - t - work;
       calls++;
+      if (marks + 2 > timeline.length) {
+        timeline = java.util.Arrays.copyOf(timeline, 2 * timeline.length);
+      }
+      timeline[marks++] = t;
+      timeline[marks++] = end;
     }
+  }
+
+  /**
+   * The {@code System.nanoTime()} at entry and exit of every {@link #sum} since the last call, as
+   * {@code [entry0, exit0, entry1, exit1, ...]}; clears them.
+   */
+  public long[] takeTimeline() {
+    long[] out = java.util.Arrays.copyOf(timeline, marks);
+    marks = 0;
+    return out;
   }
 
   /** Nanoseconds spent waiting in {@link #sum} since the last call; resets the count. */

@@ -82,6 +82,8 @@ public final class DataParallelStep implements AutoCloseable {
   private final Tensor yBuf;
   private final float[] xHost;
   private final float[] yHost;
+  /** The last step's compute between SyncBN reductions (see {@link #lastSegmentNanos}). */
+  private long[] lastSegments = new long[0];
 
   /**
    * What one step did on this worker: its local samples, the sum of their losses, how many the
@@ -251,6 +253,7 @@ public final class DataParallelStep implements AutoCloseable {
       y.write(0, labels, 0, n);
     }
     reducer.takeNanos();
+    reducer.takeTimeline();
     long t1 = System.nanoTime();
     Tensor logits = model.forward(x, Mode.TRAIN);
     double lossSum = loss.forward(logits, y);
@@ -281,6 +284,7 @@ public final class DataParallelStep implements AutoCloseable {
       ready(0, held);
     }
     long t3 = System.nanoTime();
+    lastSegments = segments(reducer.takeTimeline(), t1, t3);
     buckets.finish();
     long t4 = System.nanoTime();
     sgd.step(lr);
@@ -288,6 +292,29 @@ public final class DataParallelStep implements AutoCloseable {
     StepTimes times = new StepTimes(prepNanos + (t1 - t0), t2 - t1, t3 - t2, reducer.takeNanos(),
         buckets.communicationNanos(), t4 - t3, t5 - t4);
     return new Result(n, globalBatch, lossSum, correct, times);
+  }
+
+  /** Compute between reductions: start → entry0, exit0 → entry1, ..., exit(last) → end. */
+  private static long[] segments(long[] marks, long start, long end) {
+    int k = marks.length / 2;
+    long[] out = new long[k + 1];
+    long from = start;
+    for (int i = 0; i < k; i++) {
+      out[i] = marks[2 * i] - from;
+      from = marks[2 * i + 1];
+    }
+    out[k] = end - from;
+    return out;
+  }
+
+  /**
+   * The last step's compute between its SyncBN reductions, in nanoseconds: from the start of forward
+   * to the first reduction, between consecutive reductions, and from the last one to the end of
+   * backward (reductions + 1 segments; one segment when nothing was reduced). Workers in lock step
+   * wait at every reduction for the slowest one's segment.
+   */
+  public long[] lastSegmentNanos() {
+    return lastSegments.clone();
   }
 
   /** Hands the parameters of units [from, to) to the buckets, in backward order (last unit first). */

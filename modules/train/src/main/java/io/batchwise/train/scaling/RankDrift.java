@@ -150,4 +150,124 @@ final class RankDrift {
         median(list.stream().mapToDouble(Run::memory).toArray()))));
     return sb.append('\n').toString();
   }
+  /**
+   * One run's segments (from {@code scaling-segments.csv}): the rank with the most extra compute
+   * per step over the ranks' mean, its extra in forward (up to the first backward reduction)
+   * and in total (ms, the sum over segments of the median over steps), and the segment with the most
+   * extra: its index, its extra, and its share of the step's compute (a uniformly slower core puts
+   * the same share of its extra there).
+   */
+  record Segments(String key, int rank, double extraMs, double forwardExtraMs, int topSegment,
+      double topExtraMs, double topComputeShare, int steps) {}
+
+  /** The runs of a segments CSV with at least 2 ranks and more than one segment per step. */
+  static List<Segments> readSegments(Path csv) throws IOException {
+    List<String> lines = Files.readAllLines(csv);
+    if (lines.isEmpty()) {
+      return List.of();
+    }
+    List<String> header = Arrays.asList(lines.get(0).split(","));
+    int cRank = header.indexOf("rank");
+    int cStep = header.indexOf("step");
+    int cSeg = header.indexOf("segments_ms");
+    if (cRank < 0 || cStep < 0 || cSeg < 0) {
+      throw new IOException(csv + " lacks a rank, step or segments_ms column");
+    }
+    Map<String, TreeMap<Integer, Map<Integer, double[]>>> runs = new LinkedHashMap<>();
+    for (String line : lines.subList(1, lines.size())) {
+      String[] f = line.split(",");
+      double[] seg = Arrays.stream(f[cSeg].split(";")).mapToDouble(Double::parseDouble).toArray();
+      runs.computeIfAbsent(String.join(",", Arrays.copyOf(f, cRank)), k -> new TreeMap<>())
+          .computeIfAbsent(Integer.parseInt(f[cStep]), k -> new TreeMap<>()).put(Integer.parseInt(f[cRank]), seg);
+    }
+    List<Segments> out = new ArrayList<>();
+    runs.forEach((key, steps) -> {
+      Segments r = segmentsOf(key, steps);
+      if (r != null) {
+        out.add(r);
+      }
+    });
+    return out;
+  }
+
+  static Segments segmentsOf(String key, TreeMap<Integer, Map<Integer, double[]>> steps) {
+    int w = steps.values().stream().mapToInt(Map::size).max().orElse(0);
+    int k = steps.values().stream().flatMap(m -> m.values().stream()).mapToInt(a -> a.length).max().orElse(0);
+    if (w < 2 || k < 2) {
+      return null;
+    }
+    List<double[][]> complete = new ArrayList<>(); // [rank][segment] of steps where all ranks have k
+    for (Map<Integer, double[]> st : steps.values()) {
+      if (st.size() == w && st.values().stream().allMatch(a -> a.length == k)) {
+        complete.add(st.values().toArray(new double[0][]));
+      }
+    }
+    int n = complete.size();
+    if (n < 3) {
+      return null;
+    }
+    double[][] extra = new double[w][k];
+    double[] length = new double[k];
+    for (int i = 0; i < k; i++) {
+      double[][] dev = new double[w][n];
+      double[] mean = new double[n];
+      for (int s = 0; s < n; s++) {
+        double m = 0;
+        for (int r = 0; r < w; r++) {
+          m += complete.get(s)[r][i];
+        }
+        mean[s] = m / w;
+        for (int r = 0; r < w; r++) {
+          dev[r][s] = complete.get(s)[r][i] - mean[s];
+        }
+      }
+      length[i] = median(mean);
+      for (int r = 0; r < w; r++) {
+        extra[r][i] = median(dev[r]);
+      }
+    }
+    int slow = 0;
+    double most = -Double.MAX_VALUE;
+    for (int r = 0; r < w; r++) {
+      double t = Arrays.stream(extra[r]).sum();
+      if (t > most) {
+        most = t;
+        slow = r;
+      }
+    }
+    int top = 0;
+    for (int i = 1; i < k; i++) {
+      if (extra[slow][i] > extra[slow][top]) {
+        top = i;
+      }
+    }
+    double forward = 0;
+    for (int i = 0; i <= (k - 1) / 2; i++) {
+      forward += extra[slow][i];
+    }
+    double compute = Arrays.stream(length).sum();
+    return new Segments(key, slow, most, forward, top, extra[slow][top], compute > 0 ? length[top] / compute : 0, n);
+  }
+
+  /** A markdown section over the runs of a segments CSV (empty when none qualifies). */
+  static String segmentSummary(Path csv) throws IOException {
+    List<Segments> runs = readSegments(csv);
+    if (runs.isEmpty()) {
+      return "";
+    }
+    StringBuilder sb = new StringBuilder("Where the slower worker's extra compute sits (`scaling-segments.csv`: "
+        + "each rank's compute between its SyncBN reductions, step by step). Per run, the rank with the most "
+        + "compute over the ranks' mean (median over steps, per segment, summed); how much of it falls in "
+        + "forward (up to the first backward reduction); and the segment with the most, with that segment's share of the extra and of the step's "
+        + "compute (a uniformly slower core has the two about equal). One row per run.\n\n"
+        + "| run (model, mode, norm, W, global batch, repeat) | steps | slower rank | extra ms per step "
+        + "| in forward | top segment | its extra ms | its share of the extra | its share of compute |\n"
+        + "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (Segments r : runs) {
+      sb.append(String.format(Locale.ROOT, "| %s | %d | %d | %.2f | %.2f | %d | %.2f | %.2f | %.2f |%n", r.key(),
+          r.steps(), r.rank(), r.extraMs(), r.forwardExtraMs(), r.topSegment(), r.topExtraMs(),
+          r.extraMs() > 0 ? r.topExtraMs() / r.extraMs() : 0, r.topComputeShare()));
+    }
+    return sb.append('\n').toString();
+  }
 }

@@ -60,7 +60,8 @@ import java.util.Map;
  * median step time with the spread and the median SyncBN/BN ratio of runs made next to each other
  * (one run decides little on a VM whose speed drifts; repeat r measures every point before
  * repeat r + 1). Writes {@code scaling-runs.csv}, {@code scaling-steps.csv} (every measured step
- * of every rank of every run: samples, step, compute, SyncBN and wait times), {@code scaling.json},
+ * of every rank of every run: samples, step, compute, SyncBN and wait times), {@code
+ * scaling-segments.csv} (the same steps' compute between SyncBN reductions), {@code scaling.json},
  * {@code scaling.md} and
  * {@code scaling-<model>-<mode>.png}; the markdown also takes in the projection
  * ({@code scaling-projection.md}), the namespace validation ({@code netns-validation.csv}) and the
@@ -229,15 +230,10 @@ public final class ScalingBench {
                 continue;
               }
               List<String> stepRows = new ArrayList<>();
-              m = ScalingRun.runWithRetries(p, settings, "[scaling]", stepRows);
-              Path stepsCsv = out.resolve("scaling-steps.csv");
-              StringBuilder sr = new StringBuilder(Files.exists(stepsCsv) ? ""
-                  : "model,mode,norm,workers,global_batch,repeat," + ScalingRun.STEP_COLUMNS + "\n");
-              for (String row : stepRows) {
-                sr.append(key).append(',').append(row).append('\n');
-              }
-              Files.writeString(stepsCsv, sr.toString(), java.nio.file.StandardOpenOption.CREATE,
-                  java.nio.file.StandardOpenOption.APPEND);
+              List<String> segmentRows = new ArrayList<>();
+              m = ScalingRun.runWithRetries(p, settings, "[scaling]", stepRows, segmentRows);
+              appendRows(out.resolve("scaling-steps.csv"), ScalingRun.STEP_COLUMNS, key, stepRows);
+              appendRows(out.resolve("scaling-segments.csv"), ScalingRun.SEGMENT_COLUMNS, key, segmentRows);
               Files.writeString(points, String.format(Locale.ROOT, "%s,%.9f,%.9f,%.9f,%.9f,%.9f,%.9f%n", key,
                   m.step(), m.compute(), m.computeMax(), m.syncBn(), m.gradientComm(), m.exposedWait()),
                   java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
@@ -277,6 +273,17 @@ public final class ScalingBench {
   }
 
   /** One row per run; {@code modes.get(i)} is the mode (weak, strong) run i was measured for. */
+  /** Appends {@code rows} to {@code csv} after the point's key, writing the header first when the file is new. */
+  private static void appendRows(Path csv, String columns, String key, List<String> rows) throws IOException {
+    StringBuilder sb = new StringBuilder(Files.exists(csv) ? ""
+        : "model,mode,norm,workers,global_batch,repeat," + columns + "\n");
+    for (String row : rows) {
+      sb.append(key).append(',').append(row).append('\n');
+    }
+    Files.writeString(csv, sb.toString(), java.nio.file.StandardOpenOption.CREATE,
+        java.nio.file.StandardOpenOption.APPEND);
+  }
+
   /**
    * Writes scaling.json, scaling.md and the PNGs from scaling-runs.csv and scaling-runs-meta.csv
    * (and takes in the Spark, namespace and projection results present in {@code out}): so the
@@ -702,6 +709,10 @@ public final class ScalingBench {
     Path stepRows = out.resolve("scaling-steps.csv");
     if (Files.isRegularFile(stepRows)) {
       sb.append(RankDrift.summary(stepRows));
+    }
+    Path segmentRows = out.resolve("scaling-segments.csv");
+    if (Files.isRegularFile(segmentRows)) {
+      sb.append(RankDrift.segmentSummary(segmentRows));
     }
     appendTargets(sb, "Targets of issue 6:", rows);
     Path repeated = out.resolve("scaling-repeats").resolve("scaling-runs.csv");

@@ -195,17 +195,22 @@ public final class ScalingRun {
    * about scaling. Failures are reported on stderr after {@code logPrefix}.
    */
   static Measured runWithRetries(Point p, Settings settings, String logPrefix) throws Exception {
-    return runWithRetries(p, settings, logPrefix, new ArrayList<>());
+    return runWithRetries(p, settings, logPrefix, new ArrayList<>(), new ArrayList<>());
   }
 
-  /** As above, adding the successful attempt's {@link #STEP_COLUMNS} rows to {@code steps}. */
-  static Measured runWithRetries(Point p, Settings settings, String logPrefix, List<String> steps)
-      throws Exception {
+  /**
+   * As above, adding the successful attempt's {@link #STEP_COLUMNS} rows to {@code steps} and its
+   * {@link #SEGMENT_COLUMNS} rows to {@code segments}.
+   */
+  static Measured runWithRetries(Point p, Settings settings, String logPrefix, List<String> steps,
+      List<String> segments) throws Exception {
     for (int attempt = 1; ; attempt++) {
       try {
-        List<String> mine = new ArrayList<>();
-        Measured m = run(p, settings, mine);
-        steps.addAll(mine);
+        List<String> mySteps = new ArrayList<>();
+        List<String> mySegments = new ArrayList<>();
+        Measured m = run(p, settings, mySteps, mySegments);
+        steps.addAll(mySteps);
+        segments.addAll(mySegments);
         return m;
       } catch (IllegalStateException e) {
         if (attempt >= 3) {
@@ -252,7 +257,7 @@ public final class ScalingRun {
    * point the same with SyncBN layers on their group path.
    */
   public static Measured run(Point p, Settings settings) throws Exception {
-    return run(p, settings, new ArrayList<>());
+    return run(p, settings, new ArrayList<>(), new ArrayList<>());
   }
 
   /**
@@ -263,10 +268,17 @@ public final class ScalingRun {
   public static final String STEP_COLUMNS = "rank,step,samples,step_ms,compute_ms,syncbn_ms,wait_ms";
 
   /**
-   * {@link #run(Point, Settings)}, adding one {@link #STEP_COLUMNS} row per rank and measured step
-   * to {@code steps}.
+   * The columns of the per-step segment rows: each rank's compute between its SyncBN reductions in
+   * the step ({@link DataParallelStep#lastSegmentNanos}), in ms, joined by {@code ;}.
    */
-  public static Measured run(Point p, Settings settings, List<String> steps) throws Exception {
+  public static final String SEGMENT_COLUMNS = "rank,step,segments_ms";
+
+  /**
+   * {@link #run(Point, Settings)}, adding one {@link #STEP_COLUMNS} row per rank and measured step
+   * to {@code steps} and one {@link #SEGMENT_COLUMNS} row to {@code segments}.
+   */
+  public static Measured run(Point p, Settings settings, List<String> steps, List<String> segments)
+      throws Exception {
     String secret = HexFormat.of().formatHex(CollectiveConfig.newSecret());
     List<Process> procs = new ArrayList<>();
     List<BufferedReader> outs = new ArrayList<>();
@@ -307,6 +319,8 @@ public final class ScalingRun {
         while ((l = outs.get(r).readLine()) != null && !l.startsWith("MEAN ")) {
           if (l.startsWith("STEP ")) {
             steps.add(r + "," + l.substring(5).trim().replace(' ', ','));
+          } else if (l.startsWith("SEG ")) {
+            segments.add(r + "," + l.substring(4).trim().replace(' ', ','));
           }
         }
         if (l == null) {
@@ -414,6 +428,12 @@ public final class ScalingRun {
             stepLines.append(String.format(Locale.ROOT, "STEP %d %d %.4f %.4f %.4f %.4f%n", s, mine.length,
                 times.totalNanos() * 1e-6, ShardBalancer.computeNanos(times) * 1e-6, times.syncBnNanos() * 1e-6,
                 times.waitNanos() * 1e-6));
+            StringBuilder seg = new StringBuilder("SEG ").append(s).append(' ');
+            long[] segs = step.lastSegmentNanos();
+            for (int k = 0; k < segs.length; k++) {
+              seg.append(k == 0 ? "" : ";").append(String.format(Locale.ROOT, "%.3f", segs[k] * 1e-6));
+            }
+            stepLines.append(seg).append('\n');
           }
         }
       }

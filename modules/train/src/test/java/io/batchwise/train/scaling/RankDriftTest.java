@@ -67,4 +67,43 @@ class RankDriftTest {
     assertTrue(RankDrift.read(csv).isEmpty());
     assertEquals("", RankDrift.summary(csv));
   }
+  /** Segment rows of two ranks over 20 steps: 9 segments of 1..9 ms, rank 1 changed by {@code slower}. */
+  private static String segmentRows(String key, java.util.function.BiFunction<Integer, Double, Double> slower) {
+    StringBuilder sb = new StringBuilder();
+    Random rnd = new Random(5);
+    for (int s = 0; s < 20; s++) {
+      for (int r = 0; r < 2; r++) {
+        StringBuilder seg = new StringBuilder();
+        for (int i = 0; i < 9; i++) {
+          double ms = (i + 1) * (1 + 0.01 * rnd.nextGaussian());
+          seg.append(i == 0 ? "" : ";").append(String.format(Locale.ROOT, "%.4f", r == 1 ? slower.apply(i, ms) : ms));
+        }
+        sb.append(key).append(',').append(r).append(',').append(s).append(',').append(seg).append('\n');
+      }
+    }
+    return sb.toString();
+  }
+
+  @Test
+  void findsWhereTheSlowerRanksExtraComputeSits(@TempDir Path dir) throws Exception {
+    Path csv = dir.resolve("scaling-segments.csv");
+    Files.writeString(csv, "model,mode,norm,workers,global_batch,repeat," + ScalingRun.SEGMENT_COLUMNS + "\n"
+        + segmentRows("m,weak,syncbn,2,32,1", (i, ms) -> i == 6 ? ms + 4 : ms)
+        + segmentRows("m,weak,syncbn,2,32,2", (i, ms) -> ms * 1.1));
+    List<RankDrift.Segments> runs = RankDrift.readSegments(csv);
+    assertEquals(2, runs.size());
+    RankDrift.Segments one = runs.get(0);
+    // 4 ms more in segment 6 alone: half of it over the pair's mean, none in forward (segments 0-4).
+    assertEquals(1, one.rank());
+    assertEquals(6, one.topSegment());
+    assertEquals(2.0, one.extraMs(), 0.1);
+    assertEquals(0.0, one.forwardExtraMs(), 0.1);
+    assertEquals(9.0 / 47, one.topComputeShare(), 0.01); // the pair mean of 7 and 11 ms, of 47
+    // 10% slower throughout: the extra follows the segments' lengths (the longest holds the most).
+    RankDrift.Segments uniform = runs.get(1);
+    assertEquals(8, uniform.topSegment());
+    assertEquals(0.05 * 45, uniform.extraMs(), 0.15);
+    assertEquals(uniform.topExtraMs() / uniform.extraMs(), uniform.topComputeShare(), 0.02);
+    assertTrue(RankDrift.segmentSummary(csv).contains("| m,weak,syncbn,2,32,1 | 20 | 1 |"));
+  }
 }

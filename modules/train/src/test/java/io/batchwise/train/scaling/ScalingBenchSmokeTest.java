@@ -69,6 +69,11 @@ class ScalingBenchSmokeTest {
     List<String> steps = Files.readAllLines(out.resolve("scaling-steps.csv"));
     assertEquals("model,mode,norm,workers,global_batch,repeat," + ScalingRun.STEP_COLUMNS, steps.get(0));
     assertEquals(1 + 2 * (3 + 4 * 2) * 2, steps.size(), String.join("\n", steps));
+    // And each of those steps' compute between reductions: 2-worker SyncBN steps have several segments.
+    List<String> segments = Files.readAllLines(out.resolve("scaling-segments.csv"));
+    assertEquals(steps.size(), segments.size());
+    assertTrue(segments.stream().anyMatch(l -> l.startsWith("lenet-bn,weak,syncbn,2,") && l.contains(";")),
+        String.join("\n", segments));
   }
 
   /**
