@@ -32,38 +32,47 @@ final class RankDrift {
 
   /** The runs of {@code csv} with at least 2 workers and 3 measured steps, in file order. */
   static List<Run> read(Path csv) throws IOException {
-    List<String> lines = Files.readAllLines(csv);
-    if (lines.isEmpty()) {
-      return List.of();
-    }
-    List<String> header = Arrays.asList(lines.get(0).split(","));
-    int cRank = header.indexOf("rank");
-    int cStep = header.indexOf("step");
-    int cSamples = header.indexOf("samples");
-    int cCompute = header.indexOf("compute_ms");
-    if (cRank < 0 || cStep < 0 || cSamples < 0 || cCompute < 0) {
-      throw new IOException(csv + " lacks a rank, step, samples or compute_ms column");
-    }
-    // run key (the columns before rank) -> step -> rank -> compute per sample
-    Map<String, TreeMap<Integer, Map<Integer, Double>>> runs = new LinkedHashMap<>();
-    for (String line : lines.subList(1, lines.size())) {
-      String[] f = line.split(",");
-      int samples = Integer.parseInt(f[cSamples]);
-      if (samples <= 0) {
-        continue;
-      }
-      String key = String.join(",", Arrays.copyOf(f, cRank));
-      runs.computeIfAbsent(key, k -> new TreeMap<>()).computeIfAbsent(Integer.parseInt(f[cStep]),
-          k -> new TreeMap<>()).put(Integer.parseInt(f[cRank]), Double.parseDouble(f[cCompute]) / samples);
-    }
     List<Run> out = new ArrayList<>();
-    runs.forEach((key, steps) -> {
+    byRunStepRank(csv, List.of("samples", "compute_ms"), (f, c) -> {
+      int samples = Integer.parseInt(f[c[0]]);
+      return samples <= 0 ? null : Double.parseDouble(f[c[1]]) / samples;
+    }).forEach((key, steps) -> {
       Run r = of(key, steps);
       if (r != null) {
         out.add(r);
       }
     });
     return out;
+  }
+
+  /**
+   * The rows of a per-step CSV ({@code ..., repeat, rank, step, ...}) grouped by run (the columns
+   * before {@code rank}), step and rank, in file order; {@code value} reads a row given the indices
+   * of {@code columns} and may return null to skip it.
+   */
+  private static <T> Map<String, TreeMap<Integer, Map<Integer, T>>> byRunStepRank(Path csv, List<String> columns,
+      java.util.function.BiFunction<String[], int[], T> value) throws IOException {
+    Map<String, TreeMap<Integer, Map<Integer, T>>> runs = new LinkedHashMap<>();
+    List<String> lines = Files.readAllLines(csv);
+    if (lines.isEmpty()) {
+      return runs;
+    }
+    List<String> header = Arrays.asList(lines.get(0).split(","));
+    int cRank = header.indexOf("rank");
+    int cStep = header.indexOf("step");
+    int[] c = columns.stream().mapToInt(header::indexOf).toArray();
+    if (cRank < 0 || cStep < 0 || Arrays.stream(c).anyMatch(i -> i < 0)) {
+      throw new IOException(csv + " lacks one of the columns rank, step, " + String.join(", ", columns));
+    }
+    for (String line : lines.subList(1, lines.size())) {
+      String[] f = line.split(",");
+      T v = value.apply(f, c);
+      if (v != null) {
+        runs.computeIfAbsent(String.join(",", Arrays.copyOf(f, cRank)), k -> new TreeMap<>())
+            .computeIfAbsent(Integer.parseInt(f[cStep]), k -> new TreeMap<>()).put(Integer.parseInt(f[cRank]), v);
+      }
+    }
+    return runs;
   }
 
   /** The figures of one run (null with fewer than 2 ranks or 3 complete steps). */
@@ -150,6 +159,7 @@ final class RankDrift {
         median(list.stream().mapToDouble(Run::memory).toArray()))));
     return sb.append('\n').toString();
   }
+
   /**
    * One run's segments (from {@code scaling-segments.csv}): the rank with the most extra compute
    * per step over the ranks' mean, its extra in forward (up to the first backward reduction)
@@ -162,31 +172,15 @@ final class RankDrift {
 
   /** The runs of a segments CSV with at least 2 ranks and more than one segment per step. */
   static List<Segments> readSegments(Path csv) throws IOException {
-    List<String> lines = Files.readAllLines(csv);
-    if (lines.isEmpty()) {
-      return List.of();
-    }
-    List<String> header = Arrays.asList(lines.get(0).split(","));
-    int cRank = header.indexOf("rank");
-    int cStep = header.indexOf("step");
-    int cSeg = header.indexOf("segments_ms");
-    if (cRank < 0 || cStep < 0 || cSeg < 0) {
-      throw new IOException(csv + " lacks a rank, step or segments_ms column");
-    }
-    Map<String, TreeMap<Integer, Map<Integer, double[]>>> runs = new LinkedHashMap<>();
-    for (String line : lines.subList(1, lines.size())) {
-      String[] f = line.split(",");
-      double[] seg = Arrays.stream(f[cSeg].split(";")).mapToDouble(Double::parseDouble).toArray();
-      runs.computeIfAbsent(String.join(",", Arrays.copyOf(f, cRank)), k -> new TreeMap<>())
-          .computeIfAbsent(Integer.parseInt(f[cStep]), k -> new TreeMap<>()).put(Integer.parseInt(f[cRank]), seg);
-    }
     List<Segments> out = new ArrayList<>();
-    runs.forEach((key, steps) -> {
-      Segments r = segmentsOf(key, steps);
-      if (r != null) {
-        out.add(r);
-      }
-    });
+    byRunStepRank(csv, List.of("segments_ms"),
+        (f, c) -> Arrays.stream(f[c[0]].split(";")).mapToDouble(Double::parseDouble).toArray())
+        .forEach((key, steps) -> {
+          Segments r = segmentsOf(key, steps);
+          if (r != null) {
+            out.add(r);
+          }
+        });
     return out;
   }
 
