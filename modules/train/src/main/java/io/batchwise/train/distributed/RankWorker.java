@@ -176,22 +176,17 @@ public final class RankWorker {
           + " samples, fewer than one global batch of " + config.batchSize());
     }
     LearningRateSchedule schedule = schedule(config, train.size());
-    int maxLocal = balanceShards ? ShardBalancer.capFor(config.batchSize(), workers)
-        : maxLocalBatch(config.batchSize(), workers);
+    ShardBalancer shards = ShardBalancer.forRun(balanceShards, workers, config.batchSize());
     try (Sequential model = newReplica();
         DataParallelStep step = new DataParallelStep(device, model, sampleShape,
-            train.numClasses(), maxLocal, sgdConfig(config), comm,
+            train.numClasses(), shards.cap(), sgdConfig(config), comm,
             GradientBuckets.DEFAULT_BUCKET_BYTES)) {
       long globalStep = (long) epoch * perEpoch;
       if (loadFrom != null) {
         read(loadFrom, epoch, globalStep).restore(model.parameters(), model.state(),
             step.optimizer().state());
       }
-      ShardBalancer balancer = null;
-      if (balanceShards) {
-        ShardBalancer.requireSplitIndependent(model);
-        balancer = new ShardBalancer(workers, maxLocal);
-      }
+      shards.checkModel(model);
       int[] order = sampler.order(epoch);
       double lossSum = 0;
       long correct = 0;
@@ -202,14 +197,13 @@ public final class RankWorker {
       for (int b = 0; b < perEpoch; b++) {
         lr = schedule.lr(globalStep);
         int[] global = sampler.globalBatch(order, b);
-        int[] sizes = balancer == null ? null : balancer.sizes(global.length);
-        int[] mine = balancer == null ? BatchSampler.shard(global, rank, workers)
-            : ShardBalancer.shard(global, sizes, rank);
+        int[] sizes = shards.sizes(global.length);
+        int[] mine = ShardBalancer.shard(global, sizes, rank);
         if (fault != null) {
           fault.check(epoch, b, rank, attempt);
         }
         DataParallelStep.Result r = step.run(train, mine, global.length, lr);
-        StepTimes stepTimes = balancer == null ? r.times() : balancer.exchange(comm, sizes, r.times());
+        StepTimes stepTimes = shards.exchange(comm, sizes, r.times());
         globalStep++;
         if (!Double.isFinite(r.lossSum())) {
           throw Trainer.DivergedException.at(r.lossSum(), epoch + 1, b + 1, lr);

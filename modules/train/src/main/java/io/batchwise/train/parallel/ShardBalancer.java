@@ -32,6 +32,8 @@ import java.util.Arrays;
  * <p>Lifecycle, per step, on every rank: {@link #sizes} gives the shard sizes of this step's global
  * batch (the same on every rank), {@link #shard} this rank's contiguous slice of it; after the step
  * {@link #exchange} all-reduces each rank's compute time (W numbers) and {@link #observe}s them.
+ * {@link #forRun} gives a trainer one object for both cases: with balancing off it always splits
+ * evenly and its exchange communicates nothing, so the training loop has a single path.
  *
  * <p>Invariants (tested as properties in {@code ShardBalancerTest}):
  * <ol>
@@ -58,13 +60,14 @@ import java.util.Arrays;
  * work), the median of its last {@code window} steps, so one stalled step (a host pause, a GC)
  * moves nothing while a lasting change of speed shows within ⌈window/2⌉ steps.
  *
- * <p>Why the margin: noise that does not last cannot be balanced. Two workers of resnet20 on the
- * 2-core VM (SyncBN, even shards, 3 runs of 80 steps, 2026-12-01) differed from step to step by
- * 4-6% (standard deviation of the log ratio of their per-sample compute) around a mean of 0.1-2.5%,
- * with lag-1 autocorrelation -0.02 to 0.20: the median of the last five steps predicted the next
- * ratio no better than "equal". Moving samples on such noise made steps slower (side by side,
- * 6 rounds: 1.087× the even split's median step, without the margin). A worker that stays slower,
- * as two workers sharing a core are beside one alone, passes the margin at once.
+ * <p>Why the margin: noise that does not last cannot be balanced. In three runs of two resnet20
+ * workers on the 2-core VM (SyncBN, even shards, 80 steps each, 2026-12-01,
+ * bench/results/scaling-trace-1912/, the "Workers' speed" table of its scaling.md) each rank's
+ * compute per sample stayed within 0.3% of the pair's mean on average, with 2.7% noise from step
+ * to step and a lag-1 autocorrelation of 0.15: nothing lasting to follow. Moving samples on such
+ * noise made steps slower (side by side, 6 rounds: 1.087× the even split's median step without the
+ * margin; bench/results/balanced-shards/w2-without-margin/). A worker that stays slower, as two
+ * workers sharing a core are beside one alone, passes the margin at once.
  */
 public final class ShardBalancer {
   /** Steps in the median of each rank's seconds per sample. */
@@ -76,6 +79,8 @@ public final class ShardBalancer {
   private final int cap;
   private final int window;
   private final double margin;
+  /** False for the even-only instance of {@link #forRun}: no measuring, no exchange. */
+  private final boolean balancing;
   /** history[r][k]: rank r's nanoseconds per sample in its k-th recorded step, ring of window. */
   private final double[][] history;
   private final int[] recorded;
@@ -92,6 +97,10 @@ public final class ShardBalancer {
    * @param margin least predicted gain (fraction of the step, in [0, 1)) for leaving the even split
    */
   public ShardBalancer(int workers, int cap, int window, double margin) {
+    this(workers, cap, window, margin, true);
+  }
+
+  private ShardBalancer(int workers, int cap, int window, double margin, boolean balancing) {
     if (workers < 1 || cap < 1 || window < 1 || !(margin >= 0 && margin < 1)) {
       throw new IllegalArgumentException("need workers >= 1, cap >= 1, window >= 1 and margin in [0, 1), got "
           + workers + ", " + cap + ", " + window + ", " + margin);
@@ -100,8 +109,40 @@ public final class ShardBalancer {
     this.cap = cap;
     this.window = window;
     this.margin = margin;
+    this.balancing = balancing;
     this.history = new double[workers][window];
     this.recorded = new int[workers];
+  }
+
+  /**
+   * The shards of a run of {@code workers} with global batch {@code globalBatch}: balanced ({@link
+   * #capFor} samples at most per worker) when {@code balance} and there is more than one worker,
+   * else always the even split (⌈B/W⌉ at most per worker) with an {@link #exchange} that does
+   * nothing.
+   */
+  public static ShardBalancer forRun(boolean balance, int workers, int globalBatch) {
+    if (balance && workers > 1) {
+      return new ShardBalancer(workers, capFor(globalBatch, workers));
+    }
+    int even = Math.max(1, (globalBatch + workers - 1) / workers);
+    return new ShardBalancer(workers, even, DEFAULT_WINDOW, DEFAULT_MARGIN, false);
+  }
+
+  /** The most samples this split gives one worker (the size its step's buffers need). */
+  public int cap() {
+    return cap;
+  }
+
+  /** Whether the split follows the workers' speeds (else it is always the even one). */
+  public boolean balancing() {
+    return balancing;
+  }
+
+  /** {@link #requireSplitIndependent} when balancing; nothing to check for the even split. */
+  public void checkModel(Layer model) {
+    if (balancing) {
+      requireSplitIndependent(model);
+    }
   }
 
   /**
@@ -136,6 +177,9 @@ public final class ShardBalancer {
   public int[] sizes(int n) {
     if (n < 0) {
       throw new IllegalArgumentException("global batch must be >= 0, got " + n);
+    }
+    if (!balancing) {
+      return even(n, workers);
     }
     double[] rate = new double[workers];
     boolean measured = n >= workers && n <= (long) workers * cap;
@@ -271,6 +315,9 @@ public final class ShardBalancer {
    * with the exchange counted as {@code wait} (it is a collective every rank waits in).
    */
   public StepTimes exchange(Communicator comm, int[] sizes, StepTimes step) {
+    if (!balancing) {
+      return step;
+    }
     long t = exchangeNanos(comm, sizes, computeNanos(step));
     return step.plus(new StepTimes(0, 0, 0, 0, 0, t, 0));
   }

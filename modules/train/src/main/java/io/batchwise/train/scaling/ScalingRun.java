@@ -374,7 +374,7 @@ public final class ScalingRun {
     boolean deferWeightGradients = a.length > 12 && Boolean.parseBoolean(a[12]);
     int yieldMicros = a.length > 13 ? Integer.parseInt(a[13]) : CollectiveConfig.DEFAULT_YIELD_MICROS;
     int bucketBytes = a.length > 14 ? Integer.parseInt(a[14]) : GradientBuckets.DEFAULT_BUCKET_BYTES;
-    boolean balance = a.length > 15 && Boolean.parseBoolean(a[15]) && workers > 1;
+    boolean balance = a.length > 15 && Boolean.parseBoolean(a[15]);
     CollectiveConfig cfg = CollectiveConfig.builder().jobId("scaling").secret(secret).rank(rank).size(workers)
         .timeout(Duration.ofSeconds(300)).spinMicros(0).yieldMicros(yieldMicros).sharedMemory(sharedMemory).build();
     CollectiveServer server = CollectiveServer.bind(cfg, new InetSocketAddress("127.0.0.1", 0));
@@ -391,18 +391,14 @@ public final class ScalingRun {
         Device dev = Devices.open(device, new DeviceOptions(memoryMb, 8));
         Sequential net = Models.create(model, NormFactory.byName(syncBnPathAlone ? "syncbn" : norm))) {
       net.init(dev, data.sampleShape().clone(), new Random(1));
-      int maxLocal = balance ? ShardBalancer.capFor(globalBatch, workers) : (globalBatch + workers - 1) / workers;
-      ShardBalancer balancer = null;
-      if (balance) {
-        ShardBalancer.requireSplitIndependent(net);
-        balancer = new ShardBalancer(workers, maxLocal);
-      }
+      ShardBalancer shards = ShardBalancer.forRun(balance, workers, globalBatch);
+      shards.checkModel(net);
       StepTimes total = StepTimes.ZERO;
       long mineMeasured = 0;
       // Printed after the last step: the parent reads one worker's output at a time, so a worker
       // writing while it trains could fill its pipe and stall the group.
       StringBuilder stepLines = new StringBuilder();
-      try (DataParallelStep step = new DataParallelStep(dev, net, data.sampleShape(), data.numClasses(), maxLocal,
+      try (DataParallelStep step = new DataParallelStep(dev, net, data.sampleShape(), data.numClasses(), shards.cap(),
           new SgdConfig(0.9, false, 0, false), comm, bucketBytes, BucketIssue.EAGER,
           deferWeightGradients)) {
         if (syncBnPathAlone) {
@@ -417,11 +413,10 @@ public final class ScalingRun {
             order = sampler.order(s / sampler.batchesPerEpoch());
           }
           int[] global = sampler.globalBatch(order, b);
-          int[] sizes = balancer == null ? null : balancer.sizes(global.length);
-          int[] mine = balancer == null ? BatchSampler.shard(global, rank, workers)
-              : ShardBalancer.shard(global, sizes, rank);
+          int[] sizes = shards.sizes(global.length);
+          int[] mine = ShardBalancer.shard(global, sizes, rank);
           DataParallelStep.Result r = step.run(data, mine, globalBatch, 0.01);
-          StepTimes times = balancer == null ? r.times() : balancer.exchange(comm, sizes, r.times());
+          StepTimes times = shards.exchange(comm, sizes, r.times());
           if (s >= warmup) {
             total = total.plus(times);
             mineMeasured += mine.length;
@@ -439,7 +434,7 @@ public final class ScalingRun {
       }
       double n = (steps - warmup) * 1e9;
       System.out.print(stepLines);
-      if (balancer != null) {
+      if (shards.balancing()) {
         System.err.printf(Locale.ROOT, "scaling worker %d of %d: %.2f samples per measured step (balanced shards)%n",
             rank, workers, mineMeasured / (double) (steps - warmup));
       }

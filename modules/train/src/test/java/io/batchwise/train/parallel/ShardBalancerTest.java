@@ -224,6 +224,28 @@ class ShardBalancerTest {
     }
   }
 
+  /** The even-only instance a trainer gets with balancing off: one code path, no measuring, no collective. */
+  @Test
+  void forRunWithoutBalancingAlwaysSplitsEvenlyAndExchangesNothing() {
+    ShardBalancer even = ShardBalancer.forRun(false, 3, 50);
+    assertEquals(17, even.cap());
+    assertTrue(!even.balancing());
+    even.observe(new int[] {17, 17, 16}, new double[] {1e6, 9e6, 1e6});
+    assertArrayEquals(ShardBalancer.even(50, 3), even.sizes(50), "observations change nothing");
+    StepTimes t = new StepTimes(1, 2, 3, 0, 0, 4, 5);
+    assertEquals(t, even.exchange(null, even.sizes(50), t), "no communicator is touched");
+    try (Sequential bn = Models.create("lenet-bn", NormFactory.byName("bn"))) {
+      even.checkModel(bn); // per-worker BN with an even split is the usual data-parallel run
+      ShardBalancer balanced = ShardBalancer.forRun(true, 3, 50);
+      assertTrue(balanced.balancing());
+      assertEquals(ShardBalancer.capFor(50, 3), balanced.cap());
+      assertThrows(IllegalArgumentException.class, () -> balanced.checkModel(bn));
+    }
+    // One worker has nothing to balance.
+    assertTrue(!ShardBalancer.forRun(true, 1, 16).balancing());
+    assertEquals(16, ShardBalancer.forRun(true, 1, 16).cap());
+  }
+
   @Test
   void refusesBadSettings() {
     assertThrows(IllegalArgumentException.class, () -> new ShardBalancer(0, 4));
