@@ -140,6 +140,35 @@ public interface Ops {
   void channelAffine2(Tensor dy, Tensor x, int outer, int c, int inner,
                       Tensor a, Tensor b, Tensor d, Tensor dx);
 
+  // ---------------------------------------------------------------- layout fused with a channel op
+
+  /**
+   * {@link #cnhwToNchw} of x [c, n, inner] into y [n, c, inner], then {@link #channelMoments} of y
+   * about {@code shift} into out (DOUBLE [2c]): the end of a convolution whose output a BatchNorm
+   * normalizes. A device may do both in one pass; its sums must equal this composition's (the
+   * OpenCL device's are bit-identical). y may not alias x.
+   */
+  default void cnhwToNchwMoments(Tensor x, int n, int c, int inner, Tensor shift, Tensor y, Tensor out) {
+    cnhwToNchw(x, n, c, inner, y);
+    channelMoments(y, n, c, inner, shift, out);
+  }
+
+  /**
+   * out[c][o][i] = dy[o][c][i] · a[c] + x[o][c][i] · b[c] + d[c]: {@link #channelAffine2} written in
+   * CNHW order, as {@link #nchwToCnhw} would permute it (a BatchNorm's input gradient handed straight
+   * to the convolution before it). out may not alias dy or x.
+   */
+  default void nchwToCnhwAffine2(Tensor dy, Tensor x, int n, int c, int inner, Tensor a, Tensor b,
+      Tensor d, Tensor out) {
+    if ((long) n * c * inner == 0) {
+      return;
+    }
+    try (Tensor t = x.device().allocate(n, c, inner)) {
+      channelAffine2(dy, x, n, c, inner, a, b, d, t);
+      nchwToCnhw(t, n, c, inner, out);
+    }
+  }
+
   // ---------------------------------------------------------------- BatchNorm, local statistics
 
   /**

@@ -227,7 +227,93 @@ public final class KernelBench {
       Tensor c = t.random(20);
       Tensor dx = t.random(N, 20, 576);
       return () -> ops.channelAffine2(dy, x, N, 20, 576, a, b, c, dx);
-    }));    // BatchNorm training step with local statistics: v1 composes moments, host arithmetic and the
+    }));
+    // A convolution's permutes with the BatchNorm after it (ChannelFusedInput in the nn module): the
+    // separate layers with local statistics (permute, one-launch BatchNorm), the separate layers on
+    // the SyncBN path (permute, moments, affine map; the host arithmetic between is not timed), and
+    // the linked pair (the permute computes the moments, or applies the input-gradient map).
+    for (int[] shape : new int[][] {{N, 20, 576}, {16, 16, 784}}) {
+      int n = shape[0];
+      int ch = shape[1];
+      int inner = shape[2];
+      String dims = n + "x" + ch + "x" + inner;
+      rows.add(new Row("cnhwToNchwMoments", dims, (d, ops, t) -> {
+        Tensor x = t.random(ch, n, inner);
+        Tensor k = t.random(ch);
+        Tensor y = t.random(n, ch, inner);
+        Tensor out = t.doubles(2 * ch);
+        return () -> ops.cnhwToNchwMoments(x, n, ch, inner, k, y, out);
+      }));
+      rows.add(new Row("nchwToCnhwAffine2", dims, (d, ops, t) -> {
+        Tensor dy = t.random(n, ch, inner);
+        Tensor x = t.random(n, ch, inner);
+        Tensor a = t.random(ch);
+        Tensor b = t.random(ch);
+        Tensor c = t.random(ch);
+        Tensor out = t.random(ch, n, inner);
+        return () -> ops.nchwToCnhwAffine2(dy, x, n, ch, inner, a, b, c, out);
+      }));
+      for (String pair : new String[] {"local", "sync", "linked"}) {
+        rows.add(new Row("conv end + BN fwd, " + pair, dims, (d, ops, t) -> {
+          Tensor cnhw = t.random(ch, n, inner);
+          Tensor x = t.random(n, ch, inner);
+          Tensor gamma = t.uniform(0.5f, 1.5f, ch);
+          Tensor beta = t.random(ch);
+          Tensor rm = t.random(ch);
+          Tensor rv = t.uniform(0.5f, 2f, ch);
+          Tensor center = t.random(ch);
+          Tensor invstd = t.doubles(ch);
+          Tensor sums = t.doubles(2 * ch);
+          Tensor y = t.random(n, ch, inner);
+          return switch (pair) {
+            case "local" -> () -> {
+              ops.cnhwToNchw(cnhw, n, ch, inner, x);
+              ops.batchNormTrainForward(x, n, ch, inner, gamma, beta, 1e-5, 0.1, 1.0, rm, rv, center, invstd, y);
+            };
+            case "sync" -> () -> {
+              ops.cnhwToNchw(cnhw, n, ch, inner, x);
+              ops.channelMoments(x, n, ch, inner, rm, sums);
+              ops.channelAffine(x, n, ch, inner, gamma, beta, y);
+            };
+            default -> () -> {
+              ops.cnhwToNchwMoments(cnhw, n, ch, inner, rm, x, sums);
+              ops.channelAffine(x, n, ch, inner, gamma, beta, y);
+            };
+          };
+        }));
+        rows.add(new Row("BN bwd + conv start, " + pair, dims, (d, ops, t) -> {
+          Tensor dy = t.random(n, ch, inner);
+          Tensor x = t.random(n, ch, inner);
+          Tensor gamma = t.uniform(0.5f, 1.5f, ch);
+          Tensor center = t.random(ch);
+          Tensor invstd = t.doubles(ch);
+          double[] ones = new double[ch];
+          Arrays.fill(ones, 1.0);
+          invstd.write(ones);
+          Tensor dg = t.random(ch);
+          Tensor db = t.random(ch);
+          Tensor sums = t.doubles(2 * ch);
+          Tensor dx = t.random(n, ch, inner);
+          Tensor cnhw = t.random(ch, n, inner);
+          return switch (pair) {
+            case "local" -> () -> {
+              ops.batchNormTrainBackward(dy, x, n, ch, inner, gamma, center, invstd, dg, db, dx);
+              ops.nchwToCnhw(dx, n, ch, inner, cnhw);
+            };
+            case "sync" -> () -> {
+              ops.channelGradMoments(dy, x, n, ch, inner, center, sums);
+              ops.channelAffine2(dy, x, n, ch, inner, gamma, center, db, dx);
+              ops.nchwToCnhw(dx, n, ch, inner, cnhw);
+            };
+            default -> () -> {
+              ops.channelGradMoments(dy, x, n, ch, inner, center, sums);
+              ops.nchwToCnhwAffine2(dy, x, n, ch, inner, gamma, center, db, cnhw);
+            };
+          };
+        }));
+      }
+    }
+    // BatchNorm training step with local statistics: v1 composes moments, host arithmetic and the
     // affine map (two launches and a host round trip); v2 is the one-launch OpenCL kernel.
     for (int[] shape : new int[][] {{20, 576}, {50, 64}}) {
       int ch = shape[0];

@@ -88,6 +88,19 @@ public interface ChannelKernels extends OpenCL<ChannelKernels> {
       @Arg("center") int center, @Arg("out") int out, @Arg("outer") int outer, @Arg("c") int c,
       @Arg("inner") int inner);
 
+  /**
+   * The layout permute CNHW to NCHW with the shifted moments of its output (channels.cl, invariant
+   * 5): exactly c work-groups of {@link #REDUCTION_GROUP}, inner &gt;= {@link #VECTOR}.
+   */
+  ChannelKernels cnhw_to_nchw_moments_v2(Range r, @GlobalReadWrite("F") float[] f,
+      @GlobalReadWrite("D") double[] d, @Arg("x") int x, @Arg("shift") int shift, @Arg("y") int y,
+      @Arg("out") int out, @Arg("outer") int outer, @Arg("c") int c, @Arg("inner") int inner);
+
+  /** {@code channel_affine2_v2} writing CNHW (invariant 6); its 3-D range, inner &gt;= 16. */
+  ChannelKernels nchw_to_cnhw_affine2_v2(Range r, @GlobalReadWrite("F") float[] f,
+      @Arg("dy") int dy, @Arg("x") int x, @Arg("a") int a, @Arg("b") int b, @Arg("d") int d,
+      @Arg("out") int out, @Arg("outer") int outer, @Arg("c") int c, @Arg("inner") int inner);
+
   // Training-mode BatchNorm with local statistics in one launch (see channels.cl, invariant 4): the
   // _v2 kernels run as exactly c work-groups of REDUCTION_GROUP (inner >= VECTOR), the _serial
   // ones one work-item per channel (inner < VECTOR).

@@ -629,6 +629,48 @@ public final class OpenClOps implements Ops {
   }
 
   /**
+   * One launch where the v2 reductions apply (inner &gt;= 16): the permute and the sums in one pass
+   * over the activation, bit-identical to the composition (channels.cl, invariant 5); otherwise the
+   * composition.
+   */
+  @Override
+  public void cnhwToNchwMoments(Tensor x, int n, int c, int inner, Tensor shift, Tensor y, Tensor out) {
+    if (!(vectorReductions && vectorRows(inner))) {
+      Ops.super.cnhwToNchwMoments(x, n, c, inner, shift, y, out);
+      return;
+    }
+    long size = dims("cnhwToNchwMoments", "n, c, inner", n, c, inner);
+    int xo = floats(device, "cnhwToNchwMoments", "x", x, size);
+    int so = floats(device, "cnhwToNchwMoments", "shift", shift, c);
+    int yo = floats(device, "cnhwToNchwMoments", "y", y, size);
+    int oo = doubles(device, "cnhwToNchwMoments", "out", out, 2L * c);
+    if (c > 0) {
+      channels.cnhw_to_nchw_moments_v2(reductionRange(c), f, d, xo, so, yo, oo, n, c, inner);
+    }
+  }
+
+  /** One launch for inner &gt;= 16 (channels.cl, invariant 6); otherwise the composition. */
+  @Override
+  public void nchwToCnhwAffine2(Tensor dy, Tensor x, int n, int c, int inner, Tensor a, Tensor b,
+      Tensor dd, Tensor out) {
+    if (!vectorRows(inner)) {
+      Ops.super.nchwToCnhwAffine2(dy, x, n, c, inner, a, b, dd, out);
+      return;
+    }
+    long size = dims("nchwToCnhwAffine2", "n, c, inner", n, c, inner);
+    int dyo = floats(device, "nchwToCnhwAffine2", "dy", dy, size);
+    int xo = floats(device, "nchwToCnhwAffine2", "x", x, size);
+    int ao = floats(device, "nchwToCnhwAffine2", "a", a, c);
+    int bo = floats(device, "nchwToCnhwAffine2", "b", b, c);
+    int doff = floats(device, "nchwToCnhwAffine2", "d", dd, c);
+    int oo = floats(device, "nchwToCnhwAffine2", "out", out, size);
+    if (size > 0) {
+      channels.nchw_to_cnhw_affine2_v2(vectorRange(n, c, inner), f, dyo, xo, ao, bo, doff, oo, n,
+          c, inner);
+    }
+  }
+
+  /**
    * One launch (v2: one work-group per channel, the channel's second pass served from cache;
    * serial below 16 values per row) instead of the default's two launches and host round trip;
    * bit-identical to it (channels.cl, invariant 4). {@link #fusedBatchNorm(boolean)} switches back

@@ -458,6 +458,84 @@ __kernel void channel_grad_moments_v2(__global float* F, __global double* D, int
   }
 }
 
+// ---------------------------------------------------------------- layout fused with a channel op
+// The two ends of a convolution followed by BatchNorm (Conv2d and BatchNorm link up in a
+// Sequential): the convolution's GEMM writes CNHW and its output must be permuted to NCHW anyway,
+// and its backward permutes dy from NCHW to CNHW. These kernels do the BatchNorm work inside those
+// permutes, so the activation is read once instead of twice and one launch per pass goes away.
+//  5. cnhw_to_nchw_moments_v2 sums exactly the values rows_moments_v2 would read from the NCHW
+//     output, in the same order (row o of channel ch is row ch·outer + o of the CNHW input), so
+//     its sums equal channel_moments_v2's on that output bit for bit.
+//  6. nchw_to_cnhw_affine2_v2 evaluates channel_affine2_v2's expression on the same operands and
+//     only stores it elsewhere, so it equals channel_affine2_v2 followed by nchw_to_cnhw.
+
+// y[o][ch][i] = x[ch][o][i], and D[out + 2ch], D[out + 2ch + 1] = Σ (y − k), Σ (y − k)² with
+// k = F[shift + ch]; exactly c work-groups of RWG, inner >= 16.
+__kernel void cnhw_to_nchw_moments_v2(__global float* F, __global double* D, int x, int shift,
+                                      int y, int out, int outer, int c, int inner) {
+  __local double p1[RWG];
+  __local double p2[RWG];
+  int ch = get_group_id(0);
+  int l = get_local_id(0);
+  double k = (double) F[shift + ch];
+  double16 a1 = (double16) 0.0;
+  double16 a2 = (double16) 0.0;
+  double t1 = 0.0;
+  double t2 = 0.0;
+  int o1 = row_begin(l + 1, outer);
+  for (int o = row_begin(l, outer); o < o1; o++) {
+    int src = x + (ch * outer + o) * inner;
+    int dst = y + (o * c + ch) * inner;
+    for (int i0 = 0; i0 < inner; i0 += CV) {
+      if (i0 + CV <= inner) {
+        float16 v = vload16(0, F + src + i0);
+        vstore16(v, 0, F + dst + i0);
+        double16 dv = convert_double16(v) - k;
+        a1 += dv;
+        a2 += dv * dv;
+      } else {
+        for (int i = i0; i < inner; i++) {
+          float v = F[src + i];
+          F[dst + i] = v;
+          double dv = (double) v - k;
+          t1 += dv;
+          t2 += dv * dv;
+        }
+      }
+    }
+  }
+  tree_sum2(p1, p2, l, (double2) (sum_lanes(a1) + t1, sum_lanes(a2) + t2));
+  if (l == 0) {
+    D[out + 2 * ch] = p1[0];
+    D[out + 2 * ch + 1] = p2[0];
+  }
+}
+
+// out[ch][o][i] = dy[o][ch][i]·a[ch] + x[o][ch][i]·b[ch] + d[ch]; the range of channel_affine2_v2.
+__kernel void nchw_to_cnhw_affine2_v2(__global float* F, int dy, int x, int a, int b, int d,
+                                      int out, int outer, int c, int inner) {
+  int i0 = get_global_id(0) * CV;
+  if (i0 >= inner) {
+    return;
+  }
+  int ch = get_global_id(1);
+  int o = get_global_id(2);
+  int e = (o * c + ch) * inner + i0;
+  int t = out + (ch * outer + o) * inner + i0;
+  float av = F[a + ch];
+  float bv = F[b + ch];
+  float dv = F[d + ch];
+  if (i0 + CV <= inner) {
+    float16 g = vload16(0, F + dy + e);
+    float16 v = vload16(0, F + x + e);
+    vstore16(g * av + v * bv + dv, 0, F + t);
+  } else {
+    for (int i = 0; i < inner - i0; i++) {
+      F[t + i] = F[dy + e + i] * av + F[x + e + i] * bv + dv;
+    }
+  }
+}
+
 // ---------------------------------------------------------------- BatchNorm, local statistics
 // One work-group of RWG per channel does a whole training-mode BatchNorm pass: the reduction of
 // channel_moments (_v2 for inner >= 16, or the serial one, with the identical summation order),

@@ -524,6 +524,55 @@ public abstract class OpsConformanceTest {
     }
   }
 
+  /**
+   * The permutes fused with a channel op: close to the reference, and equal bit for bit to this
+   * device's own composition of the separate kernels (channels.cl, invariants 5 and 6).
+   */
+  @Test
+  void layoutFusedChannelOps() {
+    int[][] shapes = {{2, 3, 5}, {0, 3, 4}, {4, 16, 49}, {3, 5, 37}, {6, 4, 16}, {70, 3, 17}, {1, 2, 64}};
+    for (int[] s : shapes) {
+      int n = s[0];
+      int c = s[1];
+      int inner = s[2];
+      for (float mean : new float[] {0f, 100f}) {
+        Twin x = twin(random.normal(n * c * inner, mean, 1f), c, n, inner);
+        Twin shift = twin(random.uniform(c, mean - 0.5f, mean + 0.5f), c);
+        Twin y = output(n, c, inner);
+        Twin out = output(DType.DOUBLE, 2 * c);
+        dut().cnhwToNchwMoments(x.dut, n, c, inner, shift.dut, y.dut, out.dut);
+        ref().cnhwToNchwMoments(x.ref, n, c, inner, shift.ref, y.ref, out.ref);
+        String what = " mean=" + mean + " " + Arrays.toString(s);
+        check("cnhwToNchwMoments y" + what, y, EXACT);
+        check("cnhwToNchwMoments sums" + what, out, doubleSums(new int[] {n, c, inner}));
+        Twin y2 = output(n, c, inner);
+        Twin out2 = output(DType.DOUBLE, 2 * c);
+        dut().cnhwToNchw(x.dut, n, c, inner, y2.dut);
+        dut().channelMoments(y2.dut, n, c, inner, shift.dut, out2.dut);
+        assertArrayEquals(y2.dut.toFloatArray(), y.dut.toFloatArray(), "permute" + what);
+        assertArrayEquals(out2.dut.toDoubleArray(), out.dut.toDoubleArray(),
+            "fused sums equal the composition's bit for bit" + what);
+      }
+      Twin dy = uniform(-1, 1, n, c, inner);
+      Twin x = uniform(-1, 1, n, c, inner);
+      Twin a = uniform(-2, 2, c);
+      Twin b = uniform(-1, 1, c);
+      Twin d = uniform(-1, 1, c);
+      Twin out = output(c, n, inner);
+      dut().nchwToCnhwAffine2(dy.dut, x.dut, n, c, inner, a.dut, b.dut, d.dut, out.dut);
+      ref().nchwToCnhwAffine2(dy.ref, x.ref, n, c, inner, a.ref, b.ref, d.ref, out.ref);
+      check("nchwToCnhwAffine2 " + Arrays.toString(s), out, FEW_OPS);
+      Twin t = output(n, c, inner);
+      Twin out2 = output(c, n, inner);
+      dut().channelAffine2(dy.dut, x.dut, n, c, inner, a.dut, b.dut, d.dut, t.dut);
+      dut().nchwToCnhw(t.dut, n, c, inner, out2.dut);
+      if (n > 0) {
+        assertArrayEquals(out2.dut.toFloatArray(), out.dut.toFloatArray(),
+            "nchwToCnhwAffine2 equals the composition bit for bit " + Arrays.toString(s));
+      }
+    }
+  }
+
   @Test
   void batchNormTrainForwardAndBackward() {
     int[][] shapes = {{2, 3, 5}, {1, 1, 1}, {0, 3, 4}, {5, 7, 11}, {3, 2, 1}, {4, 16, 49}, {3, 5, 37},
