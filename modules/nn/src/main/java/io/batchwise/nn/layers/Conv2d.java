@@ -33,6 +33,8 @@ public final class Conv2d extends AbstractLayer {
   private final TensorSlot dx = slot();
   /** Where backward leaves its weight gradient; null: computed in backward. */
   private DeferredGradients deferred;
+  /** The normalization right after this layer that rides on its permutes; null: none. */
+  private ChannelFusedInput next;
 
   public Conv2d(int outChannels, int kernel, int stride, int padding, boolean bias) {
     if (outChannels <= 0 || kernel <= 0 || stride <= 0 || padding < 0) {
@@ -95,11 +97,34 @@ public final class Conv2d extends AbstractLayer {
     Tensor ycnhw = scratch.get(Scratch.CNHW, outChannels, cols);
     ops.gemm(false, false, outChannels, cols, rows, 1f, weight.value(), 0, col, 0, 0f, ycnhw, 0);
     int inner = g.oh() * g.ow();
-    ops.cnhwToNchw(ycnhw, n, outChannels, inner, y);
+    ChannelFusedInput.MomentsRequest moments = next == null ? null : next.momentsRequest(mode);
+    if (moments != null) {
+      ops.cnhwToNchwMoments(ycnhw, n, outChannels, inner, moments.shift(), y, moments.sums());
+      next.momentsWritten(y);
+    } else {
+      ops.cnhwToNchw(ycnhw, n, outChannels, inner, y);
+      if (next != null) {
+        next.momentsWritten(null); // no sums this pass: none left over from an earlier one
+      }
+    }
     if (hasBias) {
       ops.addChannelBias(y, n, outChannels, inner, bias.value());
     }
     return y;
+  }
+
+  /** Whether a normalization can ride on this layer's permutes: not with a bias (added after them). */
+  boolean canLinkNext() {
+    return !hasBias;
+  }
+
+  /** Links (or, with null, unlinks) the normalization right after this layer ({@link Sequential}). */
+  void linkNext(ChannelFusedInput layer) {
+    if (layer != null && hasBias) {
+      throw new IllegalArgumentException(describe() + " has a bias, added after the permute a "
+          + "following normalization would ride on");
+    }
+    this.next = layer;
   }
 
   /**
@@ -138,7 +163,9 @@ public final class Conv2d extends AbstractLayer {
     int inner = g.oh() * g.ow();
     Scratch scratch = Scratch.of(device);
     Tensor dycnhw = scratch.get(Scratch.CNHW, outChannels, cols);
-    ops.nchwToCnhw(dy, n, outChannels, inner, dycnhw);
+    // dy may be the linked normalization's input gradient left unwritten: then the permute writes it.
+    ChannelFusedInput.AffineGradient map = next == null ? null : next.takeGradient(dy);
+    permuteGradient(dy, map, n, inner, dycnhw);
     Tensor col = scratch.get(Scratch.COL, rows, cols);
     if (deferred == null) {
       ops.im2col(input, g, col);
@@ -150,7 +177,7 @@ public final class Conv2d extends AbstractLayer {
       deferred.defer(() -> {
         Scratch later = Scratch.of(device);
         Tensor dyLater = later.get(Scratch.CNHW, outChannels, cols);
-        ops.nchwToCnhw(dy, n, outChannels, inner, dyLater);
+        permuteGradient(dy, map, n, inner, dyLater);
         Tensor colLater = later.get(Scratch.COL, rows, cols);
         ops.im2col(x, g, colLater);
         weightGradient(dy, dyLater, colLater, g);
@@ -160,6 +187,16 @@ public final class Conv2d extends AbstractLayer {
     ops.gemm(true, false, rows, cols, outChannels, 1f, weight.value(), 0, dycnhw, 0, 0f, col, 0);
     ops.col2im(col, g, dxT);
     return dxT;
+  }
+
+  /** dY in CNHW: dy permuted, or the linked normalization's map of its own dy and x, permuted. */
+  private void permuteGradient(Tensor dy, ChannelFusedInput.AffineGradient map, int n, int inner,
+      Tensor dycnhw) {
+    if (map == null) {
+      ops.nchwToCnhw(dy, n, outChannels, inner, dycnhw);
+    } else {
+      ops.nchwToCnhwAffine2(map.dy(), map.x(), n, outChannels, inner, map.a(), map.b(), map.d(), dycnhw);
+    }
   }
 
   /** dW [Cout, rows] = dY [Cout, cols] · colᵀ, and db = Σ dy per channel. */

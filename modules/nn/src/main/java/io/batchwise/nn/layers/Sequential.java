@@ -22,6 +22,7 @@ import java.util.Random;
  */
 public final class Sequential implements Layer {
   private final Map<String, Layer> children = new LinkedHashMap<>();
+  private boolean convNormFusion = true;
   private int[] inShape;
   private int[] outShape;
 
@@ -40,6 +41,7 @@ public final class Sequential implements Layer {
       throw new IllegalArgumentException("Sequential: duplicate child name '" + name + "'");
     }
     children.put(name, layer);
+    relink();
     return this;
   }
 
@@ -58,7 +60,81 @@ public final class Sequential implements Layer {
       throw new IllegalArgumentException("Sequential: cannot replace '" + name + "' by null");
     }
     get(name);
-    children.put(name, layer);
+    Layer old = children.put(name, layer);
+    unlink(old);
+    relink();
+  }
+
+  /**
+   * Whether each bias-free {@link Conv2d} here is linked to a {@link ChannelFusedInput} right after
+   * it (default true), so that the normalization's per-channel passes ride on the convolution's
+   * permutes; false runs every layer on its own (same results; benchmarks compare both). Applies to
+   * this Sequential's own children; {@link #convNormFusion(Layer, boolean)} sets a whole model.
+   */
+  public void convNormFusion(boolean on) {
+    this.convNormFusion = on;
+    relink();
+  }
+
+  public boolean convNormFusion() {
+    return convNormFusion;
+  }
+
+  /** Sets {@link #convNormFusion(boolean)} on every Sequential in {@code model} (through residuals). */
+  public static void convNormFusion(Layer model, boolean on) {
+    if (model instanceof Sequential s) {
+      s.convNormFusion(on);
+      for (Layer l : s.children.values()) {
+        convNormFusion(l, on);
+      }
+    } else if (model instanceof Residual r) {
+      convNormFusion(r.main(), on);
+      if (r.shortcut() != null) {
+        convNormFusion(r.shortcut(), on);
+      }
+    }
+  }
+
+  /** The linked pairs, as "conv>norm" child names (tests and logs). */
+  public List<String> linkedPairs() {
+    List<String> out = new ArrayList<>();
+    String prev = null;
+    Layer prevLayer = null;
+    for (Map.Entry<String, Layer> e : children.entrySet()) {
+      if (convNormFusion && prevLayer instanceof Conv2d conv && conv.canLinkNext()
+          && e.getValue() instanceof ChannelFusedInput) {
+        out.add(prev + ">" + e.getKey());
+      }
+      prev = e.getKey();
+      prevLayer = e.getValue();
+    }
+    return out;
+  }
+
+  private static void unlink(Layer l) {
+    if (l instanceof Conv2d conv) {
+      conv.linkNext(null);
+    }
+    if (l instanceof ChannelFusedInput f) {
+      f.linkProducer(false);
+    }
+  }
+
+  private void relink() {
+    for (Layer l : children.values()) {
+      unlink(l);
+    }
+    if (!convNormFusion) {
+      return;
+    }
+    Layer prev = null;
+    for (Layer l : children.values()) {
+      if (prev instanceof Conv2d conv && conv.canLinkNext() && l instanceof ChannelFusedInput f) {
+        conv.linkNext(f);
+        f.linkProducer(true);
+      }
+      prev = l;
+    }
   }
 
   /** The child named {@code name}. */

@@ -13,6 +13,12 @@
  *   <li>Short-lived workspaces that only live inside one forward or backward call (the im2col
  *       matrix of a convolution) come from the per-device {@link io.batchwise.nn.layers.Scratch},
  *       so a deep network holds one such matrix, not one per layer.</li>
+ *   <li>A {@link io.batchwise.nn.layers.Sequential} links each bias-free
+ *       {@link io.batchwise.nn.layers.Conv2d} to a {@link io.batchwise.nn.layers.ChannelFusedInput}
+ *       (BatchNorm, SyncBatchNorm) right after it: the convolution's output permute also computes
+ *       the normalization's batch moments, and its gradient permute applies the normalization's
+ *       input-gradient map, which the normalization then leaves unwritten. Results are those of
+ *       the unlinked layers; {@code Sequential.convNormFusion(model, false)} turns it off.</li>
  * </ol>
  */
 package io.batchwise.nn.layers;

@@ -4,6 +4,7 @@ import io.batchwise.nn.Mode;
 import io.batchwise.nn.Parameter;
 import io.batchwise.nn.StateBuffer;
 import io.batchwise.nn.layers.AbstractLayer;
+import io.batchwise.nn.layers.ChannelFusedInput;
 import io.batchwise.nn.layers.TensorSlot;
 import io.batchwise.tensor.BatchNormCoefficients;
 import io.batchwise.tensor.DType;
@@ -38,8 +39,14 @@ import java.util.Random;
  * <p>The seam: the sums pass through {@link #reduceForward} (2C+1 values) and {@link #reduceBackward}
  * (2C values), which call the {@link StatisticsReducer} given at construction (identity by default).
  * SyncBatchNorm is this layer with an all-reducing reducer.
+ *
+ * <p>Right after a bias-free {@link io.batchwise.nn.layers.Conv2d} in a Sequential the two are
+ * linked ({@link ChannelFusedInput}): the convolution's output permute computes S1 and S2, and its
+ * gradient permute applies this layer's dx map, so each pass reads the activation once less and
+ * launches one kernel less. The sums, the host arithmetic and so the results are those of the
+ * unlinked layer.
  */
-public class BatchNorm extends AbstractLayer implements RunningStatistics {
+public class BatchNorm extends AbstractLayer implements RunningStatistics, ChannelFusedInput {
 
   /**
    * Hyperparameters.
@@ -118,6 +125,14 @@ public class BatchNorm extends AbstractLayer implements RunningStatistics {
   private boolean statisticsFrozen;
   private ForwardObserver observer;
   private Tensor batchesTracked;
+  // Linked to the convolution before it (ChannelFusedInput): that layer's forward may leave this
+  // layer's sums in moments for its output momentsFor; this layer's backward then leaves its input
+  // gradient unwritten (pendingDx) for that convolution to write through pendingMap.
+  private boolean producerLinked;
+  private MomentsRequest momentsRequest;
+  private Tensor momentsFor;
+  private Tensor pendingDx;
+  private AffineGradient pendingMap;
 
   /** Sees the local forward sums before they are reduced (PreciseBN accumulates them). */
   interface ForwardObserver {
@@ -283,12 +298,57 @@ public class BatchNorm extends AbstractLayer implements RunningStatistics {
   }
 
   @Override
+  public void linkProducer(boolean linked) {
+    this.producerLinked = linked;
+    this.momentsFor = null;
+    this.pendingDx = null;
+    this.pendingMap = null;
+  }
+
+  /**
+   * With a linked convolution in training mode: the sums about the running mean that this
+   * forward would otherwise compute itself. Linked, even local statistics take this path rather
+   * than the one-launch kernel: the sums come with the permute, leaving one launch (the affine map)
+   * as the one-launch kernel does, over one fewer read of the activation.
+   */
+  @Override
+  public MomentsRequest momentsRequest(Mode mode) {
+    if (!producerLinked || mode != Mode.TRAIN || statisticsFrozen || moments == null) {
+      return null;
+    }
+    if (momentsRequest == null) {
+      momentsRequest = new MomentsRequest(runningMean, moments);
+    }
+    return momentsRequest;
+  }
+
+  @Override
+  public void momentsWritten(Tensor y) {
+    this.momentsFor = y;
+  }
+
+  @Override
+  public AffineGradient takeGradient(Tensor dxT) {
+    if (pendingDx == null || dxT != pendingDx) {
+      return null;
+    }
+    AffineGradient map = pendingMap;
+    pendingDx = null;
+    pendingMap = null;
+    return map;
+  }
+
+  @Override
   public Tensor forward(Tensor x, Mode mode) {
     int n = beginForward(x, mode);
     Tensor y = out.get(device, withBatch(n, inShape));
     int c = channels;
+    pendingDx = null;
+    pendingMap = null;
+    boolean summed = x == momentsFor;
+    momentsFor = null;
     batchStats = mode == Mode.TRAIN && !statisticsFrozen;
-    fusedStep = batchStats && n > 0 && observer == null && statisticsAreLocal();
+    fusedStep = batchStats && n > 0 && observer == null && statisticsAreLocal() && !summed;
     if (fusedStep) {
       forwardLocal(x, n, y);
       return y;
@@ -302,7 +362,9 @@ public class BatchNorm extends AbstractLayer implements RunningStatistics {
       double[] k = read(runningMean);
       double[] sums = new double[2 * c + 1];
       if (n > 0) {
-        ops.channelMoments(x, n, c, inner, runningMean, moments);
+        if (!summed) {
+          ops.channelMoments(x, n, c, inner, runningMean, moments);
+        }
         moments.read(0, sums, 0, 2 * c);
       }
       sums[2 * c] = (double) n * inner;
@@ -420,6 +482,12 @@ public class BatchNorm extends AbstractLayer implements RunningStatistics {
       coefA.write(a);
       coefB.write(b);
       coefD.write(d);
+      if (producerLinked) {
+        // The linked convolution writes dx, permuted, in its own backward (takeGradient).
+        pendingDx = dxT;
+        pendingMap = new AffineGradient(dy, input, coefA, coefB, coefD);
+        return dxT;
+      }
       ops.channelAffine2(dy, input, n, c, inner, coefA, coefB, coefD, dxT);
     }
     return dxT;
