@@ -40,7 +40,9 @@ import java.util.Map;
  * [--modes weak,strong] [--norms syncbn,bn,independent,independent-syncbn] [--batch-per-worker 16] [--global-batch 32]
  * [--steps 12] [--warmup 3] [--device opencl] [--memory-mb 256] [--out bench/results]
  * [--pin auto|true|false] [--shared-memory on|off] [--defer-weight-gradients on|off] [--repeats 1]
- * [--core-probe on|off] [--yield-micros 2000] [--bucket-kb 1024] [--balance-shards on|off]}:
+ * [--core-probe on|off] [--yield-micros 2000] [--bucket-kb 1024] [--balance-shards on|off]
+ * [--conv-norm-fusion on|off]}: {@code --conv-norm-fusion off} runs each convolution and the
+ * BatchNorm after it as separate layers instead of linked ({@code Sequential#convNormFusion});
  * {@code --balance-shards on} splits each global batch of the SyncBN points by the workers' measured
  * speeds ({@code ShardBalancer}; per-worker BN points stay even, their result would change);
  * {@code --yield-micros} is how long a worker waiting in a shared-memory collective polls before it
@@ -95,6 +97,7 @@ public final class ScalingBench {
     o.put("yield-micros", String.valueOf(io.batchwise.collective.CollectiveConfig.DEFAULT_YIELD_MICROS));
     o.put("bucket-kb", String.valueOf(io.batchwise.train.parallel.GradientBuckets.DEFAULT_BUCKET_BYTES >> 10));
     o.put("balance-shards", "off");
+    o.put("conv-norm-fusion", "on");
     BenchOptions.applyOrExit("ScalingBench", o, args);
     int[] workers = Arrays.stream(o.get("workers").split(",")).mapToInt(Integer::parseInt).toArray();
     if (workers[0] != 1) {
@@ -130,12 +133,17 @@ public final class ScalingBench {
       System.err.println("ScalingBench: --balance-shards takes on or off, got '" + balance + "'");
       System.exit(2);
     }
+    String fusion = o.get("conv-norm-fusion");
+    if (!fusion.equals("on") && !fusion.equals("off")) {
+      System.err.println("ScalingBench: --conv-norm-fusion takes on or off, got '" + fusion + "'");
+      System.exit(2);
+    }
     ScalingRun.Settings settings;
     try {
       settings = ScalingRun.Settings.defaults(pin).withSharedMemory(sharedMemory)
           .withDeferWeightGradients(deferWeightGradients).withYieldMicros(Integer.parseInt(o.get("yield-micros")))
           .withBucketBytes(Math.multiplyExact(Integer.parseInt(o.get("bucket-kb")), 1024))
-          .withBalanceShards(balance.equals("on"));
+          .withBalanceShards(balance.equals("on")).withConvNormFusion(fusion.equals("on"));
     } catch (IllegalArgumentException | ArithmeticException e) {
       System.err.println("ScalingBench: --yield-micros takes a whole number >= 0 and --bucket-kb one >= 1 (got '"
           + o.get("yield-micros") + "' and '" + o.get("bucket-kb") + "')");
@@ -698,7 +706,9 @@ public final class ScalingBench {
         + (o.containsKey("yield-micros") ? " Waiting ranks poll for " + o.get("yield-micros") + " µs before parking; "
             + "gradient buckets of " + o.get("bucket-kb") + " KiB." : "")
         + ("on".equals(o.get("balance-shards")) ? " SyncBN points split each global batch by the workers' measured "
-            + "speeds (`--balance-shards on`, `ShardBalancer`); per-worker BN points split it evenly." : "") + "\n\n");
+            + "speeds (`--balance-shards on`, `ShardBalancer`); per-worker BN points split it evenly." : "")
+        + ("off".equals(o.get("conv-norm-fusion")) ? " Convolutions and BatchNorm run as separate layers "
+            + "(`--conv-norm-fusion off`)." : "") + "\n\n");
     Path probes = out.resolve("scaling-cores.csv");
     if (Files.isRegularFile(probes)) {
       sb.append(CoreProbe.summary(probes));

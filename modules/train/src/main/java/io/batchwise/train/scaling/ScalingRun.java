@@ -152,9 +152,11 @@ public final class ScalingRun {
    * @param balanceShards split each global batch by the workers' measured speeds ({@link
    *     ShardBalancer}) instead of evenly; only for points whose result does not depend on the split
    *     (SyncBN), and meaningless for the independent controls (each is a group of one)
+   * @param convNormFusion link each convolution to the BatchNorm after it ({@link
+   *     Sequential#convNormFusion(boolean)}, the default); false runs them as separate layers
    */
   public record Settings(boolean pin, boolean sharedMemory, boolean deferWeightGradients, int yieldMicros,
-      int bucketBytes, boolean balanceShards) {
+      int bucketBytes, boolean balanceShards, boolean convNormFusion) {
     public Settings {
       if (yieldMicros < 0 || bucketBytes < 1) {
         throw new IllegalArgumentException("need yieldMicros >= 0 and bucketBytes >= 1, got " + yieldMicros
@@ -165,27 +167,31 @@ public final class ScalingRun {
     /** The defaults: shared memory, no deferral, the communicator's wait and the default buckets. */
     public static Settings defaults(boolean pin) {
       return new Settings(pin, true, false, CollectiveConfig.DEFAULT_YIELD_MICROS,
-          GradientBuckets.DEFAULT_BUCKET_BYTES, false);
+          GradientBuckets.DEFAULT_BUCKET_BYTES, false, true);
     }
 
     public Settings withSharedMemory(boolean v) {
-      return new Settings(pin, v, deferWeightGradients, yieldMicros, bucketBytes, balanceShards);
+      return new Settings(pin, v, deferWeightGradients, yieldMicros, bucketBytes, balanceShards, convNormFusion);
     }
 
     public Settings withDeferWeightGradients(boolean v) {
-      return new Settings(pin, sharedMemory, v, yieldMicros, bucketBytes, balanceShards);
+      return new Settings(pin, sharedMemory, v, yieldMicros, bucketBytes, balanceShards, convNormFusion);
     }
 
     public Settings withYieldMicros(int v) {
-      return new Settings(pin, sharedMemory, deferWeightGradients, v, bucketBytes, balanceShards);
+      return new Settings(pin, sharedMemory, deferWeightGradients, v, bucketBytes, balanceShards, convNormFusion);
     }
 
     public Settings withBucketBytes(int v) {
-      return new Settings(pin, sharedMemory, deferWeightGradients, yieldMicros, v, balanceShards);
+      return new Settings(pin, sharedMemory, deferWeightGradients, yieldMicros, v, balanceShards, convNormFusion);
     }
 
     public Settings withBalanceShards(boolean v) {
-      return new Settings(pin, sharedMemory, deferWeightGradients, yieldMicros, bucketBytes, v);
+      return new Settings(pin, sharedMemory, deferWeightGradients, yieldMicros, bucketBytes, v, convNormFusion);
+    }
+
+    public Settings withConvNormFusion(boolean v) {
+      return new Settings(pin, sharedMemory, deferWeightGradients, yieldMicros, bucketBytes, balanceShards, v);
     }
   }
 
@@ -292,7 +298,8 @@ public final class ScalingRun {
             String.valueOf(p.memoryMb()), String.valueOf(settings.sharedMemory()),
             String.valueOf(settings.deferWeightGradients()), String.valueOf(settings.yieldMicros()),
             String.valueOf(settings.bucketBytes()),
-            String.valueOf(settings.balanceShards() && !alone && p.norm().equals("syncbn"))));
+            String.valueOf(settings.balanceShards() && !alone && p.norm().equals("syncbn")),
+            String.valueOf(settings.convNormFusion())));
         Process proc = pb.start();
         procs.add(proc);
         outs.add(new BufferedReader(new InputStreamReader(proc.getInputStream(), StandardCharsets.UTF_8)));
@@ -375,6 +382,7 @@ public final class ScalingRun {
     int yieldMicros = a.length > 13 ? Integer.parseInt(a[13]) : CollectiveConfig.DEFAULT_YIELD_MICROS;
     int bucketBytes = a.length > 14 ? Integer.parseInt(a[14]) : GradientBuckets.DEFAULT_BUCKET_BYTES;
     boolean balance = a.length > 15 && Boolean.parseBoolean(a[15]);
+    boolean convNormFusion = a.length <= 16 || Boolean.parseBoolean(a[16]);
     CollectiveConfig cfg = CollectiveConfig.builder().jobId("scaling").secret(secret).rank(rank).size(workers)
         .timeout(Duration.ofSeconds(300)).spinMicros(0).yieldMicros(yieldMicros).sharedMemory(sharedMemory).build();
     CollectiveServer server = CollectiveServer.bind(cfg, new InetSocketAddress("127.0.0.1", 0));
@@ -390,6 +398,7 @@ public final class ScalingRun {
     try (Communicator comm = server.join(endpoints);
         Device dev = Devices.open(device, new DeviceOptions(memoryMb, 8));
         Sequential net = Models.create(model, NormFactory.byName(syncBnPathAlone ? "syncbn" : norm))) {
+      Sequential.convNormFusion(net, convNormFusion);
       net.init(dev, data.sampleShape().clone(), new Random(1));
       ShardBalancer shards = ShardBalancer.forRun(balance, workers, globalBatch);
       shards.checkModel(net);
