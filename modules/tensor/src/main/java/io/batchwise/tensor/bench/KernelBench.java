@@ -86,6 +86,19 @@ public final class KernelBench {
   private record Row(String name, String shape, Case run) {
   }
 
+  /** The operands of a BatchNorm backward over [n, ch, inner] (invstd 1, the rest random). */
+  private record BnBackward(Tensor dy, Tensor x, Tensor gamma, Tensor center, Tensor invstd, Tensor dg,
+      Tensor db, Tensor dx) {
+    static BnBackward of(Operands t, int n, int ch, int inner) {
+      Tensor invstd = t.doubles(ch);
+      double[] ones = new double[ch];
+      Arrays.fill(ones, 1.0);
+      invstd.write(ones);
+      return new BnBackward(t.random(n, ch, inner), t.random(n, ch, inner), t.uniform(0.5f, 1.5f, ch),
+          t.random(ch), invstd, t.random(ch), t.random(ch), t.random(n, ch, inner));
+    }
+  }
+
   private KernelBench() {
   }
 
@@ -282,32 +295,23 @@ public final class KernelBench {
           };
         }));
         rows.add(new Row("BN bwd + conv start, " + pair, dims, (d, ops, t) -> {
-          Tensor dy = t.random(n, ch, inner);
-          Tensor x = t.random(n, ch, inner);
-          Tensor gamma = t.uniform(0.5f, 1.5f, ch);
-          Tensor center = t.random(ch);
-          Tensor invstd = t.doubles(ch);
-          double[] ones = new double[ch];
-          Arrays.fill(ones, 1.0);
-          invstd.write(ones);
-          Tensor dg = t.random(ch);
-          Tensor db = t.random(ch);
+          BnBackward b = BnBackward.of(t, n, ch, inner);
           Tensor sums = t.doubles(2 * ch);
-          Tensor dx = t.random(n, ch, inner);
           Tensor cnhw = t.random(ch, n, inner);
           return switch (pair) {
             case "local" -> () -> {
-              ops.batchNormTrainBackward(dy, x, n, ch, inner, gamma, center, invstd, dg, db, dx);
-              ops.nchwToCnhw(dx, n, ch, inner, cnhw);
+              ops.batchNormTrainBackward(b.dy(), b.x(), n, ch, inner, b.gamma(), b.center(), b.invstd(), b.dg(),
+                  b.db(), b.dx());
+              ops.nchwToCnhw(b.dx(), n, ch, inner, cnhw);
             };
             case "sync" -> () -> {
-              ops.channelGradMoments(dy, x, n, ch, inner, center, sums);
-              ops.channelAffine2(dy, x, n, ch, inner, gamma, center, db, dx);
-              ops.nchwToCnhw(dx, n, ch, inner, cnhw);
+              ops.channelGradMoments(b.dy(), b.x(), n, ch, inner, b.center(), sums);
+              ops.channelAffine2(b.dy(), b.x(), n, ch, inner, b.gamma(), b.center(), b.db(), b.dx());
+              ops.nchwToCnhw(b.dx(), n, ch, inner, cnhw);
             };
             default -> () -> {
-              ops.channelGradMoments(dy, x, n, ch, inner, center, sums);
-              ops.nchwToCnhwAffine2(dy, x, n, ch, inner, gamma, center, db, cnhw);
+              ops.channelGradMoments(b.dy(), b.x(), n, ch, inner, b.center(), sums);
+              ops.nchwToCnhwAffine2(b.dy(), b.x(), n, ch, inner, b.gamma(), b.center(), b.db(), cnhw);
             };
           };
         }));
@@ -334,19 +338,9 @@ public final class KernelBench {
               beta, 1e-5, 0.1, 1.0, rm, rv, center, invstd, y));
         }));
         rows.add(new Row("batchNormTrainBwd " + version, dims, (d, ops, t) -> {
-          Tensor dy = t.random(N, ch, inner);
-          Tensor x = t.random(N, ch, inner);
-          Tensor gamma = t.uniform(0.5f, 1.5f, ch);
-          Tensor center = t.random(ch);
-          Tensor invstd = t.doubles(ch);
-          double[] ones = new double[ch];
-          Arrays.fill(ones, 1.0);
-          invstd.write(ones);
-          Tensor dg = t.random(ch);
-          Tensor db = t.random(ch);
-          Tensor dx = t.random(N, ch, inner);
-          return withFusedBatchNorm(ops, fused, () -> ops.batchNormTrainBackward(dy, x, N, ch, inner,
-              gamma, center, invstd, dg, db, dx));
+          BnBackward b = BnBackward.of(t, N, ch, inner);
+          return withFusedBatchNorm(ops, fused, () -> ops.batchNormTrainBackward(b.dy(), b.x(), N, ch, inner,
+              b.gamma(), b.center(), b.invstd(), b.dg(), b.db(), b.dx()));
         }));
       }
     }

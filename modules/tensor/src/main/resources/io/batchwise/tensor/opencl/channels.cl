@@ -324,6 +324,20 @@ int row_begin(int l, int outer) {
   return (int) (((long) l * outer) / RWG);
 }
 
+// One 16-element chunk, or one element, into the shifted-moment accumulators: the arithmetic of
+// every v2 moment sum (rows_moments_v2 and the permute that sums on its way, invariant 5).
+void add_moments16(double16* a1, double16* a2, float16 v, double k) {
+  double16 d = convert_double16(v) - k;
+  *a1 += d;
+  *a2 += d * d;
+}
+
+void add_moments1(double* t1, double* t2, float v, double k) {
+  double d = (double) v - k;
+  *t1 += d;
+  *t2 += d * d;
+}
+
 // Work-item l's share of channel ch's shifted moments in the v2 order; returns
 // (sum (x - k), sum (x - k)^2).
 double2 rows_moments_v2(__global float* F, int x, double k, int l, int outer, int c, int ch,
@@ -337,14 +351,10 @@ double2 rows_moments_v2(__global float* F, int x, double k, int l, int outer, in
     int base = x + (o * c + ch) * inner;
     for (int i0 = 0; i0 < inner; i0 += CV) {
       if (i0 + CV <= inner) {
-        double16 d = convert_double16(vload16(0, F + base + i0)) - k;
-        a1 += d;
-        a2 += d * d;
+        add_moments16(&a1, &a2, vload16(0, F + base + i0), k);
       } else {
         for (int i = i0; i < inner; i++) {
-          double d = (double) F[base + i] - k;
-          t1 += d;
-          t2 += d * d;
+          add_moments1(&t1, &t2, F[base + i], k);
         }
       }
     }
@@ -464,8 +474,9 @@ __kernel void channel_grad_moments_v2(__global float* F, __global double* D, int
 // and its backward permutes dy from NCHW to CNHW. These kernels do the BatchNorm work inside those
 // permutes, so the activation is read once instead of twice and one launch per pass goes away.
 //  5. cnhw_to_nchw_moments_v2 sums exactly the values rows_moments_v2 would read from the NCHW
-//     output, in the same order (row o of channel ch is row ch·outer + o of the CNHW input), so
-//     its sums equal channel_moments_v2's on that output bit for bit.
+//     output, in the same order (row o of channel ch is row ch·outer + o of the CNHW input) and
+//     through the same add_moments16/add_moments1, so its sums equal channel_moments_v2's on that
+//     output bit for bit.
 //  6. nchw_to_cnhw_affine2_v2 evaluates channel_affine2_v2's expression on the same operands and
 //     only stores it elsewhere, so it equals channel_affine2_v2 followed by nchw_to_cnhw.
 
@@ -490,16 +501,12 @@ __kernel void cnhw_to_nchw_moments_v2(__global float* F, __global double* D, int
       if (i0 + CV <= inner) {
         float16 v = vload16(0, F + src + i0);
         vstore16(v, 0, F + dst + i0);
-        double16 dv = convert_double16(v) - k;
-        a1 += dv;
-        a2 += dv * dv;
+        add_moments16(&a1, &a2, v, k);
       } else {
         for (int i = i0; i < inner; i++) {
           float v = F[src + i];
           F[dst + i] = v;
-          double dv = (double) v - k;
-          t1 += dv;
-          t2 += dv * dv;
+          add_moments1(&t1, &t2, v, k);
         }
       }
     }

@@ -84,8 +84,11 @@ class ScalingBenchSmokeTest {
   void balancedShardsCoverEveryGlobalBatch(@TempDir Path out) throws Exception {
     ScalingBench.main(new String[] {"--models", "lenet-bn", "--workers", "1,3", "--modes", "weak",
         "--norms", "syncbn", "--batch-per-worker", "8", "--steps", "8", "--warmup", "1", "--memory-mb", "64",
-        "--core-probe", "off", "--balance-shards", "on", "--out", out.toString()});
-    assertTrue(Files.readString(out.resolve("scaling.md")).contains("`--balance-shards on`"));
+        "--core-probe", "off", "--balance-shards", "on", "--conv-norm-fusion", "off", "--out", out.toString()});
+    String md = Files.readString(out.resolve("scaling.md"));
+    assertTrue(md.contains("`--balance-shards on`"), md);
+    // The workers took the unlinked layers too (a child that could not parse them would fail).
+    assertTrue(md.contains("`--conv-norm-fusion off`"), md);
     java.util.Map<String, Integer> perStep = new java.util.TreeMap<>();
     for (String row : Files.readAllLines(out.resolve("scaling-steps.csv")).subList(1, 1 + 7 + 3 * 7)) {
       String[] f = row.split(",");
