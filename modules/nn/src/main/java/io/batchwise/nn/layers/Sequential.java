@@ -98,15 +98,29 @@ public final class Sequential implements Layer {
   /** The linked pairs, as "conv>norm" child names (tests and logs). */
   public List<String> linkedPairs() {
     List<String> out = new ArrayList<>();
-    String prev = null;
-    Layer prevLayer = null;
+    for (Link l : links()) {
+      out.add(l.producerName() + ">" + l.consumerName());
+    }
+    return out;
+  }
+
+  /** A bias-free convolution and the normalization right after it. */
+  private record Link(String producerName, Conv2d producer, String consumerName, ChannelFusedInput consumer) {
+  }
+
+  /** The pairs to link: none when switched off. */
+  private List<Link> links() {
+    List<Link> out = new ArrayList<>();
+    if (!convNormFusion) {
+      return out;
+    }
+    Map.Entry<String, Layer> prev = null;
     for (Map.Entry<String, Layer> e : children.entrySet()) {
-      if (convNormFusion && prevLayer instanceof Conv2d conv && conv.canLinkNext()
-          && e.getValue() instanceof ChannelFusedInput) {
-        out.add(prev + ">" + e.getKey());
+      if (prev != null && prev.getValue() instanceof Conv2d conv && conv.canLinkNext()
+          && e.getValue() instanceof ChannelFusedInput f) {
+        out.add(new Link(prev.getKey(), conv, e.getKey(), f));
       }
-      prev = e.getKey();
-      prevLayer = e.getValue();
+      prev = e;
     }
     return out;
   }
@@ -124,16 +138,9 @@ public final class Sequential implements Layer {
     for (Layer l : children.values()) {
       unlink(l);
     }
-    if (!convNormFusion) {
-      return;
-    }
-    Layer prev = null;
-    for (Layer l : children.values()) {
-      if (prev instanceof Conv2d conv && conv.canLinkNext() && l instanceof ChannelFusedInput f) {
-        conv.linkNext(f);
-        f.linkProducer(true);
-      }
-      prev = l;
+    for (Link l : links()) {
+      l.producer().linkNext(l.consumer());
+      l.consumer().linkProducer(true);
     }
   }
 

@@ -86,6 +86,15 @@ public final class KernelBench {
   private record Row(String name, String shape, Case run) {
   }
 
+  /** The operands of a BatchNorm training forward over [n, ch, inner] (random; rv and γ positive). */
+  private record BnForward(Tensor x, Tensor gamma, Tensor beta, Tensor rm, Tensor rv, Tensor center, Tensor invstd,
+      Tensor y) {
+    static BnForward of(Operands t, int n, int ch, int inner) {
+      return new BnForward(t.random(n, ch, inner), t.uniform(0.5f, 1.5f, ch), t.random(ch), t.random(ch),
+          t.uniform(0.5f, 2f, ch), t.random(ch), t.doubles(ch), t.random(n, ch, inner));
+    }
+  }
+
   /** The operands of a BatchNorm backward over [n, ch, inner] (invstd 1, the rest random). */
   private record BnBackward(Tensor dy, Tensor x, Tensor gamma, Tensor center, Tensor invstd, Tensor dg,
       Tensor db, Tensor dx) {
@@ -269,28 +278,22 @@ public final class KernelBench {
       for (String pair : new String[] {"local", "sync", "linked"}) {
         rows.add(new Row("conv end + BN fwd, " + pair, dims, (d, ops, t) -> {
           Tensor cnhw = t.random(ch, n, inner);
-          Tensor x = t.random(n, ch, inner);
-          Tensor gamma = t.uniform(0.5f, 1.5f, ch);
-          Tensor beta = t.random(ch);
-          Tensor rm = t.random(ch);
-          Tensor rv = t.uniform(0.5f, 2f, ch);
-          Tensor center = t.random(ch);
-          Tensor invstd = t.doubles(ch);
+          BnForward f = BnForward.of(t, n, ch, inner);
           Tensor sums = t.doubles(2 * ch);
-          Tensor y = t.random(n, ch, inner);
           return switch (pair) {
             case "local" -> () -> {
-              ops.cnhwToNchw(cnhw, n, ch, inner, x);
-              ops.batchNormTrainForward(x, n, ch, inner, gamma, beta, 1e-5, 0.1, 1.0, rm, rv, center, invstd, y);
+              ops.cnhwToNchw(cnhw, n, ch, inner, f.x());
+              ops.batchNormTrainForward(f.x(), n, ch, inner, f.gamma(), f.beta(), 1e-5, 0.1, 1.0, f.rm(), f.rv(),
+                  f.center(), f.invstd(), f.y());
             };
             case "sync" -> () -> {
-              ops.cnhwToNchw(cnhw, n, ch, inner, x);
-              ops.channelMoments(x, n, ch, inner, rm, sums);
-              ops.channelAffine(x, n, ch, inner, gamma, beta, y);
+              ops.cnhwToNchw(cnhw, n, ch, inner, f.x());
+              ops.channelMoments(f.x(), n, ch, inner, f.rm(), sums);
+              ops.channelAffine(f.x(), n, ch, inner, f.gamma(), f.beta(), f.y());
             };
             default -> () -> {
-              ops.cnhwToNchwMoments(cnhw, n, ch, inner, rm, x, sums);
-              ops.channelAffine(x, n, ch, inner, gamma, beta, y);
+              ops.cnhwToNchwMoments(cnhw, n, ch, inner, f.rm(), f.x(), sums);
+              ops.channelAffine(f.x(), n, ch, inner, f.gamma(), f.beta(), f.y());
             };
           };
         }));
@@ -326,16 +329,9 @@ public final class KernelBench {
       for (boolean fused : new boolean[] {false, true}) {
         String version = fused ? "v2" : "v1";
         rows.add(new Row("batchNormTrainFwd " + version, dims, (d, ops, t) -> {
-          Tensor x = t.random(N, ch, inner);
-          Tensor gamma = t.uniform(0.5f, 1.5f, ch);
-          Tensor beta = t.random(ch);
-          Tensor rm = t.random(ch);
-          Tensor rv = t.uniform(0.5f, 2f, ch);
-          Tensor center = t.random(ch);
-          Tensor invstd = t.doubles(ch);
-          Tensor y = t.random(N, ch, inner);
-          return withFusedBatchNorm(ops, fused, () -> ops.batchNormTrainForward(x, N, ch, inner, gamma,
-              beta, 1e-5, 0.1, 1.0, rm, rv, center, invstd, y));
+          BnForward f = BnForward.of(t, N, ch, inner);
+          return withFusedBatchNorm(ops, fused, () -> ops.batchNormTrainForward(f.x(), N, ch, inner, f.gamma(),
+              f.beta(), 1e-5, 0.1, 1.0, f.rm(), f.rv(), f.center(), f.invstd(), f.y()));
         }));
         rows.add(new Row("batchNormTrainBwd " + version, dims, (d, ops, t) -> {
           BnBackward b = BnBackward.of(t, N, ch, inner);
