@@ -69,30 +69,11 @@ public final class Sequential implements Layer {
    * Whether each bias-free {@link Conv2d} here is linked to a {@link ChannelFusedInput} right after
    * it (default true), so that the normalization's per-channel passes ride on the convolution's
    * permutes; false runs every layer on its own (same results; benchmarks compare both). Applies to
-   * this Sequential's own children; {@link #convNormFusion(Layer, boolean)} sets a whole model.
+   * this Sequential's own children; {@code NormConversion.convNormFusion} sets a whole model.
    */
   public void convNormFusion(boolean on) {
     this.convNormFusion = on;
     relink();
-  }
-
-  public boolean convNormFusion() {
-    return convNormFusion;
-  }
-
-  /** Sets {@link #convNormFusion(boolean)} on every Sequential in {@code model} (through residuals). */
-  public static void convNormFusion(Layer model, boolean on) {
-    if (model instanceof Sequential s) {
-      s.convNormFusion(on);
-      for (Layer l : s.children.values()) {
-        convNormFusion(l, on);
-      }
-    } else if (model instanceof Residual r) {
-      convNormFusion(r.main(), on);
-      if (r.shortcut() != null) {
-        convNormFusion(r.shortcut(), on);
-      }
-    }
   }
 
   /** The linked pairs, as "conv>norm" child names (tests and logs). */

@@ -18,7 +18,7 @@
  *       (BatchNorm, SyncBatchNorm) right after it: the convolution's output permute also computes
  *       the normalization's batch moments, and its gradient permute applies the normalization's
  *       input-gradient map, which the normalization then leaves unwritten. Results are those of
- *       the unlinked layers; {@code Sequential.convNormFusion(model, false)} turns it off.</li>
+ *       the unlinked layers; {@code NormConversion.convNormFusion(model, false)} turns it off.</li>
  * </ol>
  */
 package io.batchwise.nn.layers;

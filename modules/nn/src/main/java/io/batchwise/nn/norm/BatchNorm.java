@@ -226,6 +226,7 @@ public class BatchNorm extends AbstractLayer implements RunningStatistics, Chann
     coefD = device.allocate(channels);
     center = device.allocate(channels);
     invstdDevice = device.allocate(DType.DOUBLE, channels);
+    momentsRequest = new MomentsRequest(runningMean, moments);
     if (options.convention() == MomentumConvention.CUMULATIVE) {
       batchesTracked = device.zeros(1); // FLOAT: exact up to 2^24 batches
     }
@@ -313,13 +314,7 @@ public class BatchNorm extends AbstractLayer implements RunningStatistics, Chann
    */
   @Override
   public MomentsRequest momentsRequest(Mode mode) {
-    if (!producerLinked || mode != Mode.TRAIN || statisticsFrozen || moments == null) {
-      return null;
-    }
-    if (momentsRequest == null) {
-      momentsRequest = new MomentsRequest(runningMean, moments);
-    }
-    return momentsRequest;
+    return producerLinked && mode == Mode.TRAIN && !statisticsFrozen ? momentsRequest : null;
   }
 
   @Override

@@ -29,6 +29,27 @@ public final class ModelWalk {
     return out;
   }
 
+  /** Every {@link Sequential} of {@code root}, root included, outer before inner. */
+  public static List<Sequential> sequentials(Layer root) {
+    List<Sequential> out = new ArrayList<>();
+    collectSequentials(root, out);
+    return out;
+  }
+
+  private static void collectSequentials(Layer l, List<Sequential> out) {
+    if (l instanceof Sequential s) {
+      out.add(s);
+      for (Layer c : s.children().values()) {
+        collectSequentials(c, out);
+      }
+    } else if (l instanceof Residual r) {
+      collectSequentials(r.main(), out);
+      if (r.shortcut() != null) {
+        collectSequentials(r.shortcut(), out);
+      }
+    }
+  }
+
   private static void collect(Layer l, List<Layer> out) {
     if (l instanceof Sequential s) {
       for (Layer c : s.children().values()) {

@@ -64,6 +64,16 @@ public final class NormConversion {
     return n;
   }
 
+  /**
+   * Links (true, the default of every {@link Sequential}) or unlinks each bias-free convolution and
+   * the BatchNorm right after it, everywhere in {@code model} ({@link Sequential#convNormFusion}).
+   */
+  public static void convNormFusion(Layer model, boolean on) {
+    for (Sequential s : ModelWalk.sequentials(model)) {
+      s.convNormFusion(on);
+    }
+  }
+
   private static int walk(Layer l, String target, NormContext ctx) {
     int n = 0;
     if (l instanceof Sequential s) {

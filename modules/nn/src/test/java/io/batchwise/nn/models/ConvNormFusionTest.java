@@ -15,10 +15,10 @@ import io.batchwise.nn.layers.ChannelFusedInput;
 import io.batchwise.nn.layers.Conv2d;
 import io.batchwise.nn.layers.Identity;
 import io.batchwise.nn.layers.ReLU;
-import io.batchwise.nn.layers.Residual;
 import io.batchwise.nn.layers.Scratch;
 import io.batchwise.nn.layers.Sequential;
 import io.batchwise.nn.norm.BatchNorm;
+import io.batchwise.nn.norm.ModelWalk;
 import io.batchwise.nn.norm.NormConversion;
 import io.batchwise.nn.norm.NormFactory;
 import io.batchwise.nn.testing.TestDevices;
@@ -39,16 +39,8 @@ class ConvNormFusionTest {
   /** Every linked pair of a model, as "conv>norm", through nested Sequentials and residuals. */
   static List<String> pairs(Layer l) {
     List<String> out = new ArrayList<>();
-    if (l instanceof Sequential s) {
+    for (Sequential s : ModelWalk.sequentials(l)) {
       out.addAll(s.linkedPairs());
-      for (Layer c : s.children().values()) {
-        out.addAll(pairs(c));
-      }
-    } else if (l instanceof Residual r) {
-      out.addAll(pairs(r.main()));
-      if (r.shortcut() != null) {
-        out.addAll(pairs(r.shortcut()));
-      }
     }
     return out;
   }
@@ -62,9 +54,9 @@ class ConvNormFusionTest {
       assertEquals(21, pairs(bn).size(), pairs(bn).toString());
       assertEquals(21, pairs(sync).size());
       assertEquals(0, pairs(gn).size(), "GroupNorm computes no batch moments: nothing to link");
-      Sequential.convNormFusion(bn, false);
+      NormConversion.convNormFusion(bn, false);
       assertEquals(0, pairs(bn).size());
-      Sequential.convNormFusion(bn, true);
+      NormConversion.convNormFusion(bn, true);
       assertEquals(21, pairs(bn).size());
     }
     Sequential withBias = new Sequential()
@@ -163,7 +155,7 @@ class ConvNormFusionTest {
   static void assertLinkedEqualsUnlinked(Device device, String model, String norm, double tol) {
     try (Sequential a = Models.create(model, NormFactory.byName(norm));
          Sequential b = Models.create(model, NormFactory.byName(norm))) {
-      Sequential.convNormFusion(b, false);
+      NormConversion.convNormFusion(b, false);
       a.init(device, Models.inputShape(), new Random(5));
       b.init(device, Models.inputShape(), new Random(5));
       if (norm.equals("syncbn")) {

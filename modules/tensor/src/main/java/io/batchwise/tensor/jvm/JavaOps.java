@@ -734,6 +734,32 @@ final class JavaOps implements Ops {
     });
   }
 
+  /** One pass, no temporary: channelAffine2's expression stored in CNHW order (bit-identical). */
+  @Override
+  public void nchwToCnhwAffine2(Tensor dy, Tensor x, int n, int c, int inner, Tensor a, Tensor b, Tensor d,
+      Tensor out) {
+    long size = dims("nchwToCnhwAffine2", "n, c, inner", n, c, inner);
+    int go = floats(device, "nchwToCnhwAffine2", "dy", dy, size);
+    int xo = floats(device, "nchwToCnhwAffine2", "x", x, size);
+    int ao = floats(device, "nchwToCnhwAffine2", "a", a, c);
+    int bo = floats(device, "nchwToCnhwAffine2", "b", b, c);
+    int d0 = floats(device, "nchwToCnhwAffine2", "d", d, c);
+    int oo = floats(device, "nchwToCnhwAffine2", "out", out, size);
+    pool.forRange(n * c, grain(inner), (from, to) -> {
+      for (int plane = from; plane < to; plane++) {
+        int ic = plane % c;
+        float av = f[ao + ic];
+        float bv = f[bo + ic];
+        float dv = f[d0 + ic];
+        int at = plane * inner;
+        int to0 = oo + (ic * n + plane / c) * inner;
+        for (int i = 0; i < inner; i++) {
+          f[to0 + i] = f[go + at + i] * av + f[xo + at + i] * bv + dv;
+        }
+      }
+    });
+  }
+
   // ---------------------------------------------------------------- loss
 
   @Override

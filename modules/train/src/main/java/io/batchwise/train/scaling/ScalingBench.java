@@ -42,7 +42,7 @@ import java.util.Map;
  * [--pin auto|true|false] [--shared-memory on|off] [--defer-weight-gradients on|off] [--repeats 1]
  * [--core-probe on|off] [--yield-micros 2000] [--bucket-kb 1024] [--balance-shards on|off]
  * [--conv-norm-fusion on|off]}: {@code --conv-norm-fusion off} runs each convolution and the
- * BatchNorm after it as separate layers instead of linked ({@code Sequential#convNormFusion});
+ * BatchNorm after it as separate layers instead of linked ({@code NormConversion.convNormFusion});
  * {@code --balance-shards on} splits each global batch of the SyncBN points by the workers' measured
  * speeds ({@code ShardBalancer}; per-worker BN points stay even, their result would change);
  * {@code --yield-micros} is how long a worker waiting in a shared-memory collective polls before it

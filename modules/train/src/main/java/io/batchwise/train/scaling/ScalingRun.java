@@ -398,7 +398,7 @@ public final class ScalingRun {
     try (Communicator comm = server.join(endpoints);
         Device dev = Devices.open(device, new DeviceOptions(memoryMb, 8));
         Sequential net = Models.create(model, NormFactory.byName(syncBnPathAlone ? "syncbn" : norm))) {
-      Sequential.convNormFusion(net, convNormFusion);
+      NormConversion.convNormFusion(net, convNormFusion);
       net.init(dev, data.sampleShape().clone(), new Random(1));
       ShardBalancer shards = ShardBalancer.forRun(balance, workers, globalBatch);
       shards.checkModel(net);
