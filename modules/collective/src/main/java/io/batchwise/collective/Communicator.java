@@ -82,14 +82,22 @@ public interface Communicator extends AutoCloseable {
    */
   default Reduction startAllReduceSum(double[] data) {
     CompletableFuture<Void> f = allReduceSumAsync(data);
-    return () -> {
-      try {
-        f.join();
-      } catch (java.util.concurrent.CompletionException e) {
-        if (e.getCause() instanceof RuntimeException re) {
-          throw re;
+    return new Reduction() {
+      @Override
+      public void finish() {
+        try {
+          f.join();
+        } catch (java.util.concurrent.CompletionException e) {
+          if (e.getCause() instanceof RuntimeException re) {
+            throw re;
+          }
+          throw e;
         }
-        throw e;
+      }
+
+      @Override
+      public boolean othersArrived() {
+        return f.isDone();
       }
     };
   }
@@ -99,6 +107,16 @@ public interface Communicator extends AutoCloseable {
   interface Reduction {
     /** Returns once the data holds the group's sum; throws what the all-reduce would have. */
     void finish();
+
+    /**
+     * Whether every other rank has offered its data, so that {@link #finish} no longer waits for
+     * anyone to arrive: a caller with optional work runs it only while this is false. Never
+     * blocks. An implementation that cannot tell answers false (the default), which makes such a
+     * caller run all its work, as if every reduction found it early.
+     */
+    default boolean othersArrived() {
+      return false;
+    }
   }
 
   /** Copies {@code root}'s data into every rank's {@code data} (same length everywhere). */

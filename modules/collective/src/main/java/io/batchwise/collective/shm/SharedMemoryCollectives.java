@@ -232,6 +232,20 @@ public final class SharedMemoryCollectives implements AutoCloseable {
     }
   }
 
+  /**
+   * Whether every other rank has arrived in round {@code r} of a split all-reduce: its data is
+   * offered, so {@link #finishAllReduce} waits for no one's arrival (only, for a round summed in
+   * slices, for the others' slice sums). Reads the counters once; never blocks.
+   */
+  public boolean othersArrived(Round r) {
+    for (int j = 0; j < size; j++) {
+      if (j != rank && seg.arrived(j) < r.t()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** Whether an all-reduce of {@code v} takes one round (so it can be split in two halves). */
   public boolean oneRound(Vec v) {
     return rounds(v.length(), perRound(v.dtype())) == 1;

@@ -724,16 +724,25 @@ public final class Mesh implements Communicator, Links, GroupState {
             WireFormat.ALGORITHM_SHARED_MEMORY, config.chunkBytes(), System.nanoTime() + timeoutNanos);
         SharedMemoryCollectives.Round round = shm.startAllReduce(call, v);
         splitOpen = true;
-        boolean[] finished = new boolean[1];
-        return () -> {
-          if (finished[0]) {
-            throw new IllegalStateException("rank " + rank + ": " + call.describe() + " was already finished");
+        return new Reduction() {
+          private boolean finished;
+
+          @Override
+          public void finish() {
+            if (finished) {
+              throw new IllegalStateException("rank " + rank + ": " + call.describe() + " was already finished");
+            }
+            finished = true;
+            try {
+              shm.finishAllReduce(call, v, round);
+            } finally {
+              splitOpen = false;
+            }
           }
-          finished[0] = true;
-          try {
-            shm.finishAllReduce(call, v, round);
-          } finally {
-            splitOpen = false;
+
+          @Override
+          public boolean othersArrived() {
+            return finished || shm.othersArrived(round);
           }
         };
       }

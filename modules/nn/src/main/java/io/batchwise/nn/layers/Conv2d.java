@@ -31,6 +31,11 @@ public final class Conv2d extends AbstractLayer {
   private Window2d window;
   private final TensorSlot out = slot();
   private final TensorSlot dx = slot();
+  /**
+   * dY in CNHW kept from backward for the deferred weight gradient (only while deferring): one
+   * buffer per layer, so that deferred work need not permute dy a second time.
+   */
+  private final TensorSlot dyKept = slot();
   /** Where backward leaves its weight gradient; null: computed in backward. */
   private DeferredGradients deferred;
   /** The normalization right after this layer that rides on its permutes; null: none. */
@@ -162,7 +167,9 @@ public final class Conv2d extends AbstractLayer {
     int cols = g.colCols();
     int inner = g.oh() * g.ow();
     Scratch scratch = Scratch.of(device);
-    Tensor dycnhw = scratch.get(Scratch.CNHW, outChannels, cols);
+    // Deferring, dY stays in this layer's own buffer until the deferred work has read it.
+    Tensor dycnhw = deferred == null ? scratch.get(Scratch.CNHW, outChannels, cols)
+        : dyKept.get(device, outChannels, cols);
     // dy may be the linked normalization's input gradient left unwritten: then the permute writes it.
     ChannelFusedInput.AffineGradient map = next == null ? null : next.takeGradient(dy);
     permuteGradient(dy, map, n, inner, dycnhw);
@@ -171,16 +178,13 @@ public final class Conv2d extends AbstractLayer {
       ops.im2col(input, g, col);
       weightGradient(dy, dycnhw, col, g);
     } else {
-      // The input gradient first; the weight gradient later, from the same dy and input (both
-      // stay valid until the next forward), recomputing dY in CNHW and im2col in the scratch.
+      // The input gradient first; the weight gradient later, from the kept dY and the input (both
+      // stay valid until this layer's next backward or forward), recomputing im2col in the scratch.
       Tensor x = input;
       deferred.defer(() -> {
-        Scratch later = Scratch.of(device);
-        Tensor dyLater = later.get(Scratch.CNHW, outChannels, cols);
-        permuteGradient(dy, map, n, inner, dyLater);
-        Tensor colLater = later.get(Scratch.COL, rows, cols);
+        Tensor colLater = Scratch.of(device).get(Scratch.COL, rows, cols);
         ops.im2col(x, g, colLater);
-        weightGradient(dy, dyLater, colLater, g);
+        weightGradient(dy, dycnhw, colLater, g);
       });
     }
     // dcol [rows, cols] = Wᵀ · dY, written over col (no longer needed).

@@ -10,8 +10,12 @@ import io.batchwise.nn.norm.StatisticsReducer;
  *
  * <p>With a {@link DeferredGradients} queue that holds work (weight gradients a convolution put off
  * in backward), a reduction is split: this worker's sums are offered ({@link
- * Communicator#startAllReduceSum}), the queue runs, and only then does the worker wait for the
- * others. A worker that arrives early computes instead of waiting.
+ * Communicator#startAllReduceSum}), queued work runs, and only then does the worker wait for the
+ * others. A worker that arrives early computes instead of waiting. How much runs is the {@link
+ * WeightGradientTiming}: {@code AT_NEXT_REDUCTION} runs the whole queue; {@code WHILE_WAITING}
+ * runs one piece at a time while some rank has not yet offered its sums ({@link
+ * Communicator.Reduction#othersArrived}) and leaves the rest, so a worker that arrives last
+ * goes straight on.
  *
  * <p>The communicator's reduction order is fixed, so every rank gets bit-identical sums (the
  * contract SyncBN relies on). A call issued while gradient buckets are still in flight runs after
@@ -25,6 +29,7 @@ import io.batchwise.nn.norm.StatisticsReducer;
 public final class CommunicatorReducer implements StatisticsReducer {
   private final Communicator communicator;
   private final DeferredGradients deferred;
+  private final boolean onlyWhileWaiting;
   private long nanos;
   private long calls;
   /** Entry and exit nanoTime of each call since the last {@link #takeTimeline}, in pairs. */
@@ -35,13 +40,27 @@ public final class CommunicatorReducer implements StatisticsReducer {
     this(communicator, null);
   }
 
-  /** @param deferred work to run between offering the sums and waiting for them; may be null */
+  /** @param deferred work to run, all of it, between offering the sums and waiting for them; may be null */
   public CommunicatorReducer(Communicator communicator, DeferredGradients deferred) {
+    this(communicator, deferred, WeightGradientTiming.AT_NEXT_REDUCTION);
+  }
+
+  /**
+   * @param deferred work to run between offering the sums and waiting for them; may be null
+   * @param timing how much of it a reduction runs: {@code AT_NEXT_REDUCTION} all, {@code
+   *     WHILE_WAITING} only while another rank has not arrived ({@code IN_BACKWARD} is refused
+   *     with a queue: nothing would be deferred)
+   */
+  public CommunicatorReducer(Communicator communicator, DeferredGradients deferred, WeightGradientTiming timing) {
     if (communicator == null) {
       throw new IllegalArgumentException("CommunicatorReducer needs a communicator");
     }
+    if (deferred != null && !timing.defers()) {
+      throw new IllegalArgumentException("a deferred-work queue needs a deferring timing, got " + timing);
+    }
     this.communicator = communicator;
     this.deferred = deferred;
+    this.onlyWhileWaiting = timing == WeightGradientTiming.WHILE_WAITING;
   }
 
   @Override
@@ -56,7 +75,13 @@ public final class CommunicatorReducer implements StatisticsReducer {
         long w = System.nanoTime();
         RuntimeException failed = null;
         try {
-          deferred.runAll();
+          if (onlyWhileWaiting) {
+            while (!r.othersArrived() && deferred.runOne()) {
+              // one piece at a time: a worker that is no longer early stops at the next piece
+            }
+          } else {
+            deferred.runAll();
+          }
         } catch (RuntimeException e) {
           failed = e;
         }

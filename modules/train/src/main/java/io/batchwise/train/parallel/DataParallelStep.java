@@ -37,19 +37,13 @@ import java.util.List;
  *       leaves (a {@code Residual} block is one unit), and after each unit's backward its parameter
  *       gradients are final, so every {@link GradientBuckets bucket} that is complete is all-reduced
  *       asynchronously while backward continues with the earlier layers (or, with {@link
- *       BucketIssue#AFTER_SYNCBN}, just after the next SyncBN layer's reduction). Optionally
- *       ({@code deferWeightGradients}), with SyncBN in a group of more than one, convolutions
- *       return their input gradient and defer their weight gradient ({@link DeferredGradients});
- *       the next SyncBN reduction runs it between offering its sums and waiting for the other
- *       workers', so a worker that arrives early computes instead of waiting. A unit's parameters
- *       count as final once the work it deferred has run; what is left at the end of backward
- *       runs then. Off by default: measured side by side ({@code bench overlap}, resnet20, 2 and
- *       4 workers on a 2-core VM, 15 pairs of runs per point, 2026-12-01) it took SyncBN's
- *       waiting down by 20-68% (medians of each run) but not the step time (paired on / off
- *       medians 0.986, 1.004, 1.012). Only random lateness is hidden; a lag that is systematic
- *       (one worker slower, or workers sharing a core, where a wait already lends the core to
- *       the other) reappears at the next reduction that cannot be split: the forward ones and
- *       the gradient buckets.</li>
+ *       BucketIssue#AFTER_SYNCBN}, just after the next SyncBN layer's reduction). With SyncBN in
+ *       a group of more than one, convolutions may return their input gradient and defer their
+ *       weight gradient ({@link DeferredGradients}) to the SyncBN reductions, which run it between
+ *       offering their sums and waiting for the other workers' ({@link WeightGradientTiming}: all
+ *       of it at the next reduction, or only while another worker has yet to arrive). A unit's
+ *       parameters count as final once the work it deferred has run; what is left at the end of
+ *       backward runs then.</li>
  *   <li>Wait for the buckets, write the summed gradients back, and apply the same SGD update on every
  *       replica (same gradients, same learning rate, same kernels: replicas stay bit-identical).</li>
  * </ol>
@@ -75,6 +69,12 @@ public final class DataParallelStep implements AutoCloseable {
   /** Weight gradients the convolutions put off in backward; null when they compute them at once. */
   private final DeferredGradients deferred;
   private final List<Conv2d> deferringConvs;
+  /**
+   * Under {@code WHILE_WAITING} when the queue empties differs between workers, so once anything
+   * was deferred in a backward, units are held until its end: the buckets' collectives must be
+   * issued in the same order on every rank.
+   */
+  private final boolean holdToEnd;
   private final List<Layer> units;
   /** holdAfter[i]: keep ready buckets back after the backward of unit i (see {@link BucketIssue}). */
   private final boolean[] holdAfter;
@@ -107,16 +107,17 @@ public final class DataParallelStep implements AutoCloseable {
   public DataParallelStep(Device device, Layer model, int[] sampleShape, int numClasses, int maxBatch,
       SgdConfig sgdConfig, Communicator communicator, int bucketBytes, BucketIssue issue) {
     this(device, model, sampleShape, numClasses, maxBatch, sgdConfig, communicator, bucketBytes, issue,
-        false);
+        WeightGradientTiming.DEFAULT);
   }
 
   /**
-   * As above; {@code deferWeightGradients} true lets convolutions defer their weight gradients to
-   * the SyncBN reductions (see the class; the numbers are the same bit for bit either way).
+   * As above; {@code weightGradients} other than {@code IN_BACKWARD} lets convolutions defer their
+   * weight gradients to the SyncBN reductions (see the class; the numbers are the same bit for bit
+   * under every timing).
    */
   public DataParallelStep(Device device, Layer model, int[] sampleShape, int numClasses, int maxBatch,
       SgdConfig sgdConfig, Communicator communicator, int bucketBytes, BucketIssue issue,
-      boolean deferWeightGradients) {
+      WeightGradientTiming weightGradients) {
     if (maxBatch < 1) {
       throw new IllegalArgumentException("maxBatch must be at least 1, got " + maxBatch);
     }
@@ -131,8 +132,10 @@ public final class DataParallelStep implements AutoCloseable {
     this.numClasses = numClasses;
     this.maxBatch = maxBatch;
     // Deferring only pays where a reduction waits for other workers.
-    DeferredGradients queue = deferWeightGradients && communicator.size() > 1 ? new DeferredGradients() : null;
-    this.reducer = new CommunicatorReducer(communicator, queue);
+    DeferredGradients queue = weightGradients.defers() && communicator.size() > 1 ? new DeferredGradients() : null;
+    this.reducer = queue == null ? new CommunicatorReducer(communicator)
+        : new CommunicatorReducer(communicator, queue, weightGradients);
+    this.holdToEnd = weightGradients == WeightGradientTiming.WHILE_WAITING;
     // A group of one sums nothing: its SyncBN layers keep local statistics (the same numbers,
     // bit for bit), which lets BatchNorm run its one-pass kernels instead of the composition
     // that waits for a reduction between the two passes.
@@ -272,9 +275,10 @@ public final class DataParallelStep implements AutoCloseable {
     // Units whose backward returned while deferred work was pending: their (or a later unit's)
     // gradients are not final until it has run. Handed to the buckets in backward order.
     int held = units.size();
+    long deferredBefore = deferred == null ? 0 : deferred.deferredCount();
     for (int i = units.size() - 1; i >= 0; i--) {
       g = units.get(i).backward(g);
-      if (deferred == null || deferred.isEmpty()) {
+      if (deferred == null || (holdToEnd ? deferred.deferredCount() == deferredBefore : deferred.isEmpty())) {
         ready(i, held);
         held = i;
       }

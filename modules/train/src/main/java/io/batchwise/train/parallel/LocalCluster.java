@@ -76,13 +76,13 @@ public final class LocalCluster {
    * @param sharding split of each global batch
    * @param timeout collective and set-up timeout
    * @param issue when gradient buckets are issued
-   * @param deferWeightGradients whether convolutions defer weight gradients to the SyncBN
-   *     reductions ({@link DataParallelStep}; the numbers are the same either way)
+   * @param weightGradients when convolutions compute their weight gradients ({@link
+   *     WeightGradientTiming}; the numbers are the same under every timing)
    */
   public record Spec(int workers, String device, DeviceOptions deviceOptions,
       Function<NormFactory, Sequential> model, String norm, Dataset data, int globalBatch, int steps,
       double lr, SgdConfig sgd, long seed, int bucketBytes, Sharding sharding, Duration timeout, BucketIssue issue,
-      boolean deferWeightGradients) {
+      WeightGradientTiming weightGradients) {
     public Spec {
       if (workers < 1) {
         throw new IllegalArgumentException("workers must be >= 1, got " + workers);
@@ -98,13 +98,13 @@ public final class LocalCluster {
 
     /**
      * Defaults: lr 0.05, momentum 0.9 without weight decay, seed 1, 1 MiB buckets, even shards, 60 s,
-     * buckets issued eagerly, weight gradients not deferred.
+     * buckets issued eagerly, the default weight-gradient timing.
      */
     public static Spec of(int workers, String device, Function<NormFactory, Sequential> model, String norm,
         Dataset data, int globalBatch, int steps) {
       return new Spec(workers, device, new DeviceOptions(32, 1), model, norm, data, globalBatch, steps,
           0.05, new SgdConfig(0.9, false, 0.0, false), 1L, GradientBuckets.DEFAULT_BUCKET_BYTES,
-          Sharding.EVEN, Duration.ofSeconds(60), BucketIssue.EAGER, false);
+          Sharding.EVEN, Duration.ofSeconds(60), BucketIssue.EAGER, WeightGradientTiming.DEFAULT);
     }
 
     /** A model of the zoo by name ({@link Models#create}). */
@@ -114,47 +114,47 @@ public final class LocalCluster {
 
     public Spec withWorkers(int w) {
       return new Spec(w, device, deviceOptions, model, norm, data, globalBatch, steps, lr, sgd, seed,
-          bucketBytes, sharding, timeout, issue, deferWeightGradients);
+          bucketBytes, sharding, timeout, issue, weightGradients);
     }
 
     public Spec withNorm(String n) {
       return new Spec(workers, device, deviceOptions, model, n, data, globalBatch, steps, lr, sgd, seed,
-          bucketBytes, sharding, timeout, issue, deferWeightGradients);
+          bucketBytes, sharding, timeout, issue, weightGradients);
     }
 
     public Spec withSharding(Sharding s) {
       return new Spec(workers, device, deviceOptions, model, norm, data, globalBatch, steps, lr, sgd, seed,
-          bucketBytes, s, timeout, issue, deferWeightGradients);
+          bucketBytes, s, timeout, issue, weightGradients);
     }
 
     public Spec withBucketBytes(int b) {
       return new Spec(workers, device, deviceOptions, model, norm, data, globalBatch, steps, lr, sgd, seed,
-          b, sharding, timeout, issue, deferWeightGradients);
+          b, sharding, timeout, issue, weightGradients);
     }
 
     public Spec withDeviceOptions(DeviceOptions o) {
       return new Spec(workers, device, o, model, norm, data, globalBatch, steps, lr, sgd, seed,
-          bucketBytes, sharding, timeout, issue, deferWeightGradients);
+          bucketBytes, sharding, timeout, issue, weightGradients);
     }
 
     public Spec withIssue(BucketIssue i) {
       return new Spec(workers, device, deviceOptions, model, norm, data, globalBatch, steps, lr, sgd, seed,
-          bucketBytes, sharding, timeout, i, deferWeightGradients);
+          bucketBytes, sharding, timeout, i, weightGradients);
     }
 
     public Spec withTimeout(Duration t) {
       return new Spec(workers, device, deviceOptions, model, norm, data, globalBatch, steps, lr, sgd, seed,
-          bucketBytes, sharding, t, issue, deferWeightGradients);
+          bucketBytes, sharding, t, issue, weightGradients);
     }
 
-    public Spec withDeferWeightGradients(boolean d) {
+    public Spec withWeightGradients(WeightGradientTiming d) {
       return new Spec(workers, device, deviceOptions, model, norm, data, globalBatch, steps, lr, sgd, seed,
           bucketBytes, sharding, timeout, issue, d);
     }
 
     public Spec withLr(double v) {
       return new Spec(workers, device, deviceOptions, model, norm, data, globalBatch, steps, v, sgd, seed,
-          bucketBytes, sharding, timeout, issue, deferWeightGradients);
+          bucketBytes, sharding, timeout, issue, weightGradients);
     }
   }
 
@@ -274,7 +274,7 @@ public final class LocalCluster {
       int buckets;
       try (DataParallelStep step = new DataParallelStep(device, model, data.sampleShape(), data.numClasses(),
           spec.globalBatch(), spec.sgd(), comm, spec.bucketBytes(), spec.issue(),
-          spec.deferWeightGradients())) {
+          spec.weightGradients())) {
         buckets = step.buckets().count();
         int perEpoch = sampler.batchesPerEpoch();
         int[] order = null;

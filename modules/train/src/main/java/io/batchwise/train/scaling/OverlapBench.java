@@ -1,6 +1,7 @@
 package io.batchwise.train.scaling;
 
 import io.batchwise.train.BenchOptions;
+import io.batchwise.train.parallel.WeightGradientTiming;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,7 +14,8 @@ import java.util.Map;
 
 /**
  * Side-by-side measurement of what deferring the convolutions' weight gradients to the SyncBN
- * reductions does ({@code DataParallelStep}): every point runs with deferral on and off, back to
+ * reductions does ({@code DataParallelStep}, {@link WeightGradientTiming}): every point runs with
+ * deferral on ({@code --timing}, while-waiting by default) and off (in backward), back to
  * back, {@code --repeats} times round-robin (repeat r of every point before repeat r + 1; the
  * order of on and off alternates between repeats), so a slow stretch of the machine falls on both
  * variants alike. (The option is off by default; see {@code DataParallelStep}.) Reports per point the median step time and SyncBN communication of each variant
@@ -21,7 +23,8 @@ import java.util.Map;
  *
  * <p>Usage: {@code OverlapBench [--model resnet20] [--points weak:2,weak:4,strong:4]
  * [--batch-per-worker 16] [--global-batch 32] [--steps 30] [--warmup 10] [--repeats 5]
- * [--device opencl] [--memory-mb 256] [--pin auto|true|false] [--out bench/results]}. Writes
+ * [--device opencl] [--memory-mb 256] [--pin auto|true|false] [--timing while-waiting|at-next-reduction]
+ * [--out bench/results]}. Writes
  * {@code overlap.csv} (every run), {@code overlap-cores.csv} (a {@link CoreProbe} before every
  * repeat), {@code overlap.md} and {@code overlap.json}.
  */
@@ -50,7 +53,20 @@ public final class OverlapBench {
     o.put("memory-mb", "256");
     o.put("pin", "auto");
     o.put("out", "bench/results");
+    o.put("timing", WeightGradientTiming.WHILE_WAITING.spelling());
     BenchOptions.applyOrExit("OverlapBench", o, args);
+    WeightGradientTiming timing = null;
+    try {
+      timing = WeightGradientTiming.parse(o.get("timing"));
+    } catch (IllegalArgumentException e) {
+      System.err.println("OverlapBench: --" + e.getMessage());
+      System.exit(2);
+    }
+    if (!timing.defers()) {
+      System.err.println("OverlapBench: --timing must be a deferring timing (compared with in-backward), got '"
+          + o.get("timing") + "'");
+      System.exit(2);
+    }
     List<String[]> points = new ArrayList<>();
     for (String p : o.get("points").split(",")) {
       String[] f = p.split(":");
@@ -88,7 +104,8 @@ public final class OverlapBench {
         boolean[] order = rep % 2 == 1 ? new boolean[] {true, false} : new boolean[] {false, true};
         for (boolean deferred : order) {
           ScalingRun.Measured m = ScalingRun.runWithRetries(p,
-              ScalingRun.Settings.defaults(pin).withDeferWeightGradients(deferred), "[overlap]");
+              ScalingRun.Settings.defaults(pin).withWeightGradients(deferred ? timing
+                  : WeightGradientTiming.IN_BACKWARD), "[overlap]");
           Run r = new Run(pt[0], w, rep, deferred, m.step(), m.syncBn(), m.computeMax());
           runs.add(r);
           System.err.printf(Locale.ROOT, "[overlap] repeat %d/%d %s %d workers, deferral %s: step %.1f ms, "
@@ -168,7 +185,8 @@ public final class OverlapBench {
 
   static String markdown(Map<String, String> o, List<Row> rows, Instant start, Instant end) {
     StringBuilder sb = new StringBuilder();
-    sb.append("## Deferred weight gradients: on against off (").append(o.get("model")).append(", SyncBN)\n\n");
+    sb.append("## Deferred weight gradients: on (").append(o.getOrDefault("timing", "at-next-reduction"))
+        .append(") against off (").append(o.get("model")).append(", SyncBN)\n\n");
     sb.append(String.format(Locale.ROOT, "%s to %s; worker processes pinned to cores as in `bench scaling`; "
         + "%s steps per run of which %s untimed; every point %s times with deferral on and off back to back "
         + "(the order alternating), medians over the repeats, and the median (range) of the on / off ratio of "

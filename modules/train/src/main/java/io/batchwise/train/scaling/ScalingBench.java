@@ -2,6 +2,7 @@ package io.batchwise.train.scaling;
 
 import io.batchwise.train.BenchOptions;
 import io.batchwise.train.Json;
+import io.batchwise.train.parallel.WeightGradientTiming;
 import io.batchwise.train.report.BarChart;
 import io.batchwise.train.report.LineChart;
 import java.io.IOException;
@@ -39,7 +40,7 @@ import java.util.Map;
  * <p>Usage: {@code ScalingBench [--models resnet20,lenet-bn] [--workers 1,2,4,8]
  * [--modes weak,strong] [--norms syncbn,bn,independent,independent-syncbn] [--batch-per-worker 16] [--global-batch 32]
  * [--steps 12] [--warmup 3] [--device opencl] [--memory-mb 256] [--out bench/results]
- * [--pin auto|true|false] [--shared-memory on|off] [--defer-weight-gradients on|off] [--repeats 1]
+ * [--pin auto|true|false] [--shared-memory on|off] [--weight-gradients in-backward|at-next-reduction|while-waiting] [--repeats 1]
  * [--core-probe on|off] [--yield-micros 2000] [--bucket-kb 1024] [--balance-shards on|off]
  * [--conv-norm-fusion on|off]}: {@code --conv-norm-fusion off} runs each convolution and the
  * BatchNorm after it as separate layers instead of linked ({@code NormConversion.convNormFusion});
@@ -53,9 +54,11 @@ import java.util.Map;
  * {@code --pin} holds worker r to
  * core r mod cores with taskset (auto: when taskset is there); {@code --shared-memory off} keeps the
  * workers' collectives on TCP (as across hosts) instead of the shared-memory segment of one host;
- * {@code --defer-weight-gradients on} lets convolutions compute their weight gradients inside the
- * next SyncBN reduction instead of in their own backward (see {@code DataParallelStep}; off by
- * default, {@link OverlapBench} compares the two);
+ * {@code --weight-gradients} is when convolutions compute their weight gradients ({@link
+ * WeightGradientTiming}): in their own backward, all inside the next SyncBN reduction, or inside
+ * SyncBN reductions only while another worker has yet to arrive (the default; {@link OverlapBench}
+ * compares a deferring timing with in-backward; the older spelling {@code --defer-weight-gradients
+ * on|off} means at-next-reduction|in-backward);
  * {@code --core-probe off} skips the {@link CoreProbe} run before every repeat (on by default:
  * scaling-cores.csv, summarized in the markdown);
  * {@code --repeats R} measures every point R times, the norms alternating, and reports the run of
@@ -91,7 +94,8 @@ public final class ScalingBench {
     o.put("report-only", "false");
     o.put("pin", "auto");
     o.put("shared-memory", "on");
-    o.put("defer-weight-gradients", "off");
+    o.put("weight-gradients", WeightGradientTiming.DEFAULT.spelling());
+    o.put("defer-weight-gradients", "");
     o.put("repeats", "1");
     o.put("core-probe", "on");
     o.put("yield-micros", String.valueOf(io.batchwise.collective.CollectiveConfig.DEFAULT_YIELD_MICROS));
@@ -122,12 +126,21 @@ public final class ScalingBench {
       System.err.println("ScalingBench: --core-probe takes on or off, got '" + o.get("core-probe") + "'");
       System.exit(2);
     }
+    WeightGradientTiming weightGradients = null;
     String defer = o.get("defer-weight-gradients");
-    if (!defer.equals("on") && !defer.equals("off")) {
+    if (defer.equals("on") || defer.equals("off")) {
+      o.put("weight-gradients", (defer.equals("on") ? WeightGradientTiming.AT_NEXT_REDUCTION
+          : WeightGradientTiming.IN_BACKWARD).spelling());
+    } else if (!defer.isEmpty()) {
       System.err.println("ScalingBench: --defer-weight-gradients takes on or off, got '" + defer + "'");
       System.exit(2);
     }
-    boolean deferWeightGradients = defer.equals("on");
+    try {
+      weightGradients = WeightGradientTiming.parse(o.get("weight-gradients"));
+    } catch (IllegalArgumentException e) {
+      System.err.println("ScalingBench: --" + e.getMessage());
+      System.exit(2);
+    }
     String balance = o.get("balance-shards");
     if (!balance.equals("on") && !balance.equals("off")) {
       System.err.println("ScalingBench: --balance-shards takes on or off, got '" + balance + "'");
@@ -141,7 +154,7 @@ public final class ScalingBench {
     ScalingRun.Settings settings;
     try {
       settings = ScalingRun.Settings.defaults(pin).withSharedMemory(sharedMemory)
-          .withDeferWeightGradients(deferWeightGradients).withYieldMicros(Integer.parseInt(o.get("yield-micros")))
+          .withWeightGradients(weightGradients).withYieldMicros(Integer.parseInt(o.get("yield-micros")))
           .withBucketBytes(Math.multiplyExact(Integer.parseInt(o.get("bucket-kb")), 1024))
           .withBalanceShards(balance.equals("on")).withConvNormFusion(fusion.equals("on"));
     } catch (IllegalArgumentException | ArithmeticException e) {

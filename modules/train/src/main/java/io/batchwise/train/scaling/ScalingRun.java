@@ -19,6 +19,7 @@ import io.batchwise.train.parallel.DataParallelStep;
 import io.batchwise.train.parallel.GradientBuckets;
 import io.batchwise.train.parallel.ShardBalancer;
 import io.batchwise.train.parallel.StepTimes;
+import io.batchwise.train.parallel.WeightGradientTiming;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -144,8 +145,8 @@ public final class ScalingRun {
    *
    * @param pin hold worker r to core r mod cores ({@link #affinity})
    * @param sharedMemory collectives through the shared-memory segment of one host (else TCP)
-   * @param deferWeightGradients see {@link DataParallelStep} (false: every weight gradient in its
-   *     layer's backward)
+   * @param weightGradients when convolutions compute their weight gradients ({@link
+   *     WeightGradientTiming}; {@code IN_BACKWARD}: every one in its layer's backward)
    * @param yieldMicros {@link CollectiveConfig#yieldMicros()}: how long a waiting rank polls before
    *     parking (with a core per rank it spins all that time)
    * @param bucketBytes gradient bucket size ({@link GradientBuckets})
@@ -155,43 +156,44 @@ public final class ScalingRun {
    * @param convNormFusion link each convolution to the BatchNorm after it ({@link
    *     Sequential#convNormFusion(boolean)}, the default); false runs them as separate layers
    */
-  public record Settings(boolean pin, boolean sharedMemory, boolean deferWeightGradients, int yieldMicros,
+  public record Settings(boolean pin, boolean sharedMemory, WeightGradientTiming weightGradients, int yieldMicros,
       int bucketBytes, boolean balanceShards, boolean convNormFusion) {
     public Settings {
+      java.util.Objects.requireNonNull(weightGradients, "weightGradients");
       if (yieldMicros < 0 || bucketBytes < 1) {
         throw new IllegalArgumentException("need yieldMicros >= 0 and bucketBytes >= 1, got " + yieldMicros
             + " and " + bucketBytes);
       }
     }
 
-    /** The defaults: shared memory, no deferral, the communicator's wait and the default buckets. */
+    /** The defaults: shared memory, the trainer's weight-gradient timing, the communicator's wait and the default buckets. */
     public static Settings defaults(boolean pin) {
-      return new Settings(pin, true, false, CollectiveConfig.DEFAULT_YIELD_MICROS,
+      return new Settings(pin, true, WeightGradientTiming.DEFAULT, CollectiveConfig.DEFAULT_YIELD_MICROS,
           GradientBuckets.DEFAULT_BUCKET_BYTES, false, true);
     }
 
     public Settings withSharedMemory(boolean v) {
-      return new Settings(pin, v, deferWeightGradients, yieldMicros, bucketBytes, balanceShards, convNormFusion);
+      return new Settings(pin, v, weightGradients, yieldMicros, bucketBytes, balanceShards, convNormFusion);
     }
 
-    public Settings withDeferWeightGradients(boolean v) {
+    public Settings withWeightGradients(WeightGradientTiming v) {
       return new Settings(pin, sharedMemory, v, yieldMicros, bucketBytes, balanceShards, convNormFusion);
     }
 
     public Settings withYieldMicros(int v) {
-      return new Settings(pin, sharedMemory, deferWeightGradients, v, bucketBytes, balanceShards, convNormFusion);
+      return new Settings(pin, sharedMemory, weightGradients, v, bucketBytes, balanceShards, convNormFusion);
     }
 
     public Settings withBucketBytes(int v) {
-      return new Settings(pin, sharedMemory, deferWeightGradients, yieldMicros, v, balanceShards, convNormFusion);
+      return new Settings(pin, sharedMemory, weightGradients, yieldMicros, v, balanceShards, convNormFusion);
     }
 
     public Settings withBalanceShards(boolean v) {
-      return new Settings(pin, sharedMemory, deferWeightGradients, yieldMicros, bucketBytes, v, convNormFusion);
+      return new Settings(pin, sharedMemory, weightGradients, yieldMicros, bucketBytes, v, convNormFusion);
     }
 
     public Settings withConvNormFusion(boolean v) {
-      return new Settings(pin, sharedMemory, deferWeightGradients, yieldMicros, bucketBytes, balanceShards, v);
+      return new Settings(pin, sharedMemory, weightGradients, yieldMicros, bucketBytes, balanceShards, v);
     }
   }
 
@@ -296,7 +298,7 @@ public final class ScalingRun {
             String.valueOf(alone ? 1 : p.workers()), String.valueOf(alone ? p.globalBatch() / p.workers()
                 : p.globalBatch()), String.valueOf(p.steps()), String.valueOf(p.warmup()), p.device(),
             String.valueOf(p.memoryMb()), String.valueOf(settings.sharedMemory()),
-            String.valueOf(settings.deferWeightGradients()), String.valueOf(settings.yieldMicros()),
+            settings.weightGradients().spelling(), String.valueOf(settings.yieldMicros()),
             String.valueOf(settings.bucketBytes()),
             String.valueOf(settings.balanceShards() && !alone && p.norm().equals("syncbn")),
             String.valueOf(settings.convNormFusion())));
@@ -378,7 +380,8 @@ public final class ScalingRun {
     String device = a[9];
     int memoryMb = Integer.parseInt(a[10]);
     boolean sharedMemory = a.length <= 11 || Boolean.parseBoolean(a[11]);
-    boolean deferWeightGradients = a.length > 12 && Boolean.parseBoolean(a[12]);
+    WeightGradientTiming weightGradients = a.length > 12 ? WeightGradientTiming.parse(a[12])
+        : WeightGradientTiming.DEFAULT;
     int yieldMicros = a.length > 13 ? Integer.parseInt(a[13]) : CollectiveConfig.DEFAULT_YIELD_MICROS;
     int bucketBytes = a.length > 14 ? Integer.parseInt(a[14]) : GradientBuckets.DEFAULT_BUCKET_BYTES;
     boolean balance = a.length > 15 && Boolean.parseBoolean(a[15]);
@@ -409,7 +412,7 @@ public final class ScalingRun {
       StringBuilder stepLines = new StringBuilder();
       try (DataParallelStep step = new DataParallelStep(dev, net, data.sampleShape(), data.numClasses(), shards.cap(),
           new SgdConfig(0.9, false, 0, false), comm, bucketBytes, BucketIssue.EAGER,
-          deferWeightGradients)) {
+          weightGradients)) {
         if (syncBnPathAlone) {
           // A group of one binds LOCAL, which lets BatchNorm run its one-pass kernels; any other
           // reducer keeps the group path. This one has nothing to add.

@@ -11,11 +11,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
-/** The reducer runs deferred work between offering its sums and waiting, and survives that work failing. */
+/**
+ * The reducer runs deferred work between offering its sums and waiting, and survives that work
+ * failing; under {@code WHILE_WAITING} only while another rank has yet to arrive.
+ */
 class CommunicatorReducerTest {
 
   @Test
@@ -75,6 +80,69 @@ class CommunicatorReducerTest {
     } finally {
       pool.shutdownNow();
       comms.forEach(Communicator::close);
+    }
+  }
+
+  /**
+   * {@code WHILE_WAITING}: the rank that arrives first runs deferred work until the other has
+   * offered its sums and then stops (its second piece stays queued); the rank that arrives last
+   * runs none of its own and returns with the sum while the first is still busy. Ordered with
+   * latches, so the test does not depend on timing: rank 1 reduces only once rank 0 is inside its
+   * first piece, and that piece ends only once rank 1 has its sum.
+   */
+  @Test
+  void whileWaitingTheLateRankGoesStraightOnAndTheEarlyOneStopsWhenItArrives() throws Exception {
+    List<Communicator> comms = GradientBucketsTest.group(2);
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    CountDownLatch rank0Working = new CountDownLatch(1);
+    CountDownLatch rank1Summed = new CountDownLatch(1);
+    AtomicInteger rank0Ran = new AtomicInteger();
+    AtomicInteger rank1Ran = new AtomicInteger();
+    try {
+      List<Future<Object[]>> fs = new ArrayList<>();
+      for (Communicator c : comms) {
+        fs.add(pool.submit(() -> {
+          DeferredGradients queue = new DeferredGradients();
+          CommunicatorReducer reducer = new CommunicatorReducer(c, queue, WeightGradientTiming.WHILE_WAITING);
+          double[] a = {c.rank() + 1, 2 * (c.rank() + 1)};
+          if (c.rank() == 0) {
+            queue.defer(() -> {
+              rank0Ran.incrementAndGet();
+              rank0Working.countDown();
+              await(rank1Summed);
+            });
+            queue.defer(rank0Ran::incrementAndGet);
+            reducer.sum(a);
+          } else {
+            queue.defer(rank1Ran::incrementAndGet);
+            await(rank0Working);
+            reducer.sum(a);
+            rank1Summed.countDown();
+          }
+          return new Object[] {a, queue.size()};
+        }));
+      }
+      for (int r = 0; r < 2; r++) {
+        Object[] got = fs.get(r).get(30, TimeUnit.SECONDS);
+        assertArrayEquals(new double[] {3, 6}, (double[]) got[0], 0.0, "rank " + r + "'s sum");
+        assertEquals(1, got[1], "rank " + r + " leaves one piece queued");
+      }
+      assertEquals(1, rank0Ran.get(), "the early rank stops after the piece during which the other arrived");
+      assertEquals(0, rank1Ran.get(), "the late rank runs none of its deferred work");
+    } finally {
+      pool.shutdownNow();
+      comms.forEach(Communicator::close);
+    }
+  }
+
+  private static void await(CountDownLatch latch) {
+    try {
+      if (!latch.await(20, TimeUnit.SECONDS)) {
+        throw new IllegalStateException("latch not released in 20 s");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
     }
   }
 }

@@ -185,18 +185,21 @@ class DataParallelEquivalenceTest {
   void deferredWeightGradientsChangeNoBit() throws Exception {
     for (String device : new String[] {"reference", "java"}) {
       for (int workers : new int[] {2, 3}) {
-        LocalCluster.Spec on = LocalCluster.Spec.of(workers, device, SHORTCUT_NET, "syncbn", DATA, 24, 5)
-            .withBucketBytes(1024).withDeviceOptions(new io.batchwise.tensor.DeviceOptions(32, 1))
-            .withDeferWeightGradients(true);
-        List<LocalCluster.WorkerResult> deferred = LocalCluster.run(on);
-        List<LocalCluster.WorkerResult> atOnce = LocalCluster.run(on.withDeferWeightGradients(false));
-        Compare.assertBitIdentical(deferred);
-        String what = device + ", " + workers + " workers, deferred vs at once";
-        Compare.assertSameBits(atOnce.get(0).weights(), deferred.get(0).weights(), what + ": weights");
-        Compare.assertSameBits(atOnce.get(0).state(), deferred.get(0).state(), what + ": state");
-        for (int i = 0; i < atOnce.get(0).steps().size(); i++) {
-          assertEquals(atOnce.get(0).steps().get(i).lossSum(), deferred.get(0).steps().get(i).lossSum(),
-              what + ": loss of step " + i);
+        for (WeightGradientTiming timing : new WeightGradientTiming[] {
+            WeightGradientTiming.AT_NEXT_REDUCTION, WeightGradientTiming.WHILE_WAITING}) {
+          LocalCluster.Spec on = LocalCluster.Spec.of(workers, device, SHORTCUT_NET, "syncbn", DATA, 24, 5)
+              .withBucketBytes(1024).withDeviceOptions(new io.batchwise.tensor.DeviceOptions(32, 1))
+              .withWeightGradients(timing);
+          List<LocalCluster.WorkerResult> deferred = LocalCluster.run(on);
+          List<LocalCluster.WorkerResult> atOnce = LocalCluster.run(on.withWeightGradients(WeightGradientTiming.IN_BACKWARD));
+          Compare.assertBitIdentical(deferred);
+          String what = device + ", " + workers + " workers, " + timing + " vs in backward";
+          Compare.assertSameBits(atOnce.get(0).weights(), deferred.get(0).weights(), what + ": weights");
+          Compare.assertSameBits(atOnce.get(0).state(), deferred.get(0).state(), what + ": state");
+          for (int i = 0; i < atOnce.get(0).steps().size(); i++) {
+            assertEquals(atOnce.get(0).steps().get(i).lossSum(), deferred.get(0).steps().get(i).lossSum(),
+                what + ": loss of step " + i);
+          }
         }
       }
     }

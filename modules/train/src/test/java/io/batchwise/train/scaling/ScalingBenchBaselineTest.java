@@ -86,7 +86,7 @@ class ScalingBenchBaselineTest {
     assertEquals(io.batchwise.collective.CollectiveConfig.DEFAULT_YIELD_MICROS, d.yieldMicros());
     assertEquals(io.batchwise.train.parallel.GradientBuckets.DEFAULT_BUCKET_BYTES, d.bucketBytes());
     assertEquals(true, d.sharedMemory());
-    assertEquals(false, d.deferWeightGradients());
+    assertEquals(io.batchwise.train.parallel.WeightGradientTiming.DEFAULT, d.weightGradients());
     assertEquals(50, d.withYieldMicros(50).yieldMicros());
     assertEquals(4096, d.withBucketBytes(4096).withSharedMemory(false).bucketBytes());
     assertThrows(IllegalArgumentException.class, () -> d.withYieldMicros(-1));
