@@ -49,6 +49,15 @@ public interface Communicator extends AutoCloseable {
    */
   boolean usesSharedMemory();
 
+  /**
+   * Whether the group runs through shared memory and each of its ranks can have a CPU of its own
+   * (from the CPUs each rank may run on, published at set-up). False when ranks share cores, or
+   * over TCP, where this rank cannot tell.
+   */
+  default boolean ranksHaveCoresOfTheirOwn() {
+    return false;
+  }
+
   void allReduceSum(double[] data);
 
   void allReduceSum(float[] data);
@@ -116,6 +125,17 @@ public interface Communicator extends AutoCloseable {
      */
     default boolean othersArrived() {
       return false;
+    }
+
+    /**
+     * Whether waiting now would leave this rank's CPU idle: some rank has yet to arrive and none
+     * of those could use this rank's CPU (they run elsewhere). A caller with optional work runs
+     * it only while this holds, so that it neither delays a late rank that shares its core nor
+     * holds up ranks that have all arrived. Never blocks. The default is {@code
+     * !othersArrived()}: ranks of other hosts, or of cores of their own.
+     */
+    default boolean waitWouldIdle() {
+      return !othersArrived();
     }
   }
 

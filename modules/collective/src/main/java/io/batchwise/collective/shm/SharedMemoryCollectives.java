@@ -96,6 +96,11 @@ public final class SharedMemoryCollectives implements AutoCloseable {
   private final long yieldNanos;
   /** Whether each rank can have a core of its own: then waits busy-poll instead of yielding. */
   private final boolean dedicatedCores;
+  /**
+   * Rank j may run on a CPU this rank may run on (from the masks published at set-up; an unknown
+   * mask counts as shared). False for every j when each rank can have a core of its own.
+   */
+  private final boolean[] sharesCpu;
   private final int directMaxBytes;
   /** Wrappers of the slots ([parity][rank]), for the vector's bulk copies. */
   private final ByteBuf[][] slots;
@@ -139,6 +144,11 @@ public final class SharedMemoryCollectives implements AutoCloseable {
       masks[j] = seg.cpus(j);
     }
     this.dedicatedCores = CpuAffinity.eachRankHasACore(masks);
+    this.sharesCpu = new boolean[size];
+    for (int j = 0; j < size; j++) {
+      sharesCpu[j] = j != rank && !dedicatedCores
+          && (masks[j] == 0 || masks[rank] == 0 || (masks[j] & masks[rank]) != 0);
+    }
     this.yieldNanos = Math.max(spinNanos, yieldNanos);
     this.spinNanos = dedicatedCores ? this.yieldNanos : spinNanos;
     this.directMaxBytes = Math.min(directMaxBytes, seg.slotBytes());
@@ -244,6 +254,25 @@ public final class SharedMemoryCollectives implements AutoCloseable {
       }
     }
     return true;
+  }
+
+  /**
+   * Whether waiting in round {@code r} now would leave this rank's CPU idle: some rank has not
+   * arrived, and none of those that have not may run on this rank's CPUs (so that computing here
+   * takes no time from them). With a core per rank that is {@code !othersArrived(r)}; where ranks
+   * share cores, a rank that waits for its core-mate lends it the core by waiting. Never blocks.
+   */
+  public boolean waitWouldIdle(Round r) {
+    boolean missing = false;
+    for (int j = 0; j < size; j++) {
+      if (j != rank && seg.arrived(j) < r.t()) {
+        if (sharesCpu[j]) {
+          return false;
+        }
+        missing = true;
+      }
+    }
+    return missing;
   }
 
   /** Whether an all-reduce of {@code v} takes one round (so it can be split in two halves). */

@@ -336,6 +336,12 @@ public final class Mesh implements Communicator, Links, GroupState {
     return shared != null;
   }
 
+  @Override
+  public boolean ranksHaveCoresOfTheirOwn() {
+    SharedMemoryCollectives s = shared;
+    return s != null && s.dedicatedCores();
+  }
+
   private int[] missingPeers() {
     List<Integer> m = new ArrayList<>();
     for (int i = 0; i < size; i++) {
@@ -743,6 +749,11 @@ public final class Mesh implements Communicator, Links, GroupState {
           @Override
           public boolean othersArrived() {
             return finished || shm.othersArrived(round);
+          }
+
+          @Override
+          public boolean waitWouldIdle() {
+            return !finished && shm.waitWouldIdle(round);
           }
         };
       }

@@ -13,9 +13,9 @@ import io.batchwise.nn.norm.StatisticsReducer;
  * Communicator#startAllReduceSum}), queued work runs, and only then does the worker wait for the
  * others. A worker that arrives early computes instead of waiting. How much runs is the {@link
  * WeightGradientTiming}: {@code AT_NEXT_REDUCTION} runs the whole queue; {@code WHILE_WAITING}
- * runs one piece at a time while some rank has not yet offered its sums ({@link
- * Communicator.Reduction#othersArrived}) and leaves the rest, so a worker that arrives last
- * goes straight on.
+ * runs one piece at a time while some rank has not yet offered its sums and none of those shares
+ * this worker's core ({@link Communicator.Reduction#waitWouldIdle}) and leaves the rest, so a
+ * worker that arrives last goes straight on, and one that waits for its core-mate lends it the core.
  *
  * <p>The communicator's reduction order is fixed, so every rank gets bit-identical sums (the
  * contract SyncBN relies on). A call issued while gradient buckets are still in flight runs after
@@ -76,7 +76,7 @@ public final class CommunicatorReducer implements StatisticsReducer {
         RuntimeException failed = null;
         try {
           if (onlyWhileWaiting) {
-            while (!r.othersArrived() && deferred.runOne()) {
+            while (r.waitWouldIdle() && deferred.runOne()) {
               // one piece at a time: a worker that is no longer early stops at the next piece
             }
           } else {

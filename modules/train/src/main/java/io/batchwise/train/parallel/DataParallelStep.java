@@ -75,6 +75,8 @@ public final class DataParallelStep implements AutoCloseable {
    * issued in the same order on every rank.
    */
   private final boolean holdToEnd;
+  /** The timing in force ({@code AUTO} resolved for this group). */
+  private final WeightGradientTiming weightGradients;
   private final List<Layer> units;
   /** holdAfter[i]: keep ready buckets back after the backward of unit i (see {@link BucketIssue}). */
   private final boolean[] holdAfter;
@@ -132,10 +134,12 @@ public final class DataParallelStep implements AutoCloseable {
     this.numClasses = numClasses;
     this.maxBatch = maxBatch;
     // Deferring only pays where a reduction waits for other workers.
-    DeferredGradients queue = weightGradients.defers() && communicator.size() > 1 ? new DeferredGradients() : null;
+    WeightGradientTiming timing = weightGradients.resolve(communicator.ranksHaveCoresOfTheirOwn());
+    this.weightGradients = timing;
+    DeferredGradients queue = timing.defers() && communicator.size() > 1 ? new DeferredGradients() : null;
     this.reducer = queue == null ? new CommunicatorReducer(communicator)
-        : new CommunicatorReducer(communicator, queue, weightGradients);
-    this.holdToEnd = weightGradients == WeightGradientTiming.WHILE_WAITING;
+        : new CommunicatorReducer(communicator, queue, timing);
+    this.holdToEnd = timing == WeightGradientTiming.WHILE_WAITING;
     // A group of one sums nothing: its SyncBN layers keep local statistics (the same numbers,
     // bit for bit), which lets BatchNorm run its one-pass kernels instead of the composition
     // that waits for a reduction between the two passes.
@@ -206,6 +210,14 @@ public final class DataParallelStep implements AutoCloseable {
 
   public Sgd optimizer() {
     return sgd;
+  }
+
+  /**
+   * When this step's convolutions compute their weight gradients: the timing it was given, with
+   * {@code AUTO} resolved for its group.
+   */
+  public WeightGradientTiming weightGradients() {
+    return weightGradients;
   }
 
   public GradientBuckets buckets() {

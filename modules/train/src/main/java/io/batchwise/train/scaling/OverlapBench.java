@@ -62,7 +62,7 @@ public final class OverlapBench {
       System.err.println("OverlapBench: --" + e.getMessage());
       System.exit(2);
     }
-    if (!timing.defers()) {
+    if (timing == WeightGradientTiming.AUTO || !timing.defers()) {
       System.err.println("OverlapBench: --timing must be a deferring timing (compared with in-backward), got '"
           + o.get("timing") + "'");
       System.exit(2);

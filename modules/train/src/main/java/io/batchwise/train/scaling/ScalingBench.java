@@ -721,7 +721,10 @@ public final class ScalingBench {
         + ("on".equals(o.get("balance-shards")) ? " SyncBN points split each global batch by the workers' measured "
             + "speeds (`--balance-shards on`, `ShardBalancer`); per-worker BN points split it evenly." : "")
         + ("off".equals(o.get("conv-norm-fusion")) ? " Convolutions and BatchNorm run as separate layers "
-            + "(`--conv-norm-fusion off`)." : "") + "\n\n");
+            + "(`--conv-norm-fusion off`)." : "")
+        + (o.containsKey("weight-gradients") ? " Weight gradients: " + o.get("weight-gradients")
+            + ("auto".equals(o.get("weight-gradients")) ? " (while waiting where each worker has a core of its "
+                + "own, else in backward)" : "") + "." : "") + "\n\n");
     Path probes = out.resolve("scaling-cores.csv");
     if (Files.isRegularFile(probes)) {
       sb.append(CoreProbe.summary(probes));

@@ -14,7 +14,8 @@
  *       one worker's own step-to-step noise, and what it costs W workers that meet at every
  *       SyncBN reduction or once per step.</li>
  *   <li>{@link io.batchwise.train.scaling.OverlapBench} and {@link io.batchwise.train.scaling.CoreProbe}:
- *       deferred weight gradients on against off; what each core can do alone and together.</li>
+ *       deferred weight gradients (while waiting, or at the next reduction) against in backward;
+ *       what each core can do alone and together.</li>
  *   <li>{@link io.batchwise.train.scaling.StepProfile}: one worker's step as a timeline of compute
  *       segments, SyncBN reductions and gradient-bucket issues, measured.</li>
  *   <li>{@link io.batchwise.train.scaling.StepSimulator}: that timeline replayed on N nodes against
