@@ -22,9 +22,10 @@ import io.batchwise.nn.norm.StatisticsReducer;
  * them (the communicator keeps issue order), and the time spent waiting for them counts here.
  *
  * <p>Keeps the nanoseconds spent inside {@link #sum}, less the deferred work run there, until
- * {@link #takeNanos} reads and clears them, and the clock at entry and exit of every call until
- * {@link #takeTimeline} reads and clears those (the compute between reductions, per rank). Used only from the worker's training thread (the
- * thread that issues all its collectives).
+ * {@link #takeNanos} reads and clears them, and the clock at entry (moved on by the deferred work
+ * run inside) and exit of every call until {@link #takeTimeline} reads and clears those (the
+ * compute between reductions, per rank, deferred work included). Used only from the worker's
+ * training thread (the thread that issues all its collectives).
  */
 public final class CommunicatorReducer implements StatisticsReducer {
   private final Communicator communicator;
@@ -105,14 +106,18 @@ public final class CommunicatorReducer implements StatisticsReducer {
       if (marks + 2 > timeline.length) {
         timeline = java.util.Arrays.copyOf(timeline, 2 * timeline.length);
       }
-      timeline[marks++] = t;
+      // Deferred work run here is compute: the segment before this call takes it in (it runs
+      // right after the offer, before the wait), so segments stay comparable between ranks that
+      // ran different amounts of it.
+      timeline[marks++] = t + work;
       timeline[marks++] = end;
     }
   }
 
   /**
    * The {@code System.nanoTime()} at entry and exit of every {@link #sum} since the last call, as
-   * {@code [entry0, exit0, entry1, exit1, ...]}; clears them.
+   * {@code [entry0, exit0, entry1, exit1, ...]}; clears them. An entry is moved on by the deferred
+   * work the call ran, which counts as compute before it.
    */
   public long[] takeTimeline() {
     long[] out = java.util.Arrays.copyOf(timeline, marks);

@@ -139,6 +139,32 @@ class CommunicatorReducerTest {
     }
   }
 
+  /**
+   * Deferred work run inside a reduction counts as compute before it: the timeline's entry mark
+   * comes after the work, and the reduction's own time leaves the work out.
+   */
+  @Test
+  void deferredWorkRunInsideAReductionIsComputeInTheTimeline() throws Exception {
+    List<Communicator> one = GradientBucketsTest.group(1);
+    try {
+      DeferredGradients queue = new DeferredGradients();
+      CommunicatorReducer reducer = new CommunicatorReducer(one.get(0), queue, WeightGradientTiming.AT_NEXT_REDUCTION);
+      queue.defer(() -> java.util.concurrent.locks.LockSupport.parkNanos(20_000_000L));
+      long before = System.nanoTime();
+      double[] a = {1.5};
+      reducer.sum(a);
+      long after = System.nanoTime();
+      long[] marks = reducer.takeTimeline();
+      assertEquals(2, marks.length);
+      assertTrue(marks[0] - before >= 20_000_000L, "the entry mark follows the work: " + (marks[0] - before));
+      assertTrue(marks[0] <= marks[1] && marks[1] <= after);
+      assertTrue(reducer.takeNanos() <= after - before - 20_000_000L, "the reduction's time leaves the work out");
+      assertArrayEquals(new double[] {1.5}, a, 0.0);
+    } finally {
+      one.forEach(Communicator::close);
+    }
+  }
+
   private static void await(CountDownLatch latch) {
     try {
       if (!latch.await(20, TimeUnit.SECONDS)) {
