@@ -41,10 +41,11 @@ public enum WeightGradientTiming {
    * of its own ({@code Communicator#ranksHaveCoresOfTheirOwn}), else {@code IN_BACKWARD}: the
    * timing that measured fastest in each case. Resolved when a {@link DataParallelStep} is made
    * ({@link #resolve}). Side by side on the 2-core VM (resnet20 weak, SyncBN, README's scaling
-   * section): while waiting took 0.970× the in-backward step at 2 workers with a core each; at 4
-   * workers, two to a core, in backward was the faster in two runs of three (0.949×, 0.963×;
-   * 0.978× the other way in the first): a rank that waits for its core-mate lends it the core
-   * anyway, and holding the gradient buckets to the end of backward exposes their all-reduce.
+   * section): while waiting took 0.970× and 0.944× the in-backward step at 2 workers with a core
+   * each (10 rounds each); at 4 workers, two to a core, in backward was the faster in two runs of
+   * three (0.949×, 0.963× the while-waiting step; 0.978× the other way in the first): a rank that
+   * waits for its core-mate lends it the core anyway, and holding the gradient buckets to the end
+   * of backward exposes their all-reduce.
    * Across hosts it is untested, so the safe timing.
    */
   AUTO;
