@@ -134,6 +134,7 @@ public final class DataParallelStep implements AutoCloseable {
     this.numClasses = numClasses;
     this.maxBatch = maxBatch;
     // Deferring only pays where a reduction waits for other workers.
+    java.util.Objects.requireNonNull(weightGradients, "weightGradients (a WeightGradientTiming; DEFAULT is AUTO)");
     WeightGradientTiming timing = weightGradients.resolve(communicator.ranksHaveCoresOfTheirOwn());
     this.weightGradients = timing;
     DeferredGradients queue = timing.defers() && communicator.size() > 1 ? new DeferredGradients() : null;
