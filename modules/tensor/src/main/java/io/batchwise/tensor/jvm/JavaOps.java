@@ -714,37 +714,26 @@ final class JavaOps implements Ops {
   @Override
   public void channelAffine2(Tensor dy, Tensor x, int outer, int c, int inner,
                              Tensor a, Tensor b, Tensor d, Tensor dx) {
-    long size = dims("channelAffine2", "outer, c, inner", outer, c, inner);
-    int go = floats(device, "channelAffine2", "dy", dy, size);
-    int xo = floats(device, "channelAffine2", "x", x, size);
-    int ao = floats(device, "channelAffine2", "a", a, c);
-    int bo = floats(device, "channelAffine2", "b", b, c);
-    int d0 = floats(device, "channelAffine2", "d", d, c);
-    int dxo = floats(device, "channelAffine2", "dx", dx, size);
-    pool.forRange(outer * c, grain(inner), (from, to) -> {
-      for (int plane = from; plane < to; plane++) {
-        float av = f[ao + plane % c];
-        float bv = f[bo + plane % c];
-        float dv = f[d0 + plane % c];
-        int at = plane * inner;
-        for (int i = 0; i < inner; i++) {
-          f[dxo + at + i] = f[go + at + i] * av + f[xo + at + i] * bv + dv;
-        }
-      }
-    });
+    affine2("channelAffine2", dy, x, outer, c, inner, a, b, d, dx, false);
   }
 
   /** One pass, no temporary: channelAffine2's expression stored in CNHW order (bit-identical). */
   @Override
   public void nchwToCnhwAffine2(Tensor dy, Tensor x, int n, int c, int inner, Tensor a, Tensor b, Tensor d,
       Tensor out) {
-    long size = dims("nchwToCnhwAffine2", "n, c, inner", n, c, inner);
-    int go = floats(device, "nchwToCnhwAffine2", "dy", dy, size);
-    int xo = floats(device, "nchwToCnhwAffine2", "x", x, size);
-    int ao = floats(device, "nchwToCnhwAffine2", "a", a, c);
-    int bo = floats(device, "nchwToCnhwAffine2", "b", b, c);
-    int d0 = floats(device, "nchwToCnhwAffine2", "d", d, c);
-    int oo = floats(device, "nchwToCnhwAffine2", "out", out, size);
+    affine2("nchwToCnhwAffine2", dy, x, n, c, inner, a, b, d, out, true);
+  }
+
+  /** out = dy·a + x·b + d per channel of NCHW operands, stored NCHW or (toCnhw) CNHW. */
+  private void affine2(String op, Tensor dy, Tensor x, int n, int c, int inner, Tensor a, Tensor b, Tensor d,
+      Tensor out, boolean toCnhw) {
+    long size = dims(op, "n, c, inner", n, c, inner);
+    int go = floats(device, op, "dy", dy, size);
+    int xo = floats(device, op, "x", x, size);
+    int ao = floats(device, op, "a", a, c);
+    int bo = floats(device, op, "b", b, c);
+    int d0 = floats(device, op, "d", d, c);
+    int oo = floats(device, op, "out", out, size);
     pool.forRange(n * c, grain(inner), (from, to) -> {
       for (int plane = from; plane < to; plane++) {
         int ic = plane % c;
@@ -752,7 +741,7 @@ final class JavaOps implements Ops {
         float bv = f[bo + ic];
         float dv = f[d0 + ic];
         int at = plane * inner;
-        int to0 = oo + (ic * n + plane / c) * inner;
+        int to0 = oo + (toCnhw ? (ic * n + plane / c) * inner : at);
         for (int i = 0; i < inner; i++) {
           f[to0 + i] = f[go + at + i] * av + f[xo + at + i] * bv + dv;
         }

@@ -69,12 +69,6 @@ public final class DataParallelStep implements AutoCloseable {
   /** Weight gradients the convolutions put off in backward; null when they compute them at once. */
   private final DeferredGradients deferred;
   private final List<Conv2d> deferringConvs;
-  /**
-   * Under {@code WHILE_WAITING} when the queue empties differs between workers, so once anything
-   * was deferred in a backward, units are held until its end: the buckets' collectives must be
-   * issued in the same order on every rank.
-   */
-  private final boolean holdToEnd;
   /** The timing in force ({@code AUTO} resolved for this group). */
   private final WeightGradientTiming weightGradients;
   private final List<Layer> units;
@@ -140,7 +134,6 @@ public final class DataParallelStep implements AutoCloseable {
     DeferredGradients queue = timing.defers() && communicator.size() > 1 ? new DeferredGradients() : null;
     this.reducer = queue == null ? new CommunicatorReducer(communicator)
         : new CommunicatorReducer(communicator, queue, timing);
-    this.holdToEnd = timing == WeightGradientTiming.WHILE_WAITING;
     // A group of one sums nothing: its SyncBN layers keep local statistics (the same numbers,
     // bit for bit), which lets BatchNorm run its one-pass kernels instead of the composition
     // that waits for a reduction between the two passes.
@@ -288,6 +281,10 @@ public final class DataParallelStep implements AutoCloseable {
     // Units whose backward returned while deferred work was pending: their (or a later unit's)
     // gradients are not final until it has run. Handed to the buckets in backward order.
     int held = units.size();
+    // Under WHILE_WAITING when the queue empties differs between workers, so once anything was
+    // deferred in this backward, units are held to its end: every rank must issue the buckets'
+    // collectives in the same order.
+    boolean holdToEnd = weightGradients == WeightGradientTiming.WHILE_WAITING;
     long deferredBefore = deferred == null ? 0 : deferred.deferredCount();
     for (int i = units.size() - 1; i >= 0; i--) {
       g = units.get(i).backward(g);
