@@ -28,6 +28,30 @@ public final class BenchOptions {
     }
   }
 
+  /**
+   * The value of the switch {@code name}: true for {@code on}, false for {@code off}.
+   *
+   * @throws UsageException naming the option and the value when it is neither
+   */
+  public static boolean onOff(Map<String, String> options, String name) throws UsageException {
+    String v = options.get(name);
+    if ("on".equals(v) || "off".equals(v)) {
+      return v.equals("on");
+    }
+    throw new UsageException("--" + name + " takes on or off, got '" + v + "'");
+  }
+
+  /** {@link #onOff}, or the message on stderr after {@code program} and exit status 2. */
+  public static boolean onOffOrExit(String program, Map<String, String> options, String name) {
+    try {
+      return onOff(options, name);
+    } catch (UsageException e) {
+      System.err.println(program + ": " + e.getMessage());
+      System.exit(2);
+      return false;
+    }
+  }
+
   /** {@link #apply}, or the message on stderr after {@code program} and exit status 2. */
   public static void applyOrExit(String program, Map<String, String> options, String[] args) {
     try {

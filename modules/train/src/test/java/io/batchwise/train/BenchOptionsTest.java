@@ -31,4 +31,13 @@ class BenchOptionsTest {
           e.getMessage());
     }
   }
+
+  @Test
+  void switchesTakeOnOrOffAndNameAnythingElse() throws Exception {
+    Map<String, String> o = new LinkedHashMap<>(Map.of("pin", "on", "probe", "off", "fusion", "yes"));
+    assertTrue(BenchOptions.onOff(o, "pin"));
+    assertEquals(false, BenchOptions.onOff(o, "probe"));
+    UsageException e = assertThrows(UsageException.class, () -> BenchOptions.onOff(o, "fusion"));
+    assertEquals("--fusion takes on or off, got 'yes'", e.getMessage());
+  }
 }

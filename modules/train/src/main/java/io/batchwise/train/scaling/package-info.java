@@ -9,7 +9,9 @@
  *       the cost of sharing this machine's cores separated from the cost of communication, and the
  *       controls of weak scaling (unconnected jobs at once: {@code independent},
  *       {@code independent-syncbn}); {@link io.batchwise.train.scaling.ScalingRun.Settings} holds
- *       the workers' settings (pinning, transport, deferral, waiting, bucket size).</li>
+ *       the workers' settings (pinning, transport, deferral, waiting, bucket size);
+ *       {@code ScalingFigures} computes each point's figures (efficiency, ceilings, the targets)
+ *       from the runs and {@code ScalingReport} writes them (CSV, JSON, markdown, PNG).</li>
  *   <li>{@link io.batchwise.train.scaling.StepJitter} / {@link io.batchwise.train.scaling.LockStepJitter}:
  *       one worker's own step-to-step noise, and what it costs W workers that meet at every
  *       SyncBN reduction or once per step.</li>

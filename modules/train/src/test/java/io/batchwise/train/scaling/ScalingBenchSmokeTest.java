@@ -53,6 +53,10 @@ class ScalingBenchSmokeTest {
     assertTrue(pairedColumn > 0 && Double.parseDouble(two.split(",", -1)[pairedColumn]) > 0,
         "SyncBN at 2 workers has its ratio to the independent jobs: " + two);
     assertTrue(Files.readString(out.resolve("scaling.json")).contains("\"ceilings\""));
+    // Efficiency split into sharing, gap and synchronization per repeat, for SyncBN and BN at 2 workers.
+    assertTrue(md.contains("Where weak-scaling efficiency goes") && md.contains("| lenet-bn | 2 | syncbn | 2 |")
+        && md.contains("| lenet-bn | 2 | bn | 2 |"), md);
+    assertTrue(Files.readString(out.resolve("scaling.json")).contains("\"efficiency_factors\""));
     // Two repeats of 7 points, each run kept with its repeat number; the report has the spread.
     List<String> points = Files.readAllLines(out.resolve("scaling-points.csv"));
     assertEquals(14, points.size(), String.join("\n", points));

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
  * SyncBN's efficiency is measured against the faster of the two 1-worker runs; independent jobs
  * against BN's, and they set the ceiling the norms are compared with.
  */
-class ScalingBenchBaselineTest {
+class ScalingFiguresBaselineTest {
 
   private static ScalingRun.Measured run(String norm, int workers, double imagesPerSecond) {
     ScalingRun.Point p = new ScalingRun.Point("resnet20", norm, workers, 16 * workers, 12, 3, "opencl", 256);
@@ -26,17 +26,17 @@ class ScalingBenchBaselineTest {
     ScalingRun.Measured bn = run("bn", 1, 100);
     List<ScalingRun.Measured> runs = List.of(slowSync, bn, run("syncbn", 2, 170), run("bn", 2, 190));
     List<String> modes = List.of("weak", "weak", "weak", "weak");
-    assertSame(bn, ScalingBench.oneWorkerBaseline(runs, modes, "resnet20", "syncbn", "weak"));
-    assertSame(bn, ScalingBench.oneWorkerBaseline(runs, modes, "resnet20", "bn", "weak"));
+    assertSame(bn, ScalingFigures.oneWorkerBaseline(runs, modes, "resnet20", "syncbn", "weak"));
+    assertSame(bn, ScalingFigures.oneWorkerBaseline(runs, modes, "resnet20", "bn", "weak"));
 
-    List<Map<String, Object>> rows = ScalingBench.rows(runs, modes);
+    List<Map<String, Object>> rows = ScalingFigures.rows(runs, modes);
     // 170 / (2 × 100), not 170 / (2 × 80) > 1.
     assertEquals(0.85, (double) rows.get(2).get("efficiency"), 1e-12);
     assertEquals(0.95, (double) rows.get(3).get("efficiency"), 1e-12);
 
     ScalingRun.Measured fastSync = run("syncbn", 1, 120);
     List<ScalingRun.Measured> other = List.of(fastSync, bn);
-    assertSame(fastSync, ScalingBench.oneWorkerBaseline(other, modes.subList(0, 2), "resnet20", "syncbn",
+    assertSame(fastSync, ScalingFigures.oneWorkerBaseline(other, modes.subList(0, 2), "resnet20", "syncbn",
         "weak"));
   }
 
@@ -46,11 +46,11 @@ class ScalingBenchBaselineTest {
     List<ScalingRun.Measured> runs = List.of(run("syncbn", 1, 90), bn1, run("syncbn", 2, 160), run("bn", 2, 170),
         run(ScalingRun.INDEPENDENT, 2, 180), run(ScalingRun.INDEPENDENT_SYNCBN, 2, 175));
     List<String> modes = List.of("weak", "weak", "weak", "weak", "weak", "weak");
-    assertSame(bn1, ScalingBench.oneWorkerBaseline(runs, modes, "resnet20", ScalingRun.INDEPENDENT, "weak"));
-    List<Map<String, Object>> rows = ScalingBench.rows(runs, modes);
+    assertSame(bn1, ScalingFigures.oneWorkerBaseline(runs, modes, "resnet20", ScalingRun.INDEPENDENT, "weak"));
+    List<Map<String, Object>> rows = ScalingFigures.rows(runs, modes);
     assertEquals(0.90, (double) rows.get(4).get("efficiency"), 1e-12);
 
-    List<Map<String, Object>> ceilings = ScalingBench.ceilings(rows);
+    List<Map<String, Object>> ceilings = ScalingFigures.ceilings(rows);
     assertEquals(1, ceilings.size(), ceilings.toString());
     Map<String, Object> c = ceilings.get(0);
     assertEquals(2, c.get("workers"));
@@ -65,12 +65,12 @@ class ScalingBenchBaselineTest {
     // Two independent jobs at 160 and 200 ms (mean 180): the lock-step ceiling is 1-worker / 200.
     ScalingRun.Point two = new ScalingRun.Point("resnet20", ScalingRun.INDEPENDENT, 2, 32, 12, 3, "opencl", 256);
     ScalingRun.Measured uneven = new ScalingRun.Measured(two, 0.180, 0.180, 0.200, 0, 0, 0, 32 / 0.180);
-    List<Map<String, Object>> r2 = ScalingBench.rows(List.of(run("bn", 1, 100), uneven), List.of("weak", "weak"));
-    Map<String, Object> c2 = ScalingBench.ceilings(r2).get(0);
+    List<Map<String, Object>> r2 = ScalingFigures.rows(List.of(run("bn", 1, 100), uneven), List.of("weak", "weak"));
+    Map<String, Object> c2 = ScalingFigures.ceilings(r2).get(0);
     assertEquals(0.16 / 0.180, (double) c2.get("ceiling"), 1e-12);
     assertEquals(0.16 / 0.200, (double) c2.get("lock_step_ceiling"), 1e-12);
     // The ceiling is not a target: the targets still read SyncBN's own efficiency.
-    assertEquals(0.80, (double) ScalingBench.targets(rows).get(0).get("measured"), 1e-12);
+    assertEquals(0.80, (double) ScalingFigures.targets(rows).get(0).get("measured"), 1e-12);
   }
 
   @Test
