@@ -1,6 +1,7 @@
 package io.batchwise.train;
 
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * The {@code --name value} options of the benchmark runners (ScalingBench, ScalingProjection,
@@ -49,6 +50,20 @@ public final class BenchOptions {
       System.err.println(program + ": " + e.getMessage());
       System.exit(2);
       return false;
+    }
+  }
+
+  /**
+   * What {@code parse} returns, or, when it throws {@link IllegalArgumentException} (a value that
+   * names its problem), that message on stderr after {@code program} and exit status 2.
+   */
+  public static <T> T orExit(String program, Supplier<T> parse) {
+    try {
+      return parse.get();
+    } catch (IllegalArgumentException e) {
+      System.err.println(program + ": " + e.getMessage());
+      System.exit(2);
+      return null;
     }
   }
 

@@ -40,4 +40,9 @@ class BenchOptionsTest {
     UsageException e = assertThrows(UsageException.class, () -> BenchOptions.onOff(o, "fusion"));
     assertEquals("--fusion takes on or off, got 'yes'", e.getMessage());
   }
+
+  @Test
+  void orExitReturnsWhatTheParserReturns() {
+    assertEquals(Integer.valueOf(42), BenchOptions.orExit("Bench", () -> Integer.parseInt("42")));
+  }
 }

@@ -55,13 +55,7 @@ public final class OverlapBench {
     o.put("out", "bench/results");
     o.put("timing", WeightGradientTiming.WHILE_WAITING.spelling());
     BenchOptions.applyOrExit("OverlapBench", o, args);
-    WeightGradientTiming timing = null;
-    try {
-      timing = WeightGradientTiming.parse(o.get("timing"));
-    } catch (IllegalArgumentException e) {
-      System.err.println("OverlapBench: --" + e.getMessage());
-      System.exit(2);
-    }
+    WeightGradientTiming timing = BenchOptions.orExit("OverlapBench", () -> WeightGradientTiming.parse(o.get("timing")));
     if (timing == WeightGradientTiming.AUTO || !timing.defers()) {
       System.err.println("OverlapBench: --timing must be a deferring timing (compared with in-backward), got '"
           + o.get("timing") + "'");
@@ -79,13 +73,7 @@ public final class OverlapBench {
       points.add(f);
     }
     int repeats = positive(o, "repeats");
-    boolean pin = false;
-    try {
-      pin = ScalingRun.pinOption(o.get("pin"));
-    } catch (IllegalArgumentException e) {
-      System.err.println("OverlapBench: " + e.getMessage());
-      System.exit(2);
-    }
+    boolean pin = BenchOptions.orExit("OverlapBench", () -> ScalingRun.pinOption(o.get("pin")));
     Path out = Path.of(o.get("out"));
     Files.createDirectories(out);
     List<Run> runs = new ArrayList<>();

@@ -127,25 +127,17 @@ public final class ScalingBench {
     o.put("balance-shards", "off");
     o.put("conv-norm-fusion", "on");
     o.put("preset", "");
-    try {
+    BenchOptions.orExit("ScalingBench", () -> {
       applyPreset(o, args);
-    } catch (IllegalArgumentException e) {
-      System.err.println("ScalingBench: " + e.getMessage());
-      System.exit(2);
-    }
+      return null;
+    });
     BenchOptions.applyOrExit("ScalingBench", o, args);
     int[] workers = Arrays.stream(o.get("workers").split(",")).mapToInt(Integer::parseInt).toArray();
     if (workers[0] != 1) {
       System.err.println("ScalingBench: --workers must start with 1 (efficiency is relative to 1 worker)");
       System.exit(2);
     }
-    boolean pin = false;
-    try {
-      pin = ScalingRun.pinOption(o.get("pin"));
-    } catch (IllegalArgumentException e) {
-      System.err.println("ScalingBench: " + e.getMessage());
-      System.exit(2);
-    }
+    boolean pin = BenchOptions.orExit("ScalingBench", () -> ScalingRun.pinOption(o.get("pin")));
     o.put("pin", String.valueOf(pin));
     boolean sharedMemory = BenchOptions.onOffOrExit("ScalingBench", o, "shared-memory");
     boolean coreProbe = BenchOptions.onOffOrExit("ScalingBench", o, "core-probe");
@@ -156,13 +148,8 @@ public final class ScalingBench {
       o.put("weight-gradients", (BenchOptions.onOffOrExit("ScalingBench", o, "defer-weight-gradients")
           ? WeightGradientTiming.AT_NEXT_REDUCTION : WeightGradientTiming.IN_BACKWARD).spelling());
     }
-    WeightGradientTiming weightGradients = null;
-    try {
-      weightGradients = WeightGradientTiming.parse(o.get("weight-gradients"));
-    } catch (IllegalArgumentException e) {
-      System.err.println("ScalingBench: --" + e.getMessage());
-      System.exit(2);
-    }
+    WeightGradientTiming weightGradients = BenchOptions.orExit("ScalingBench",
+        () -> WeightGradientTiming.parse(o.get("weight-gradients")));
     ScalingRun.Settings settings;
     try {
       settings = ScalingRun.Settings.defaults(pin).withSharedMemory(sharedMemory)
