@@ -105,8 +105,8 @@ public interface Communicator extends AutoCloseable {
       }
 
       @Override
-      public boolean othersArrived() {
-        return f.isDone();
+      public boolean waitWouldIdle() {
+        return !f.isDone(); // over TCP no rank shares this one's CPU that this rank could tell of
       }
     };
   }
@@ -118,24 +118,15 @@ public interface Communicator extends AutoCloseable {
     void finish();
 
     /**
-     * Whether every other rank has offered its data, so that {@link #finish} no longer waits for
-     * anyone to arrive: a caller with optional work runs it only while this is false. Never
-     * blocks. An implementation that cannot tell answers false (the default), which makes such a
-     * caller run all its work, as if every reduction found it early.
-     */
-    default boolean othersArrived() {
-      return false;
-    }
-
-    /**
      * Whether waiting now would leave this rank's CPU idle: some rank has yet to arrive and none
      * of those could use this rank's CPU (they run elsewhere). A caller with optional work runs
      * it only while this holds, so that it neither delays a late rank that shares its core nor
-     * holds up ranks that have all arrived. Never blocks. The default is {@code
-     * !othersArrived()}: ranks of other hosts, or of cores of their own.
+     * holds up ranks that have all arrived. Never blocks. An implementation that cannot tell
+     * answers true (the default), which makes such a caller run all its work, as if every
+     * reduction found it early.
      */
     default boolean waitWouldIdle() {
-      return !othersArrived();
+      return true;
     }
   }
 

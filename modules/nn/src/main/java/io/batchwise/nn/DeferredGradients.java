@@ -78,12 +78,8 @@ public final class DeferredGradients {
    * deferred them has failed) and the exception propagates.
    */
   public void runAll() {
-    try {
-      for (Runnable r; (r = pending.poll()) != null; ) {
-        r.run();
-      }
-    } finally {
-      pending.clear();
+    while (runOne()) {
+      // oldest first; runOne drops the rest if one throws
     }
   }
 }

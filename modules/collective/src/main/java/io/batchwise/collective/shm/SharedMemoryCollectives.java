@@ -243,24 +243,10 @@ public final class SharedMemoryCollectives implements AutoCloseable {
   }
 
   /**
-   * Whether every other rank has arrived in round {@code r} of a split all-reduce: its data is
-   * offered, so {@link #finishAllReduce} waits for no one's arrival (only, for a round summed in
-   * slices, for the others' slice sums). Reads the counters once; never blocks.
-   */
-  public boolean othersArrived(Round r) {
-    for (int j = 0; j < size; j++) {
-      if (j != rank && seg.arrived(j) < r.t()) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /**
    * Whether waiting in round {@code r} now would leave this rank's CPU idle: some rank has not
    * arrived, and none of those that have not may run on this rank's CPUs (so that computing here
-   * takes no time from them). With a core per rank that is {@code !othersArrived(r)}; where ranks
-   * share cores, a rank that waits for its core-mate lends it the core by waiting. Never blocks.
+   * takes no time from them). With a core per rank that is "some rank has not arrived"; where
+   * ranks share cores, a rank that waits for its core-mate lends it the core by waiting. Never blocks.
    */
   public boolean waitWouldIdle(Round r) {
     boolean missing = false;

@@ -747,11 +747,6 @@ public final class Mesh implements Communicator, Links, GroupState {
           }
 
           @Override
-          public boolean othersArrived() {
-            return finished || shm.othersArrived(round);
-          }
-
-          @Override
           public boolean waitWouldIdle() {
             return !finished && shm.waitWouldIdle(round);
           }

@@ -18,7 +18,7 @@ import java.util.Map;
  * deferral on ({@code --timing}, while-waiting by default) and off (in backward), back to
  * back, {@code --repeats} times round-robin (repeat r of every point before repeat r + 1; the
  * order of on and off alternates between repeats), so a slow stretch of the machine falls on both
- * variants alike. (The option is off by default; see {@code DataParallelStep}.) Reports per point the median step time and SyncBN communication of each variant
+ * variants alike. (The trainer's default is {@code auto}: see {@link WeightGradientTiming#AUTO}.) Reports per point the median step time and SyncBN communication of each variant
  * and the median of the paired ratios on / off.
  *
  * <p>Usage: {@code OverlapBench [--model resnet20] [--points weak:2,weak:4,strong:4]
@@ -173,7 +173,7 @@ public final class OverlapBench {
 
   static String markdown(Map<String, String> o, List<Row> rows, Instant start, Instant end) {
     StringBuilder sb = new StringBuilder();
-    sb.append("## Deferred weight gradients: on (").append(o.getOrDefault("timing", "at-next-reduction"))
+    sb.append("## Deferred weight gradients: on (").append(o.get("timing"))
         .append(") against off (").append(o.get("model")).append(", SyncBN)\n\n");
     sb.append(String.format(Locale.ROOT, "%s to %s; worker processes pinned to cores as in `bench scaling`; "
         + "%s steps per run of which %s untimed; every point %s times with deferral on and off back to back "

@@ -36,7 +36,7 @@ import java.util.Map;
  * <p>Usage: {@code ScalingBench [--models resnet20,lenet-bn] [--workers 1,2,4,8]
  * [--modes weak,strong] [--norms syncbn,bn,independent,independent-syncbn] [--batch-per-worker 16] [--global-batch 32]
  * [--steps 12] [--warmup 3] [--device opencl] [--memory-mb 256] [--out bench/results]
- * [--pin auto|true|false] [--shared-memory on|off] [--weight-gradients in-backward|at-next-reduction|while-waiting] [--repeats 1]
+ * [--pin auto|true|false] [--shared-memory on|off] [--weight-gradients in-backward|at-next-reduction|while-waiting|auto] [--repeats 1]
  * [--core-probe on|off] [--yield-micros 2000] [--bucket-kb 1024] [--balance-shards on|off]
  * [--conv-norm-fusion on|off] [--preset targets]}: {@code --preset targets} starts from the points
  * issue 6's targets are judged on ({@link #TARGET_POINTS}; options given beside it still apply);
@@ -53,8 +53,9 @@ import java.util.Map;
  * core r mod cores with taskset (auto: when taskset is there); {@code --shared-memory off} keeps the
  * workers' collectives on TCP (as across hosts) instead of the shared-memory segment of one host;
  * {@code --weight-gradients} is when convolutions compute their weight gradients ({@link
- * WeightGradientTiming}): in their own backward, all inside the next SyncBN reduction, or inside
- * SyncBN reductions only while another worker has yet to arrive (the default; {@link OverlapBench}
+ * WeightGradientTiming}): in their own backward, all inside the next SyncBN reduction, inside
+ * SyncBN reductions only while another worker has yet to arrive, or {@code auto} (the default: while
+ * waiting where each worker has a core of its own, else in backward; {@link OverlapBench}
  * compares a deferring timing with in-backward; the older spelling {@code --defer-weight-gradients
  * on|off} means at-next-reduction|in-backward);
  * {@code --core-probe off} skips the {@link CoreProbe} run before every repeat (on by default:

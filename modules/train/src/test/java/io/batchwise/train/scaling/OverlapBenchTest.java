@@ -44,9 +44,11 @@ class OverlapBenchTest {
     OverlapBench.Row strong = rows.get(1);
     assertEquals(0, strong.runs(), "an unpaired run gives no ratio");
     assertTrue(Double.isNaN(strong.ratio()));
-    String md = OverlapBench.markdown(Map.of("model", "resnet20", "steps", "30", "warmup", "10", "repeats", "3"),
+    String md = OverlapBench.markdown(Map.of("model", "resnet20", "steps", "30", "warmup", "10", "repeats", "3",
+        "timing", "while-waiting"),
         rows, Instant.EPOCH, Instant.EPOCH);
     assertTrue(md.contains("| weak | 2 | 105.0 | 110.0 | 5.0 | 10.0 | 0.909 (0.900–1.050) |"), md);
+    assertTrue(md.contains("on (while-waiting) against off"), md);
   }
 
   @Test
